@@ -1,0 +1,46 @@
+"""Sessions: `nox -s tests` (the test suite), `nox -s slow`, `nox -s speed`, `nox -s lint`."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.sessions = ["tests"]
+nox.options.reuse_existing_virtualenvs = True
+
+# Benchmark numbers are only comparable on the same versions: every session installs
+# against the pinned environment (torch 2.13.0 is the CPU wheel).
+CONSTRAINTS = ("-c", "constraints.txt")
+# Thread counts are set per job by familybench; a stray OMP/MKL setting must not leak in.
+ENV = {"PYTHONHASHSEED": "0"}
+
+
+def _install(session: nox.Session, extras: str = "data,test") -> None:
+    session.install(*CONSTRAINTS, "-e", f".[{extras}]")
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The correctness tests (fast; slow and browser checks are their own sessions)."""
+    _install(session)
+    session.run("pytest", "-m", "not slow", *session.posargs, env=ENV)
+
+
+@nox.session
+def slow(session: nox.Session) -> None:
+    """Long-running checks marked `slow`."""
+    _install(session)
+    session.run("pytest", "-m", "slow", *session.posargs, env=ENV)
+
+
+@nox.session
+def speed(session: nox.Session) -> None:
+    """MLP training throughput: familybench's MLP vs a plain torch loop vs scikit-learn's MLP."""
+    _install(session)
+    session.run("python", "benchmarks/mlp_throughput.py", *session.posargs, env=ENV)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff lint and format check."""
+    session.install(*CONSTRAINTS, "ruff")
+    session.run("ruff", "check", "src", "tests", "benchmarks", "noxfile.py")

@@ -1,0 +1,47 @@
+"""One interface for the model families: every model is a scikit-learn estimator.
+
+>>> from familybench.models import get_model
+>>> model = get_model("poly", task="regression", degree=3)
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from ._linear import n_polynomial_features
+from ._preprocess import Preprocessor
+from ._registry import ModelError, ModelSpec, get_model, get_spec, list_models, register
+
+# Estimator classes load on first access: the MLP imports torch, which takes seconds.
+_LAZY = {
+    "LinearRegressor": "_linear",
+    "LinearClassifier": "_linear",
+    "PolynomialRegressor": "_linear",
+    "PolynomialClassifier": "_linear",
+    "LightGBMRegressor": "_boosting",
+    "LightGBMClassifier": "_boosting",
+    "HistGBMRegressor": "_boosting",
+    "HistGBMClassifier": "_boosting",
+    "TorchMLPRegressor": "_torch_mlp",
+    "TorchMLPClassifier": "_torch_mlp",
+    "SkMLPRegressor": "_sklearn_mlp",
+    "SkMLPClassifier": "_sklearn_mlp",
+}
+
+__all__ = [
+    "ModelError",
+    "ModelSpec",
+    "Preprocessor",
+    "get_model",
+    "get_spec",
+    "list_models",
+    "n_polynomial_features",
+    "register",
+    *_LAZY,
+]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

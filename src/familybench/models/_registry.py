@@ -1,0 +1,176 @@
+"""The model registry: names → (family, tasks, defaults, a factory for an unfitted estimator)."""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import inspect
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .._tasks import TASKS, check_task
+
+
+class ModelError(ValueError):
+    """A model name, task or parameter that familybench cannot use."""
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """What the registry knows about one model name.
+
+    ``factory(task, **params)`` returns an unfitted scikit-learn estimator.
+    """
+
+    name: str
+    family: str
+    tasks: tuple[str, ...]
+    factory: Callable[..., Any]
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+    description: str = ""
+    reference: bool = False
+
+
+_REGISTRY: dict[str, ModelSpec] = {}
+
+
+def _as_factory(obj: Callable[..., Any]) -> Callable[..., Any]:
+    """Accept an estimator class or a function, with or without a ``task`` argument."""
+    if isinstance(obj, type):
+        return lambda task, **params: obj(**params)
+    try:
+        takes_task = "task" in inspect.signature(obj).parameters
+    except (TypeError, ValueError):
+        takes_task = False
+    if takes_task:
+        return lambda task, **params: obj(task=task, **params)
+    return lambda task, **params: obj(**params)
+
+
+def register(
+    name: str,
+    factory: Callable[..., Any] | None = None,
+    *,
+    family: str,
+    tasks: tuple[str, ...] | list[str] = TASKS,
+    defaults: Mapping[str, Any] | None = None,
+    description: str = "",
+    reference: bool = False,
+    replace: bool = False,
+):
+    """Add a model under ``name``; usable as ``register(name, f, ...)`` or as a decorator.
+
+    Parameters
+    ----------
+    name : str
+    factory : callable
+        An estimator class, or a function returning an unfitted estimator; a function
+        with a ``task`` parameter receives the task ("regression", "binary", "multiclass").
+    family : str
+        The model family the reports group by (e.g. "linear", "boosting", "mlp").
+    tasks : sequence of str, default=all tasks
+    defaults : mapping, default=None
+        Parameters used unless the caller overrides them.
+    replace : bool, default=False
+        Allow replacing an existing name.
+    """
+
+    def decorate(obj):
+        if name in _REGISTRY and not replace:
+            raise ModelError(f"model {name!r} is already registered; pass replace=True to override it")
+        for task in tasks:
+            check_task(task)
+        _REGISTRY[name] = ModelSpec(
+            name=name,
+            family=family,
+            tasks=tuple(tasks),
+            factory=_as_factory(obj),
+            defaults=dict(defaults or {}),
+            description=description or (inspect.getdoc(obj) or "").split("\n")[0],
+            reference=reference,
+        )
+        return obj
+
+    return decorate if factory is None else decorate(factory)
+
+
+def _import_callable(path: str) -> Callable[..., Any]:
+    module_name, _, attr = path.partition(":")
+    if not module_name or not attr:
+        raise ModelError(f"model {path!r}: expected 'package.module:callable'")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise ModelError(f"model {path!r}: cannot import {module_name!r} ({exc})") from None
+    obj = module
+    for part in attr.split("."):
+        obj = getattr(obj, part, None)
+        if obj is None:
+            raise ModelError(f"model {path!r}: {module_name!r} has no attribute {attr!r}")
+    if not callable(obj):
+        raise ModelError(f"model {path!r} is not callable")
+    return obj
+
+
+def get_spec(name: str) -> ModelSpec:
+    """The :class:`ModelSpec` for a registered name or a ``"pkg.module:callable"`` path."""
+    from . import _builtins  # noqa: F401  (fills the registry on first use)
+
+    if name in _REGISTRY:
+        return _REGISTRY[name]
+    if ":" in name:
+        obj = _import_callable(name)
+        return ModelSpec(name=name, family=getattr(obj, "family", "custom"), tasks=TASKS, factory=_as_factory(obj))
+    close = difflib.get_close_matches(name, list(_REGISTRY), n=3)
+    hint = f" (did you mean {', '.join(map(repr, close))}?)" if close else ""
+    raise ModelError(f"unknown model {name!r}{hint}; known: {', '.join(sorted(_REGISTRY))}")
+
+
+def get_model(name: str, task: str = "regression", **params: Any):
+    """An unfitted estimator for ``name`` and ``task`` with ``params`` applied.
+
+    Family hyperparameters are top-level (``get_model("poly", degree=3)``); settings of
+    the nested preprocessing use ``preprocessor__<param>``
+    (``get_model("mlp", preprocessor__categorical="ordinal")``).
+    """
+    check_task(task)
+    spec = get_spec(name)
+    if task not in spec.tasks:
+        raise ModelError(f"model {name!r} does not support task {task!r} (it supports {', '.join(spec.tasks)})")
+    merged = {**spec.defaults, **params}
+    nested = {k: v for k, v in merged.items() if "__" in k}
+    top = {k: v for k, v in merged.items() if "__" not in k}
+    try:
+        estimator = spec.factory(task, **top)
+    except TypeError as exc:
+        raise ModelError(f"model {name!r}: {exc}") from None
+    if nested:
+        if getattr(estimator, "preprocessor", "absent") is None:
+            from ._preprocess import Preprocessor
+
+            estimator.set_params(preprocessor=Preprocessor(**type(estimator)._preprocessor_defaults))
+        try:
+            estimator.set_params(**nested)
+        except ValueError as exc:
+            raise ModelError(f"model {name!r}: {exc}") from None
+    return estimator
+
+
+def list_models():
+    """A table of registered models: name, family, tasks, reference, description."""
+    import pandas as pd
+
+    from . import _builtins  # noqa: F401
+
+    rows = [
+        {
+            "name": s.name,
+            "family": s.family,
+            "tasks": ",".join(s.tasks),
+            "reference": s.reference,
+            "description": s.description,
+        }
+        for s in _REGISTRY.values()
+    ]
+    return pd.DataFrame(rows, columns=["name", "family", "tasks", "reference", "description"])

@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+
+@pytest.fixture
+def mixed_frame():
+    """A small table with numeric, categorical and missing values, and a nonlinear target."""
+    rng = np.random.default_rng(0)
+    n = 300
+    x1 = rng.uniform(-2, 2, n)
+    x2 = rng.uniform(-2, 2, n)
+    colour = rng.choice(["red", "green", "blue"], n)
+    X = pd.DataFrame({"x1": x1, "x2": x2, "colour": pd.Categorical(colour)})
+    y = np.sin(2 * x1) + x2**2 + (colour == "red") * 1.5 + rng.normal(0, 0.1, n)
+    X.loc[::17, "x2"] = np.nan
+    X.loc[::23, "colour"] = np.nan
+    return X, y

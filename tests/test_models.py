@@ -1,0 +1,250 @@
+"""Behaviour of the model families through the public registry API."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.linear_model import LinearRegression
+
+from familybench.models import ModelError, get_model, list_models, n_polynomial_features, register
+
+FAST_MLP = {"hidden_layer_sizes": (32, 32), "max_epochs": 60, "random_state": 0, "batch_size": 64}
+
+
+def _nonlinear(n=600, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-2, 2, size=(n, 3))
+    y = np.sin(2 * X[:, 0]) + X[:, 1] ** 2 + 0.05 * rng.normal(size=n)
+    return X, y
+
+
+def test_list_models_names_families_and_tasks():
+    table = list_models().set_index("name")
+    assert {"linear", "poly", "lightgbm", "mlp", "hist_gbm", "sk_mlp"} <= set(table.index)
+    assert table.loc["poly", "family"] == "polynomial"
+    assert table.loc["mlp", "tasks"] == "regression,binary,multiclass"
+    assert bool(table.loc["sk_mlp", "reference"]) and not bool(table.loc["mlp", "reference"])
+
+
+@pytest.mark.parametrize(
+    "name, task, cls",
+    [
+        ("linear", "regression", "LinearRegressor"),
+        ("linear", "binary", "LinearClassifier"),
+        ("poly", "multiclass", "PolynomialClassifier"),
+        ("lightgbm", "regression", "LightGBMRegressor"),
+        ("mlp", "binary", "TorchMLPClassifier"),
+        ("hist_gbm", "regression", "HistGBMRegressor"),
+        ("sk_mlp", "multiclass", "SkMLPClassifier"),
+    ],
+)
+def test_get_model_returns_the_task_estimator(name, task, cls):
+    assert type(get_model(name, task=task)).__name__ == cls
+
+
+def test_family_hyperparameters_are_top_level_and_nested_preprocessing_uses_dunder():
+    model = get_model("poly", degree=3, preprocessor__categorical="ordinal")
+    params = model.get_params()
+    assert params["degree"] == 3
+    assert params["preprocessor__categorical"] == "ordinal"
+    assert get_model("lightgbm", n_estimators=500).get_params()["n_estimators"] == 500
+
+
+def test_bad_names_and_params_give_one_line_errors():
+    with pytest.raises(ModelError, match=r"unknown model 'lightgmb' \(did you mean 'lightgbm'\?\)"):
+        get_model("lightgmb")
+    with pytest.raises(ModelError, match="unexpected keyword argument 'n_trees'"):
+        get_model("lightgbm", n_trees=5)
+    with pytest.raises(ValueError, match="unknown task 'ranking'"):
+        get_model("linear", task="ranking")
+    with pytest.raises(ModelError, match="cannot import 'no_such_pkg.mod'"):
+        get_model("no_such_pkg.mod:thing")
+
+
+def test_register_a_users_model_and_import_path(monkeypatch):
+    register("my_ridge", LinearRegression, family="linear", tasks=("regression",), replace=True)
+    assert isinstance(get_model("my_ridge"), LinearRegression)
+    with pytest.raises(ModelError, match="does not support task 'binary'"):
+        get_model("my_ridge", task="binary")
+    with pytest.raises(ModelError, match="already registered"):
+        register("my_ridge", LinearRegression, family="linear")
+    est = get_model("sklearn.linear_model:Ridge", alpha=2.0)
+    assert est.alpha == 2.0
+
+
+@pytest.mark.parametrize("name", ["linear", "poly", "lightgbm", "hist_gbm", "mlp", "sk_mlp"])
+def test_dataframe_with_categoricals_and_missing_values_goes_straight_in(name, mixed_frame):
+    X, y = mixed_frame
+    params = FAST_MLP if name == "mlp" else {}
+    model = get_model(name, **params).fit(X, y)
+    unseen = X.head(5).copy()
+    unseen["colour"] = pd.Categorical(["purple"] * 5)  # a level never seen in training
+    pred = model.predict(unseen)
+    assert pred.shape == (5,) and np.isfinite(pred).all()
+    # linear misses the sine and the square; the others must catch them
+    assert model.score(X, y) > (0.2 if name == "linear" else 0.7)
+
+
+def test_preprocessing_is_fit_on_training_rows_only(mixed_frame):
+    X, y = mixed_frame
+    model = get_model("linear").fit(X.iloc[:100], y[:100])
+    scaler = model.preprocessor_.transformer_.named_transformers_["numeric"][-1]
+    np.testing.assert_allclose(scaler.mean_[0], X["x1"].iloc[:100].mean())
+
+
+def test_identity_mlp_collapses_to_linear_regression():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(500, 4))
+    y = X @ np.array([1.5, -2.0, 0.5, 3.0]) + 0.3 * rng.normal(size=500)
+    lin = get_model("linear").fit(X, y).predict(X)
+    mlp = get_model(
+        "mlp", activation="identity", hidden_layer_sizes=(16, 16), early_stopping=False,
+        max_epochs=150, random_state=0, batch_size=64,
+    ).fit(X, y).predict(X)
+    assert np.max(np.abs(mlp - lin)) < 0.05 * np.std(y)
+    relu = get_model("mlp", **FAST_MLP).fit(*_nonlinear())
+    assert relu.score(*_nonlinear(seed=1)) > 0.9  # a nonlinearity captures what identity cannot
+
+
+def test_polynomial_and_mlp_beat_linear_on_a_nonlinear_target():
+    X, y = _nonlinear()
+    X_test, y_test = _nonlinear(seed=1)
+    linear = get_model("linear").fit(X, y).score(X_test, y_test)
+    poly = get_model("poly", degree=4).fit(X, y).score(X_test, y_test)
+    mlp = get_model("mlp", **FAST_MLP).fit(X, y).score(X_test, y_test)
+    assert linear < 0.6
+    assert poly > linear + 0.3
+    assert mlp > linear + 0.3
+
+
+def test_n_params_follow_the_formulas():
+    X, y = _nonlinear(n=300)
+    d = X.shape[1]
+    assert get_model("linear").fit(X, y).n_params_ == d + 1
+    poly = get_model("poly", degree=3).fit(X, y)
+    assert poly.n_poly_features_ == n_polynomial_features(d, 3) == 19
+    assert poly.n_params_ == 19 + 1
+    mlp = get_model("mlp", hidden_layer_sizes=(7, 5), max_epochs=2, random_state=0).fit(X, y)
+    assert mlp.n_params_ == (d + 1) * 7 + (7 + 1) * 5 + (5 + 1) * 1
+    sk = get_model("sk_mlp", hidden_layer_sizes=(7, 5), max_iter=5, random_state=0).fit(X, y)
+    assert sk.n_params_ == mlp.n_params_
+    gbm = get_model("lightgbm", n_estimators=10, random_state=0).fit(X, y)
+    trees = gbm.model_.booster_.trees_to_dataframe()
+    assert gbm.n_params_ == len(trees)  # one row per split or leaf
+    hgb = get_model("hist_gbm", max_iter=10, random_state=0).fit(X, y)
+    assert hgb.n_params_ > 10
+    multi = get_model("linear", task="multiclass").fit(X, np.digitize(y, [0, 1]))
+    assert multi.n_params_ == 3 * (d + 1)
+
+
+def test_poly_refuses_an_expansion_beyond_max_features_before_allocating():
+    X = np.zeros((10, 60))
+    y = np.arange(10.0)
+    with pytest.raises(ValueError, match=r"degree=3 on 60 input columns would make 39,710 features"):
+        get_model("poly", degree=3, max_features=10_000).fit(X, y)
+    assert n_polynomial_features(60, 2, interaction_only=True) == 60 + 1770
+
+
+@pytest.mark.parametrize("name", ["mlp", "lightgbm", "sk_mlp", "hist_gbm"])
+def test_same_seed_same_predictions(name):
+    X, y = _nonlinear(n=300)
+    params = {**FAST_MLP, "max_epochs": 10} if name == "mlp" else {"random_state": 3}
+    if name == "lightgbm":
+        params.update(subsample=0.7, subsample_freq=1)
+    a = get_model(name, **params).fit(X, y).predict(X)
+    b = clone(get_model(name, **params)).fit(X, y).predict(X)
+    np.testing.assert_array_equal(a, b)
+    if name == "mlp":
+        c = get_model(name, **{**params, "random_state": 4}).fit(X, y).predict(X)
+        assert not np.array_equal(a, c)
+
+
+def test_mlp_diverging_loss_stops_with_a_clear_error():
+    X, y = _nonlinear(n=200)
+    model = get_model("mlp", optimizer="sgd", lr=1e4, max_epochs=50, random_state=0, early_stopping=False)
+    with pytest.raises(FloatingPointError, match=r"MLP training loss became (nan|inf) at epoch \d+; lower lr"):
+        model.fit(X, y * 1e6)
+
+
+def test_mlp_early_stopping_restores_the_best_weights():
+    X, y = _nonlinear(n=400)
+    rng = np.random.default_rng(0)
+    noisy = y + rng.normal(0, 2.0, len(y))
+    model = get_model("mlp", hidden_layer_sizes=(64, 64), lr=1e-2, max_epochs=300, patience=5, random_state=0)
+    model.fit(X, noisy)
+    assert model.n_epochs_ < 300
+    assert model.best_epoch_ == model.n_epochs_ - 5
+    best = min(model.validation_loss_curve_)
+    assert model.validation_loss_curve_[model.best_epoch_ - 1] == best
+
+
+def test_mlp_multioutput_regression_and_classifier_probabilities():
+    X, y = _nonlinear(n=300)
+    Y = np.column_stack([y, -2 * y])
+    reg = get_model("mlp", **FAST_MLP).fit(X, Y)
+    assert reg.predict(X).shape == (300, 2)
+    assert reg.n_params_ == (3 + 1) * 32 + 33 * 32 + 33 * 2
+    labels = np.where(y > np.median(y), "high", "low")
+    clf = get_model("mlp", task="binary", **FAST_MLP).fit(X, labels)
+    proba = clf.predict_proba(X)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)
+    assert list(clf.classes_) == ["high", "low"]
+    assert (clf.predict(X) == labels).mean() > 0.85
+    multi = get_model("mlp", task="multiclass", **FAST_MLP).fit(X, np.digitize(y, [0, 1.5]))
+    assert multi.predict_proba(X).shape == (300, 3)
+
+
+@pytest.mark.parametrize(
+    "activation",
+    ["identity", "relu", "gelu", "softplus", "elu", "selu", "leaky_relu", "prelu", "silu", "sigmoid", "tanh"],
+)
+def test_every_activation_trains(activation):
+    X, y = _nonlinear(n=200)
+    model = get_model("mlp", activation=activation, hidden_layer_sizes=(8,), max_epochs=3, random_state=0)
+    model.fit(X, y)
+    extra = 1 if activation == "prelu" else 0  # PReLU learns its slope
+    assert model.n_params_ == (3 + 1) * 8 + (8 + 1) + extra
+
+
+def test_unknown_activation_and_optimizer_are_named():
+    X, y = _nonlinear(n=50)
+    with pytest.raises(ValueError, match="unknown activation 'swish'"):
+        get_model("mlp", activation="swish", max_epochs=1).fit(X, y)
+    with pytest.raises(ValueError, match="unknown optimizer 'lbfgs'"):
+        get_model("mlp", optimizer="lbfgs", max_epochs=1).fit(X, y)
+
+
+def test_mlp_restores_torch_threads_and_honours_n_jobs():
+    before = torch.get_num_threads()
+    X, y = _nonlinear(n=100)
+    get_model("mlp", n_jobs=1, max_epochs=1, random_state=0).fit(X, y)
+    assert torch.get_num_threads() == before
+
+
+def test_lightgbm_early_stopping_uses_a_validation_fraction():
+    X, y = _nonlinear(n=600)
+    rng = np.random.default_rng(0)
+    model = get_model(
+        "lightgbm", n_estimators=2000, learning_rate=0.3, early_stopping=True, n_iter_no_change=5, random_state=0
+    ).fit(X, y + rng.normal(0, 1.0, len(y)))
+    assert model.n_iter_ < 2000
+
+
+def test_mlp_on_cuda_matches_cpu_when_available():
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA device")
+    X, y = _nonlinear(n=300)
+    cpu = get_model("mlp", device="cpu", **FAST_MLP).fit(X, y)
+    gpu = get_model("mlp", device="cuda", **FAST_MLP).fit(X, y)
+    assert gpu.device_ == "cuda"
+    assert abs(cpu.score(X, y) - gpu.score(X, y)) < 0.05
+
+
+def test_cuda_requested_without_a_gpu_is_a_clear_error():
+    if torch.cuda.is_available():
+        pytest.skip("a CUDA device is present")
+    with pytest.raises(ValueError, match="device='cuda' was asked for but torch sees no CUDA device"):
+        get_model("mlp", device="cuda", max_epochs=1).fit(*_nonlinear(n=50))
