@@ -1,0 +1,7 @@
+"""The error every bad-input path raises, so the CLI can print one line and exit 2."""
+
+from __future__ import annotations
+
+
+class FamilybenchError(ValueError):
+    """Bad input (unknown name, malformed suite, unreadable data): a one-line message."""
