@@ -1,4 +1,4 @@
-"""Sessions: `nox -s tests` (the test suite), `nox -s slow`, `nox -s speed`, `nox -s lint`."""
+"""Sessions: `nox -s tests`, `nox -s bench` (the quick suite), `nox -s slow`, `nox -s speed`, `nox -s lint`."""
 
 from __future__ import annotations
 
@@ -23,6 +23,14 @@ def tests(session: nox.Session) -> None:
     """The correctness tests (fast; slow and browser checks are their own sessions)."""
     _install(session)
     session.run("pytest", "-m", "not slow", *session.posargs, env=ENV)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """The main job: the built-in `quick` suite end to end -> reports/quick/."""
+    _install(session)
+    args = session.posargs or ["--suite", "quick"]
+    session.run("familybench", "run", *args, env=ENV)
 
 
 @nox.session

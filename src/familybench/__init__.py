@@ -14,6 +14,12 @@ _EXPORTS = {
     "get_model": "familybench.models",
     "list_models": "familybench.models",
     "register": "familybench.models",
+    "load_dataset": "familybench.datasets",
+    "list_datasets": "familybench.datasets",
+    "Dataset": "familybench.datasets",
+    "run": "familybench.bench.runner",
+    "load_results": "familybench.bench.store",
+    "FamilybenchError": "familybench._errors",
 }
 
 __all__ = ["__version__", *_EXPORTS]

@@ -28,7 +28,9 @@ def _check_X(estimator, X, *, reset: bool):
     """Validate X, keeping a DataFrame a DataFrame (its categorical columns matter)."""
     if isinstance(X, pd.DataFrame):
         if X.shape[0] == 0:
-            raise ValueError("Found array with 0 sample(s) (shape=(0, %d)) while a minimum of 1 is required." % X.shape[1])
+            raise ValueError(
+                f"Found array with 0 sample(s) (shape=(0, {X.shape[1]})) while a minimum of 1 is required."
+            )
         if X.shape[1] == 0:
             raise ValueError("Found array with 0 feature(s) while a minimum of 1 is required.")
         if X.columns.duplicated().any():
@@ -94,8 +96,16 @@ class FamilyModel(BaseEstimator):
         y = self._check_y(y, n_rows=X.shape[0])
         Xt = self._preprocess_fit(X)
         self._fit_transformed(Xt, y)
-        self.n_params_ = int(self._count_params())
+        self._n_params = None
         return self
+
+    @property
+    def n_params_(self) -> int:
+        """Learned parameters (counted on first access, so the count is not timed as fit)."""
+        check_is_fitted(self, "preprocessor_")
+        if getattr(self, "_n_params", None) is None:
+            self._n_params = int(self._count_params())
+        return self._n_params
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import inspect
 
-import numpy as np
 from threadpoolctl import threadpool_limits
 
 from .._threads import thread_budget

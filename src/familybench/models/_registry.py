@@ -9,10 +9,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .._errors import FamilybenchError
 from .._tasks import TASKS, check_task
 
 
-class ModelError(ValueError):
+class ModelError(FamilybenchError):
     """A model name, task or parameter that familybench cannot use."""
 
 

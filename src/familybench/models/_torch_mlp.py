@@ -140,7 +140,7 @@ class _TorchMLPMixin:
         self.device_ = device.type
         seed = _seed(self.random_state)
         if seed is None:
-            seed = int(np.random.randint(2**31 - 1))
+            seed = int(np.random.default_rng().integers(2**31 - 1))
         generator = torch.Generator().manual_seed(seed)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)

@@ -1,1 +1,7 @@
-"""familybench.reports"""
+"""Reports written from a results directory alone (``DIR/results.sqlite``)."""
+
+from __future__ import annotations
+
+from ._summary import summary_table, write_report
+
+__all__ = ["summary_table", "write_report"]

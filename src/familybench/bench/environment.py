@@ -1,0 +1,62 @@
+"""Run-level metadata: versions, machine, git commit — read without importing heavy packages."""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+from importlib import metadata
+
+from .._threads import cpu_count
+
+_PACKAGES = ("familybench", "numpy", "pandas", "scikit-learn", "lightgbm", "torch", "seaborn", "matplotlib")
+
+
+def _version(name: str) -> str | None:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def git_commit(cwd: str | None = None) -> str | None:
+    """``HEAD`` of the repository around ``cwd`` (``+dirty`` with uncommitted changes)."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True, timeout=5, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=cwd, capture_output=True, text=True, timeout=5
+        ).stdout.strip()
+        return head + ("+dirty" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def collect() -> dict:
+    """Everything a reader needs to judge whether two runs are comparable."""
+    import psutil
+
+    return {
+        "versions": {name: _version(name) for name in _PACKAGES},
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "cpu": cpu_model(),
+        "cpu_count": cpu_count(),
+        "memory_bytes": psutil.virtual_memory().total,
+        "hostname": platform.node(),
+        "git_commit": git_commit(),
+        "command": " ".join([os.path.basename(sys.argv[0])] + sys.argv[1:]),
+    }

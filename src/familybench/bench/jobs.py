@@ -1,0 +1,86 @@
+"""Jobs: model config × dataset × seed (× fold, × train size), each with a stable key."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from .suite import DataSource, ModelConfig, Suite
+
+
+@dataclass(frozen=True, eq=False)
+class Job:
+    """One fit-and-score unit of work. Plain data: it crosses process boundaries."""
+
+    key: str
+    config: str
+    model: str
+    params: dict
+    dataset: DataSource
+    seed: int
+    fold: int
+    n_folds: int
+    train_size: int | None
+    split: object
+    test_size: float
+    timeout: float
+    device: str
+    repeats: int
+
+    def describe(self) -> str:
+        extra = f" fold {self.fold}" if self.n_folds > 1 else ""
+        extra += f" n={self.train_size}" if self.train_size else ""
+        return f"{self.config} on {self.dataset.name} seed {self.seed}{extra}"
+
+
+def job_key(model: ModelConfig, dataset: DataSource, seed: int, fold: int, train_size, suite: Suite) -> str:
+    """Content hash of everything that determines a job's result (not its timeout)."""
+    payload = {
+        "config": model.config,
+        "model": model.model,
+        "params": model.params,
+        "dataset": dataset.identity(),
+        "seed": seed,
+        "fold": fold,
+        "train_size": train_size,
+        "split": suite.split,
+        "test_size": suite.test_size,
+        "repeats": suite.repeats,
+        "device": suite.device,
+    }
+    text = json.dumps(payload, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+def expand(suite: Suite) -> list[Job]:
+    """All jobs of a suite, grouped by dataset so workers reuse loaded data."""
+    n_folds = suite.split["kfold"] if isinstance(suite.split, dict) else 1
+    jobs = []
+    identities = {d.name: d for d in suite.datasets}
+    for dataset in identities.values():
+        for seed in suite.seeds:
+            for fold in range(n_folds):
+                for train_size in suite.train_sizes:
+                    for model in suite.models:
+                        if model.datasets is not None and dataset.name not in model.datasets:
+                            continue
+                        jobs.append(
+                            Job(
+                                key=job_key(model, dataset, seed, fold, train_size, suite),
+                                config=model.config,
+                                model=model.model,
+                                params=dict(model.params),
+                                dataset=dataset,
+                                seed=seed,
+                                fold=fold,
+                                n_folds=n_folds,
+                                train_size=train_size,
+                                split=suite.split,
+                                test_size=suite.test_size,
+                                timeout=float(model.timeout or suite.timeout),
+                                device=suite.device,
+                                repeats=suite.repeats,
+                            )
+                        )
+    return jobs

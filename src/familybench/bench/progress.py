@@ -1,0 +1,70 @@
+"""Run events and the hooks that listen to them (progress bar, logging).
+
+The base :class:`Hook` does nothing; subscribers override what they need.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+
+def _clock_text(seconds: float) -> str:
+    seconds = int(round(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+class Hook:
+    """Receives run events; every method is a no-op here."""
+
+    def on_run_start(self, total: int, already_done: int, suite_name: str, out: str) -> None: ...
+
+    def on_job_end(self, record: dict) -> None: ...
+
+    def on_run_end(self, records: list[dict], wall_seconds: float) -> None: ...
+
+
+class ProgressBar(Hook):
+    """Jobs done/total, failures, elapsed and ETA on one line (a line per job when not a TTY)."""
+
+    def __init__(self, stream=None, width: int = 24):
+        self.stream = stream or sys.stderr
+        self.width = width
+        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+
+    def on_run_start(self, total, already_done, suite_name, out):
+        self.total, self.done, self.failed = total, 0, 0
+        self.start = time.perf_counter()
+        resumed = f", {already_done} already done (resuming)" if already_done else ""
+        self._write(f"familybench: {suite_name}: {total} jobs to run{resumed} -> {out}\n")
+
+    def on_job_end(self, record):
+        self.done += 1
+        if record["status"] in ("failed", "timeout"):
+            self.failed += 1
+        elapsed = time.perf_counter() - self.start
+        eta = elapsed / self.done * (self.total - self.done)
+        filled = int(self.width * self.done / max(self.total, 1))
+        bar = "#" * filled + "-" * (self.width - filled)
+        status = record["status"]
+        what = f"{record['config']} on {record['dataset']} seed {record['seed']}"
+        if status != "ok":
+            what += f": {status}" + (f" ({record['error']})" if record.get("error") else "")
+        line = (
+            f"[{bar}] {self.done}/{self.total} | failed {self.failed} | "
+            f"{_clock_text(elapsed)} elapsed | ETA {_clock_text(eta)} | {what}"
+        )
+        if self.tty:
+            self._write("\r\033[K" + line[:200] + ("\n" if self.done == self.total else ""))
+        else:
+            self._write(line + "\n")
+
+    def on_run_end(self, records, wall_seconds):
+        if self.tty and self.done != self.total:
+            self._write("\n")
+
+    def _write(self, text):
+        self.stream.write(text)
+        self.stream.flush()

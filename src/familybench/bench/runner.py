@@ -1,0 +1,198 @@
+"""The main job: suite → jobs → executor → store → report.
+
+Each stage is a small function whose output feeds the next; hooks see the events.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import replace
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .._errors import FamilybenchError
+from .._tasks import TASKS
+from . import environment
+from .executor import Executor, make_executor
+from .jobs import Job, expand
+from .progress import Hook, ProgressBar
+from .store import ResultStore, load_results
+from .suite import DataSource, ModelConfig, Suite, apply_fast, load_suite, select
+
+
+def resolve_suite(
+    suite: str | Path | Suite | None = None,
+    *,
+    models: list[str] | None = None,
+    datasets: list[str] | None = None,
+    data: str | None = None,
+    target: str | None = None,
+    task: str | None = None,
+    seeds: int | list[int] | None = None,
+    device: str | None = None,
+    timeout: float | None = None,
+    fast: bool = False,
+) -> Suite:
+    """The suite a run will execute, with command-line selections and overrides applied.
+
+    Without ``suite``, ``models``/``datasets`` name registry entries with their defaults;
+    with one, they filter its names. ``data``/``target`` add (or, with a suite, replace
+    the datasets by) the user's own file.
+    """
+    if suite is None:
+        if not models or not (datasets or data):
+            raise FamilybenchError("give a suite (SUITE.toml or --suite NAME), or --models and --datasets/--data")
+        from .suite import parse_suite
+
+        table = {"models": list(models), "datasets": _file_table(data, target, task) if data else list(datasets)}
+        resolved = parse_suite(table, source="<command line>", default_name="run")
+    else:
+        resolved = suite if isinstance(suite, Suite) else load_suite(suite)
+        if fast:
+            resolved = apply_fast(resolved)
+        resolved = select(resolved, models=models, datasets=None if data else datasets)
+        if data:
+            from .suite import parse_suite
+
+            files = parse_suite({"models": ["linear"], "datasets": _file_table(data, target, task)}, source="--data")
+            resolved = replace(resolved, datasets=files.datasets)
+    if fast and suite is None:
+        resolved = apply_fast(resolved)
+    if seeds is not None:
+        resolved = replace(resolved, seeds=tuple(range(seeds)) if isinstance(seeds, int) else tuple(seeds))
+        if not resolved.seeds:
+            raise FamilybenchError("--seeds: expected at least one seed")
+    if device is not None:
+        if device not in ("auto", "cpu", "cuda"):
+            raise FamilybenchError(f"--device: {device!r} is not one of auto, cpu, cuda")
+        resolved = replace(resolved, device=device)
+    if timeout is not None:
+        if timeout <= 0:
+            raise FamilybenchError(f"--timeout: must be positive, got {timeout}")
+        resolved = replace(
+            resolved, timeout=float(timeout), models=tuple(replace(m, timeout=None) for m in resolved.models)
+        )
+    return resolved
+
+
+def _file_table(data: str, target: str | None, task: str | None) -> dict:
+    if not target:
+        raise FamilybenchError(f"--data {data}: --target COLUMN is required")
+    if task is not None and task not in TASKS:
+        raise FamilybenchError(f"--task: {task!r} is not one of {', '.join(TASKS)}")
+    name = Path(data).stem
+    entry = {"path": str(Path(data).resolve()), "target": target}
+    if task:
+        entry["task"] = task
+    return {name: entry}
+
+
+def default_out(suite: Suite) -> Path:
+    return Path("reports") / suite.name
+
+
+def pending_jobs(jobs: list[Job], store: ResultStore, retry_failed: bool) -> list[Job]:
+    """Jobs not yet finished in the store (``retry_failed`` also re-runs failures)."""
+    done = store.finished_keys()
+    if retry_failed:
+        done -= store.failed_keys()
+    return [job for job in jobs if job.key not in done]
+
+
+def execute(
+    suite: Suite,
+    out: str | Path,
+    *,
+    jobs: int = 1,
+    executor: str | Executor | None = None,
+    fresh: bool = False,
+    retry_failed: bool = False,
+    hooks: list[Hook] | None = None,
+) -> tuple[str, list[dict]]:
+    """Run the suite's unfinished jobs, writing each result to ``out`` as it finishes.
+
+    Returns the run id and the records written in this run.
+    """
+    hooks = list(hooks or [])
+    out = Path(out)
+    all_jobs = expand(suite)
+    if not all_jobs:
+        raise FamilybenchError(f"{suite.source}: the selection leaves no jobs to run")
+    records: list[dict] = []
+    with ResultStore(out, fresh=fresh) as store:
+        todo = pending_jobs(all_jobs, store, retry_failed)
+        run_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+        started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        meta = environment.collect()
+        meta.update(n_jobs_total=len(all_jobs), n_jobs_run=len(todo), parallel_jobs=jobs)
+        store.start_run(run_id, started_at, suite.to_dict(), meta)
+        for hook in hooks:
+            hook.on_run_start(len(todo), len(all_jobs) - len(todo), suite.name, str(out))
+        start = time.perf_counter()
+        runner = make_executor(jobs, executor)
+        try:
+            with runner:
+                for outcome in runner.run(todo):
+                    record = {**outcome.record, "run_id": run_id}
+                    store.write(record, outcome.predictions)
+                    if outcome.dataset_view is not None and not store.has_dataset_view(record["dataset"]):
+                        store.write_dataset_view(record["dataset"], outcome.dataset_view)
+                    records.append(record)
+                    for hook in hooks:
+                        hook.on_job_end(record)
+        finally:
+            wall = time.perf_counter() - start
+            meta.update(
+                threads_per_job=runner.threads,
+                worker_warm_up_seconds=getattr(runner, "warm_up_seconds", None),
+                worker=getattr(runner, "worker_info", {}),
+                device=suite.device,
+                interrupted=len(records) < len(todo),
+            )
+            store.finish_run(run_id, datetime.now(timezone.utc).isoformat(timespec="seconds"), wall, meta)
+            for hook in hooks:
+                hook.on_run_end(records, wall)
+    return run_id, records
+
+
+def run(
+    suite: str | Path | Suite | None = None,
+    *,
+    models: list[str] | None = None,
+    datasets: list[str] | None = None,
+    data: str | None = None,
+    target: str | None = None,
+    task: str | None = None,
+    seeds: int | list[int] | None = None,
+    jobs: int = 1,
+    device: str | None = None,
+    timeout: float | None = None,
+    fast: bool = False,
+    out: str | Path | None = None,
+    fresh: bool = False,
+    retry_failed: bool = False,
+    executor: str | Executor | None = None,
+    progress: bool = True,
+    report: bool = True,
+):
+    """Run a benchmark suite and return all results in ``out`` as a DataFrame.
+
+    Mirrors ``familybench run``: finished jobs already in ``out`` are not run again
+    (``fresh=True`` starts over). Failed jobs are recorded with their message, never raised.
+    """
+    resolved = resolve_suite(
+        suite, models=models, datasets=datasets, data=data, target=target, task=task,
+        seeds=seeds, device=device, timeout=timeout, fast=fast,
+    )
+    out = Path(out) if out is not None else default_out(resolved)
+    hooks = [ProgressBar()] if progress else []
+    execute(resolved, out, jobs=jobs, executor=executor, fresh=fresh, retry_failed=retry_failed, hooks=hooks)
+    if report:
+        from ..reports import write_report
+
+        write_report(out)
+    return load_results(out)
+
+
+__all__ = ["DataSource", "ModelConfig", "Suite", "execute", "pending_jobs", "resolve_suite", "run"]

@@ -1,0 +1,190 @@
+"""The results store: one SQLite file per output directory, written as each job finishes.
+
+Each result is committed in its own transaction (WAL journal), so killing the process —
+even with ``kill -9`` — loses at most the jobs in flight. ``job_key`` is the primary key:
+a job re-run replaces its row, never duplicates it.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+
+from .record import COLUMNS, upgrade
+
+FILENAME = "results.sqlite"
+FINISHED = ("ok", "failed", "timeout", "skipped")
+
+
+def _encode(arrays: dict[str, np.ndarray]) -> bytes:
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def _decode(blob: bytes) -> dict[str, np.ndarray]:
+    with np.load(io.BytesIO(blob), allow_pickle=False) as data:
+        return {name: data[name] for name in data.files}
+
+
+class ResultStore:
+    """Read and write ``DIR/results.sqlite``.
+
+    Parameters
+    ----------
+    directory : path
+        Output directory (created if missing).
+    fresh : bool, default=False
+        Delete earlier results in this directory first.
+    """
+
+    def __init__(self, directory: str | Path, *, fresh: bool = False, create: bool = True):
+        self.directory = Path(directory)
+        self.path = self.directory / FILENAME
+        if not create and not self.path.is_file():
+            raise FileNotFoundError(f"{self.path}: no results here (run `familybench run --out {directory}` first)")
+        self.directory.mkdir(parents=True, exist_ok=True)
+        if fresh:
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(self.path) + suffix).unlink(missing_ok=True)
+        self._db = sqlite3.connect(self.path, timeout=30)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._create()
+
+    def _create(self):
+        columns = ", ".join(f"{name} {kind}" for name, kind in COLUMNS.items())
+        with self._db:
+            self._db.execute(f"CREATE TABLE IF NOT EXISTS results ({columns}, PRIMARY KEY (job_key))")
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS runs (run_id TEXT PRIMARY KEY, started_at TEXT, "
+                "finished_at TEXT, wall_seconds REAL, suite TEXT, meta TEXT)"
+            )
+            self._db.execute("CREATE TABLE IF NOT EXISTS predictions (job_key TEXT PRIMARY KEY, payload BLOB)")
+            self._db.execute("CREATE TABLE IF NOT EXISTS dataset_views (dataset TEXT PRIMARY KEY, payload BLOB)")
+            # A store written by an older familybench may lack newer columns.
+            present = {row[1] for row in self._db.execute("PRAGMA table_info(results)")}
+            for name, kind in COLUMNS.items():
+                if name not in present:
+                    self._db.execute(f"ALTER TABLE results ADD COLUMN {name} {kind}")
+
+    def close(self):
+        self._db.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # -- runs
+
+    def start_run(self, run_id: str, started_at: str, suite: dict, meta: dict):
+        with self._db:
+            self._db.execute(
+                "INSERT OR REPLACE INTO runs (run_id, started_at, suite, meta) VALUES (?, ?, ?, ?)",
+                (run_id, started_at, json.dumps(suite, default=str), json.dumps(meta, default=str)),
+            )
+
+    def finish_run(self, run_id: str, finished_at: str, wall_seconds: float, meta: dict | None = None):
+        with self._db:
+            self._db.execute(
+                "UPDATE runs SET finished_at = ?, wall_seconds = ? WHERE run_id = ?",
+                (finished_at, wall_seconds, run_id),
+            )
+            if meta is not None:
+                self._db.execute("UPDATE runs SET meta = ? WHERE run_id = ?", (json.dumps(meta, default=str), run_id))
+
+    def runs(self) -> list[dict]:
+        rows = self._db.execute(
+            "SELECT run_id, started_at, finished_at, wall_seconds, suite, meta FROM runs ORDER BY started_at"
+        ).fetchall()
+        return [
+            {
+                "run_id": r[0], "started_at": r[1], "finished_at": r[2], "wall_seconds": r[3],
+                "suite": json.loads(r[4] or "{}"), "meta": json.loads(r[5] or "{}"),
+            }
+            for r in rows
+        ]
+
+    # -- results
+
+    def finished_keys(self) -> set[str]:
+        marks = ",".join("?" * len(FINISHED))
+        rows = self._db.execute(f"SELECT job_key FROM results WHERE status IN ({marks})", FINISHED)
+        return {row[0] for row in rows}
+
+    def failed_keys(self) -> set[str]:
+        rows = self._db.execute("SELECT job_key FROM results WHERE status IN ('failed', 'timeout')")
+        return {row[0] for row in rows}
+
+    def write(self, record: dict, predictions: dict[str, np.ndarray] | None = None):
+        """Commit one finished job (and its grid predictions) atomically."""
+        names = list(COLUMNS)
+        values = [record.get(n) for n in names]
+        with self._db:
+            self._db.execute(
+                f"INSERT OR REPLACE INTO results ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+                values,
+            )
+            if predictions:
+                self._db.execute(
+                    "INSERT OR REPLACE INTO predictions VALUES (?, ?)", (record["job_key"], _encode(predictions))
+                )
+
+    def write_dataset_view(self, dataset: str, arrays: dict[str, np.ndarray]):
+        """Store what a report needs to draw a dataset (grid, sample of points, true curve)."""
+        with self._db:
+            self._db.execute("INSERT OR REPLACE INTO dataset_views VALUES (?, ?)", (dataset, _encode(arrays)))
+
+    def has_dataset_view(self, dataset: str) -> bool:
+        return self._db.execute("SELECT 1 FROM dataset_views WHERE dataset = ?", (dataset,)).fetchone() is not None
+
+    def dataset_views(self) -> dict[str, dict[str, np.ndarray]]:
+        return {name: _decode(blob) for name, blob in self._db.execute("SELECT dataset, payload FROM dataset_views")}
+
+    def predictions(self) -> dict[str, dict[str, np.ndarray]]:
+        return {key: _decode(blob) for key, blob in self._db.execute("SELECT job_key, payload FROM predictions")}
+
+    def records(self) -> list[dict]:
+        cursor = self._db.execute(f"SELECT {', '.join(COLUMNS)} FROM results")
+        names = [d[0] for d in cursor.description]
+        return [upgrade(dict(zip(names, row, strict=False))) for row in cursor.fetchall()]
+
+
+def load_results(directory: str | Path):
+    """The results in ``directory`` as a pandas DataFrame, one row per job.
+
+    ``params`` is decoded to a dict and ``fit_seconds_samples`` to a list of floats.
+    """
+    import pandas as pd
+
+    with ResultStore(directory, create=False) as store:
+        rows = store.records()
+    frame = pd.DataFrame(rows, columns=list(COLUMNS))
+    for column in ("params", "fit_seconds_samples"):
+        frame[column] = frame[column].map(lambda v: json.loads(v) if isinstance(v, str) else v)
+    for column, kind in COLUMNS.items():
+        if kind == "REAL":
+            frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
+    return frame.sort_values(["dataset", "config", "seed", "fold", "train_size"], na_position="first", ignore_index=True)
+
+
+def export_results(directory: str | Path, path: str | Path) -> Path:
+    """Write the results to CSV or Parquet (by the file's suffix)."""
+    frame = load_results(directory)
+    path = Path(path)
+    if path.suffix == ".parquet":
+        frame = frame.assign(
+            params=frame["params"].map(json.dumps), fit_seconds_samples=frame["fit_seconds_samples"].map(json.dumps)
+        )
+        frame.to_parquet(path, index=False)
+    elif path.suffix == ".csv":
+        frame.to_csv(path, index=False)
+    else:
+        raise ValueError(f"{path}: export to .csv or .parquet")
+    return path

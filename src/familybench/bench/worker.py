@@ -1,0 +1,283 @@
+"""Running one job: load (cached) data, split, fit, predict, score — the runner's clock.
+
+Timing, scoring and error capture live here and nowhere else: model adapters only fit and
+predict. A job never raises; whatever goes wrong becomes a ``failed`` record with a
+one-line message (and the traceback kept apart in ``error_detail``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+import time
+import traceback
+import warnings
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import numpy as np
+
+from .._hooks import transfer_receiver
+from .._tasks import REGRESSION
+from .._threads import thread_limits
+from .jobs import Job
+from .metrics import score
+from .record import empty_record
+
+_POINTS_IN_VIEW = 1500
+_BUILTIN_WARM_UP = {"linear", "poly", "lightgbm", "mlp", "hist_gbm", "sk_mlp"}
+
+
+@dataclass
+class Outcome:
+    """What a job sends back: its record, grid predictions and (once) a dataset view."""
+
+    job: Job
+    record: dict
+    predictions: dict | None = None
+    dataset_view: dict | None = field(default=None, repr=False)
+
+
+class _PeakMemory:
+    """Samples this process's RSS in a thread; the peak is taken above the starting RSS.
+
+    Workers are reused, so the process's lifetime maximum would belong to earlier jobs.
+    """
+
+    def __init__(self, interval: float = 0.005):
+        import psutil
+
+        self._process = psutil.Process()
+        self._interval = interval
+        self._stop = threading.Event()
+        self.start_rss = self.peak_rss = self._process.memory_info().rss
+
+    def _sample(self):
+        while not self._stop.wait(self._interval):
+            self.peak_rss = max(self.peak_rss, self._process.memory_info().rss)
+
+    def __enter__(self):
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self.peak_rss = max(self.peak_rss, self._process.memory_info().rss)
+
+    @property
+    def peak_above_start(self) -> int:
+        return int(self.peak_rss - self.start_rss)
+
+
+def _synchronize():
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.cuda.is_available() and torch.cuda.is_initialized():
+        torch.cuda.synchronize()
+
+
+def _clock() -> float:
+    _synchronize()  # on a GPU, queued kernels finish before the clock is read
+    return time.perf_counter()
+
+
+def one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")
+
+
+class JobRunner:
+    """Runs jobs in this process; keeps loaded datasets so a worker reads each once.
+
+    Parameters
+    ----------
+    threads : int
+        Thread budget for BLAS, OpenMP and torch during each job.
+    """
+
+    def __init__(self, threads: int):
+        self.threads = threads
+        self._datasets: dict[str, object] = {}
+        self._views_sent: set[str] = set()
+
+    # -- data
+
+    def dataset(self, source):
+        key = json.dumps(source.identity(), sort_keys=True, default=str)
+        if key not in self._datasets:
+            from ..datasets import Dataset, load_dataset
+
+            if source.loader == "file":
+                data = Dataset.from_file(source.path, target=source.target, task=source.task)
+            else:
+                data = load_dataset(source.loader, **source.params)
+            if len(self._datasets) >= 8:  # bound memory: forget the oldest
+                self._datasets.pop(next(iter(self._datasets)))
+            self._datasets[key] = data
+        return self._datasets[key]
+
+    def _dataset_view(self, name: str, data) -> dict | None:
+        grid = data.plot_grid()
+        if grid is None:
+            return None
+        rng = np.random.default_rng(0)
+        rows = rng.permutation(data.n_rows)[:_POINTS_IN_VIEW]
+        columns = list(grid.columns[:2]) if data.is_2d_classification else list(grid.columns[:1])
+        view = {
+            "columns": np.asarray(columns),
+            "grid": grid[columns].to_numpy(np.float64),
+            "points": data.X.iloc[rows][columns].to_numpy(np.float64),
+        }
+        if data.task == REGRESSION:
+            view["point_targets"] = data.y.iloc[rows].to_numpy(np.float64)
+            if data.true_function is not None:
+                view["true_curve"] = np.asarray(data.true_function(view["grid"][:, 0]), dtype=np.float64)
+        else:
+            classes = np.asarray(data.classes if data.classes is not None else np.unique(data.y))
+            view["classes"] = classes.astype(str)
+            view["point_targets"] = np.searchsorted(classes, data.y.iloc[rows].to_numpy()).astype(np.float64)
+        return view
+
+    # -- warm-up
+
+    def warm_up(self, models: set[str]) -> float:
+        """Import and exercise each family once, before any clock starts.
+
+        A fresh process pays seconds importing torch/LightGBM and for its first torch
+        optimizer; without this the first job of each worker would carry that cost.
+        """
+        from ..models import get_model, get_spec
+
+        start = time.perf_counter()
+        rng = np.random.default_rng(0)
+        X = rng.normal(size=(64, 3))
+        y = X[:, 0] - X[:, 1]
+        with thread_limits(self.threads), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            # Only the built-in families: a user's model may crash or hang, and must do so
+            # inside its own job, where the runner records it.
+            for name in sorted(m for m in models if m in _BUILTIN_WARM_UP):
+                try:
+                    spec = get_spec(name)
+                    task = spec.tasks[0]
+                    target = y if task == REGRESSION else (y > 0).astype(int)
+                    params = {"max_epochs": 1} if name == "mlp" else {}
+                    get_model(name, task=task, **params).fit(X, target).predict(X)
+                except Exception:  # a broken model fails in its own job, with its message
+                    pass
+        return time.perf_counter() - start
+
+    # -- one job
+
+    def run(self, job: Job) -> Outcome:
+        started = time.perf_counter()
+        record = empty_record(
+            job_key=job.key, config=job.config, model=job.model, dataset=job.dataset.name,
+            params=json.dumps(job.params, sort_keys=True, default=str), seed=job.seed, fold=job.fold,
+            train_size=job.train_size, threads=self.threads, worker=str(os.getpid()),
+        )
+        outcome = Outcome(job, record)
+        try:
+            with thread_limits(self.threads), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                self._run(job, outcome)
+        except Exception as exc:
+            record.update(status="failed", error=one_line(exc), error_detail=traceback.format_exc(limit=20))
+        record["job_seconds"] = time.perf_counter() - started
+        record["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        return outcome
+
+    def _run(self, job: Job, outcome: Outcome):
+        from ..datasets import make_splits
+        from ..models import get_model, get_spec
+
+        record = outcome.record
+        spec = get_spec(job.model)
+        record["family"] = spec.family
+        data = self.dataset(job.dataset)
+        task = data.task
+        record["task"] = task
+        if task not in spec.tasks:
+            record.update(status="skipped", error=f"model {job.model!r} does not support task {task!r}")
+            return
+        split = make_splits(
+            data, seed=job.seed, split=job.split, test_size=job.test_size, train_size=job.train_size
+        )[job.fold]
+        X_train, X_test = data.X.iloc[split.train], data.X.iloc[split.test]
+        y_train, y_test = data.y.iloc[split.train].to_numpy(), data.y.iloc[split.test].to_numpy()
+        record.update(n_train=len(split.train), n_test=len(split.test), n_features=data.n_features)
+
+        params = dict(job.params)
+        probe = get_model(job.model, task=task, **params)
+        accepted = probe.get_params(deep=False) if hasattr(probe, "get_params") else {}
+        if "random_state" in accepted and "random_state" not in params:
+            params["random_state"] = job.seed  # the job seed also seeds the model
+        if "device" in accepted and "device" not in params:
+            params["device"] = job.device
+
+        transfer = [0.0]
+        samples = []
+        memory = _PeakMemory()
+        with memory, transfer_receiver(lambda s: transfer.__setitem__(0, transfer[0] + s)):
+            for _ in range(job.repeats):
+                model = get_model(job.model, task=task, **params)
+                start = _clock()
+                model.fit(X_train, y_train)
+                samples.append(_clock() - start)
+            start = _clock()
+            test_pred, test_proba = self._predict(model, task, X_test)
+            predict_seconds = _clock() - start
+        score_start = time.perf_counter()
+        train_pred, train_proba = self._predict(model, task, X_train)
+        if task == REGRESSION:
+            for name, pred in (("test", test_pred), ("train", train_pred)):
+                if not np.all(np.isfinite(np.asarray(pred, dtype=np.float64))):
+                    raise FloatingPointError(f"model predicted non-finite values on the {name} rows")
+        classes = getattr(model, "classes_", None)
+        for side, y_true, pred, proba in (
+            ("train", y_train, train_pred, train_proba),
+            ("test", y_test, test_pred, test_proba),
+        ):
+            for metric, value in score(task, y_true, pred, proba, classes).items():
+                record[f"{side}_{metric}"] = value
+        record["score_seconds"] = time.perf_counter() - score_start
+        record.update(
+            status="ok",
+            fit_seconds=float(np.median(samples)),
+            fit_seconds_samples=json.dumps([round(s, 6) for s in samples]),
+            predict_seconds=predict_seconds,
+            predict_rows_per_second=len(X_test) / predict_seconds if predict_seconds > 0 else float("nan"),
+            transfer_seconds=transfer[0],
+            peak_rss_bytes=memory.peak_above_start,
+            n_params=getattr(model, "n_params_", None),
+            n_epochs=getattr(model, "n_epochs_", None),
+            device=getattr(model, "device_", "cpu"),
+        )
+        name = job.dataset.name
+        if name not in self._views_sent:
+            view = self._dataset_view(name, data)
+            if view is not None:
+                outcome.dataset_view = view
+            self._views_sent.add(name)
+        grid = data.plot_grid()
+        if grid is not None and job.train_size is None and job.fold == 0:
+            pred, proba = self._predict(model, task, grid)
+            if task == REGRESSION:
+                outcome.predictions = {"values": np.asarray(pred, dtype=np.float32)}
+            elif proba is not None:
+                outcome.predictions = {"proba": np.asarray(proba, dtype=np.float32)}
+            else:
+                codes = np.searchsorted(np.asarray(data.classes), pred)
+                outcome.predictions = {"labels": codes.astype(np.float32)}
+
+    @staticmethod
+    def _predict(model, task, X):
+        if task == REGRESSION:
+            return model.predict(X), None
+        proba = model.predict_proba(X) if hasattr(model, "predict_proba") else None
+        if proba is not None and hasattr(model, "classes_"):
+            return np.asarray(model.classes_)[np.argmax(proba, axis=1)], proba
+        return model.predict(X), proba

@@ -1,0 +1,176 @@
+"""The runner: records, resume, failures, timeouts, crashes and parallel determinism."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import numpy as np
+import pytest
+
+import familybench
+from familybench.bench.executor import InProcessExecutor, ProcessExecutor
+from familybench.bench.record import COLUMNS, SCHEMA_VERSION
+from familybench.bench.runner import execute, resolve_suite
+from familybench.bench.store import export_results, load_results
+from familybench.bench.suite import parse_suite
+
+TINY_DATA = {"moons": {"n_samples": 200}, "sine1d": {"n_samples": 200}}
+TINY_MODELS = {
+    "linear": {"model": "linear"},
+    "gbm": {"model": "lightgbm", "params": {"n_estimators": 15}},
+    "mlp": {"model": "mlp", "params": {"hidden_layer_sizes": [8], "max_epochs": 5}},
+}
+
+
+def tiny_suite(models=None, datasets=None, **extra):
+    table = {"seeds": 2, "datasets": datasets or TINY_DATA, "models": models or TINY_MODELS, **extra}
+    return parse_suite(table, source="<test>", default_name="tiny")
+
+
+def test_serial_run_writes_one_complete_record_per_job(tmp_path):
+    run_id, records = execute(tiny_suite(), tmp_path, executor="serial")
+    assert len(records) == 3 * 2 * 2
+    frame = load_results(tmp_path)
+    assert list(frame.columns) == list(COLUMNS)
+    assert (frame["status"] == "ok").all(), frame["error"].dropna().tolist()
+    assert (frame["schema_version"] == SCHEMA_VERSION).all() and (frame["run_id"] == run_id).all()
+    moons = frame[frame["dataset"] == "moons"]
+    assert moons["task"].eq("binary").all()
+    assert moons["test_roc_auc"].between(0.0, 1.0).all() and moons["test_rmse"].isna().all()
+    assert moons.loc[moons["config"] != "mlp", "test_roc_auc"].gt(0.7).all()  # the 5-epoch MLP is untrained
+    sine = frame[frame["dataset"] == "sine1d"]
+    assert sine["test_r2"].notna().all() and sine["test_accuracy"].isna().all()
+    assert (frame["n_train"] == 160).all() and (frame["n_test"] == 40).all()
+    assert (frame["fit_seconds"] > 0).all() and (frame["predict_rows_per_second"] > 0).all()
+    assert frame["fit_seconds_samples"].map(len).eq(1).all()
+    assert (frame["peak_rss_bytes"] >= 0).all()
+    linear = frame[(frame["config"] == "linear") & (frame["dataset"] == "sine1d")]
+    assert (linear["n_params"] == 2).all()
+    assert frame.loc[frame["config"] == "mlp", "n_epochs"].eq(5).all()
+    assert set(frame["family"]) == {"linear", "boosting", "mlp"}
+
+
+def test_rerun_resumes_and_fresh_starts_over(tmp_path):
+    suite = tiny_suite(models={"linear": {"model": "linear"}})
+    _, first = execute(suite, tmp_path, executor="serial")
+    _, second = execute(suite, tmp_path, executor="serial")
+    assert len(first) == 4 and second == []
+    _, fresh = execute(suite, tmp_path, executor="serial", fresh=True)
+    assert len(fresh) == 4
+    assert len(load_results(tmp_path)) == 4
+
+
+def test_same_seed_same_metrics_and_seeds_change_splits(tmp_path):
+    suite = tiny_suite(models={"gbm": TINY_MODELS["gbm"]})
+    execute(suite, tmp_path / "a", executor="serial")
+    execute(suite, tmp_path / "b", executor="serial")
+    a, b = load_results(tmp_path / "a"), load_results(tmp_path / "b")
+    np.testing.assert_array_equal(a["test_r2"].to_numpy(), b["test_r2"].to_numpy())
+    by_seed = a[a["dataset"] == "sine1d"].set_index("seed")["test_r2"]
+    assert by_seed[0] != by_seed[1]
+
+
+def test_failures_are_recorded_and_the_rest_continue(tmp_path):
+    suite = tiny_suite(
+        models={"boom": {"model": "badmodels:Boom"}, "diverge": {"model": "badmodels:diverging_mlp"}, "linear": {}},
+        datasets={"sine1d": {"n_samples": 200}},
+    )
+    execute(suite, tmp_path, executor="serial")
+    frame = load_results(tmp_path).set_index(["config", "seed"])
+    assert frame.loc[("boom", 0), "status"] == "failed"
+    assert frame.loc[("boom", 0), "error"] == "RuntimeError: boom: this model always fails"
+    assert "second line of detail" in frame.loc[("boom", 0), "error_detail"]
+    assert frame.loc[("diverge", 0), "status"] == "failed"
+    assert frame.loc[("diverge", 0), "error"].startswith("FloatingPointError: MLP training loss became")
+    assert (frame.xs("linear")["status"] == "ok").all()
+    # retry_failed runs only the failures again
+    _, again = execute(suite, tmp_path, executor="serial", retry_failed=True)
+    assert sorted({r["config"] for r in again}) == ["boom", "diverge"]
+
+
+def test_model_task_mismatch_is_skipped_not_failed(tmp_path):
+    from sklearn.linear_model import Ridge
+
+    from familybench.models import register
+
+    register("ridge_only", Ridge, family="linear", tasks=("regression",), replace=True)
+    suite = tiny_suite(models={"ridge_only": {}}, datasets={"moons": {"n_samples": 100}})
+    execute(suite, tmp_path, executor="serial")
+    frame = load_results(tmp_path)
+    assert (frame["status"] == "skipped").all()
+    assert frame["error"].iloc[0] == "model 'ridge_only' does not support task 'binary'"
+
+
+def test_process_executor_kills_hanging_jobs_survives_crashes_and_keeps_going(tmp_path):
+    suite = tiny_suite(
+        models={
+            "hang": {"model": "badmodels:Hang", "timeout": 2},
+            "crash": {"model": "badmodels:Crash"},
+            "linear": {},
+        },
+        datasets={"sine1d": {"n_samples": 100}},
+        seeds=1,
+    )
+    _, records = execute(suite, tmp_path, executor=ProcessExecutor(n_workers=2))
+    frame = load_results(tmp_path).set_index("config")
+    assert frame.loc["hang", "status"] == "timeout"
+    assert frame.loc["hang", "error"] == "stopped after the 2 s timeout"
+    assert 2 <= frame.loc["hang", "job_seconds"] < 30
+    assert frame.loc["crash", "status"] == "failed"
+    assert frame.loc["crash", "error"] == "worker process crashed (exit code 3) while running this job"
+    assert frame.loc["linear", "status"] == "ok"
+    assert frame.loc["linear", "threads"] == 1  # 2 CPUs split over 2 workers (on this machine)
+
+
+def test_parallel_workers_give_the_same_metrics_as_serial(tmp_path):
+    suite = tiny_suite(models={"gbm": TINY_MODELS["gbm"], "mlp": TINY_MODELS["mlp"]}, datasets={"moons": {"n_samples": 200}})
+    execute(suite, tmp_path / "serial", executor=InProcessExecutor(threads=1))
+    execute(suite, tmp_path / "parallel", executor=ProcessExecutor(n_workers=2, threads=1))
+    cols = ["config", "seed", "test_roc_auc", "test_log_loss", "n_params"]
+    a = load_results(tmp_path / "serial")[cols]
+    b = load_results(tmp_path / "parallel")[cols]
+    assert a.equals(b)
+
+
+def test_store_never_duplicates_and_exports(tmp_path):
+    suite = tiny_suite(models={"linear": {}})
+    execute(suite, tmp_path, executor="serial")
+    execute(suite, tmp_path, executor="serial", retry_failed=True)
+    with sqlite3.connect(tmp_path / "results.sqlite") as db:
+        assert db.execute("SELECT COUNT(*), COUNT(DISTINCT job_key) FROM results").fetchone() == (4, 4)
+        runs = db.execute("SELECT meta, suite FROM runs").fetchall()
+    meta, suite_json = json.loads(runs[0][0]), json.loads(runs[0][1])
+    assert meta["versions"]["scikit-learn"] and meta["cpu_count"] >= 1 and "python" in meta
+    assert suite_json["seeds"] == [0, 1]
+    csv = export_results(tmp_path, tmp_path / "out.csv")
+    parquet = export_results(tmp_path, tmp_path / "out.parquet")
+    import pandas as pd
+
+    assert len(pd.read_csv(csv)) == 4 and len(pd.read_parquet(parquet)) == 4
+
+
+def test_grid_predictions_and_dataset_views_are_stored(tmp_path):
+    from familybench.bench.store import ResultStore
+
+    execute(tiny_suite(models={"linear": {}}), tmp_path, executor="serial")
+    with ResultStore(tmp_path) as store:
+        views, predictions = store.dataset_views(), store.predictions()
+    assert set(views) == {"moons", "sine1d"}
+    assert views["moons"]["grid"].shape[1] == 2 and "true_curve" in views["sine1d"]
+    frame = load_results(tmp_path)
+    key = frame.loc[(frame["dataset"] == "moons") & (frame["seed"] == 0), "job_key"].iloc[0]
+    assert predictions[key]["proba"].shape == (len(views["moons"]["grid"]), 2)
+
+
+def test_python_api_mirrors_the_cli(tmp_path):
+    frame = familybench.run(
+        models=["linear"], datasets=["sine1d"], seeds=1, out=tmp_path, executor="serial", progress=False
+    )
+    assert len(frame) == 1 and frame["status"].iloc[0] == "ok"
+    assert (tmp_path / "report.md").read_text().startswith("# familybench report")
+
+
+def test_resolve_suite_needs_models_and_data():
+    with pytest.raises(familybench.FamilybenchError, match="give a suite"):
+        resolve_suite(None, models=["linear"])

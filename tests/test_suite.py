@@ -1,0 +1,115 @@
+"""Suite files are validated up front, with errors naming the file, key and problem."""
+
+from __future__ import annotations
+
+import pytest
+
+from familybench.bench.jobs import expand
+from familybench.bench.suite import SuiteError, apply_fast, load_suite, parse_suite, select
+
+
+def _write(tmp_path, text):
+    path = tmp_path / "suite.toml"
+    path.write_text(text)
+    return path
+
+
+BASE = """
+seeds = 2
+datasets = ["moons", "sine1d"]
+[models.gbm]
+model = "lightgbm"
+params = { n_estimators = 20 }
+grid = { num_leaves = [7, 15] }
+[models.linear]
+"""
+
+
+def test_grid_expands_into_named_configs_and_jobs(tmp_path):
+    suite = load_suite(_write(tmp_path, BASE))
+    assert [m.config for m in suite.models] == ["gbm[num_leaves=7]", "gbm[num_leaves=15]", "linear"]
+    assert suite.models[1].params == {"n_estimators": 20, "num_leaves": 15}
+    jobs = expand(suite)
+    assert len(jobs) == 3 * 2 * 2
+    assert len({j.key for j in jobs}) == len(jobs)
+
+
+def test_job_keys_are_stable_and_follow_content(tmp_path):
+    a = {j.describe(): j.key for j in expand(load_suite(_write(tmp_path, BASE)))}
+    b = {j.describe(): j.key for j in expand(load_suite(_write(tmp_path, BASE + "\n")))}
+    assert a == b
+    changed = {j.describe(): j.key for j in expand(load_suite(_write(tmp_path, BASE.replace("20", "21"))))}
+    assert changed["linear on moons seed 0"] == a["linear on moons seed 0"]
+    assert changed["gbm[num_leaves=7] on moons seed 0"] != a["gbm[num_leaves=7] on moons seed 0"]
+    timeout = {j.describe(): j.key for j in expand(load_suite(_write(tmp_path, "timeout = 5\n" + BASE)))}
+    assert timeout == a  # the time limit does not change what a job computes
+
+
+def test_kfold_and_train_sizes_multiply_jobs(tmp_path):
+    suite = load_suite(_write(tmp_path, "split = { kfold = 3 }\ntrain_sizes = [50, 100]\n" + BASE))
+    jobs = expand(suite)
+    assert len(jobs) == 3 * 2 * 2 * 3 * 2
+    assert {j.fold for j in jobs} == {0, 1, 2} and {j.train_size for j in jobs} == {50, 100}
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("seeds = 2\ndatasets = [", r"suite.toml: not valid TOML"),
+        ("colour = 1\n" + BASE, r"suite.toml: colour: unknown key"),
+        ('seeds = "three"\ndatasets = ["moons"]\nmodels = ["linear"]', r"suite.toml: seeds: expected an integer"),
+        ('datasets = ["moons"]\nmodels = ["lightgmb"]', r"models.lightgmb.model: unknown model 'lightgmb' \(did you mean 'lightgbm'\?\)"),
+        ('datasets = ["mons"]\nmodels = ["linear"]', r"datasets.mons: unknown dataset 'mons' \(did you mean 'moons'"),
+        ('datasets = ["moons"]\n[models.x]\nmodel = "lightgbm"\nparams = { n_trees = 3 }', r"models.x.params: .*n_trees"),
+        ('datasets = { moons = { n_sample = 10 } }\nmodels = ["linear"]', r"datasets.moons.n_sample: dataset 'moons' has no such parameter"),
+        ('split = "random"\ndatasets = ["moons"]\nmodels = ["linear"]', r"split: expected \"holdout\" or"),
+        ('device = "tpu"\ndatasets = ["moons"]\nmodels = ["linear"]', r"device: 'tpu' is not one of"),
+        ('timeout = -1\ndatasets = ["moons"]\nmodels = ["linear"]', r"timeout: must be > 0"),
+        ('datasets = { h = { path = "nope.csv", target = "y" } }\nmodels = ["linear"]', r"datasets.h.path: file not found"),
+        ('models = ["linear"]', r"datasets: no datasets given"),
+        ('datasets = ["moons"]\n[models.x]\nmodel = "linear"\ngrid = { C = 1 }', r"models.x.grid: expected a table of parameter = \[values"),
+    ],
+)
+def test_malformed_suites_fail_with_one_line_naming_file_and_key(tmp_path, text, message):
+    with pytest.raises(SuiteError, match=message) as info:
+        load_suite(_write(tmp_path, text))
+    assert "\n" not in str(info.value)
+    assert str(info.value).startswith(str(tmp_path / "suite.toml"))
+
+
+def test_missing_file_and_unknown_builtin_are_named(tmp_path):
+    with pytest.raises(SuiteError, match="nope.toml: suite file not found"):
+        load_suite(tmp_path / "nope.toml")
+    with pytest.raises(SuiteError, match="unknown suite 'quik'; built-in suites: .*quick"):
+        load_suite("quik")
+
+
+def test_builtin_quick_suite_and_its_fast_variant():
+    suite = load_suite("quick")
+    assert {m.model for m in suite.models} == {"linear", "poly", "lightgbm", "mlp"}
+    assert len(suite.seeds) == 3
+    fast = apply_fast(suite)
+    assert fast.seeds == (0,)
+    assert dict((d.name, d.params) for d in fast.datasets)["diamonds"]["n_samples"] < 10000
+    assert len(expand(fast)) < len(expand(suite))
+
+
+def test_select_filters_by_config_or_model_name_and_rejects_unknowns(tmp_path):
+    suite = load_suite(_write(tmp_path, BASE))
+    assert [m.config for m in select(suite, models=["gbm"]).models] == ["gbm[num_leaves=7]", "gbm[num_leaves=15]"]
+    assert [d.name for d in select(suite, datasets=["sine1d"]).datasets] == ["sine1d"]
+    with pytest.raises(SuiteError, match="--models: 'mlp' not in this suite"):
+        select(suite, models=["mlp"])
+
+
+def test_file_datasets_resolve_relative_to_the_suite(tmp_path):
+    (tmp_path / "houses.csv").write_text("a,b,price\n1,2,3\n2,3,4\n")
+    suite = load_suite(_write(tmp_path, 'datasets = { houses = { path = "houses.csv", target = "price" } }\nmodels = ["linear"]'))
+    [source] = suite.datasets
+    assert source.loader == "file" and source.path == str(tmp_path / "houses.csv")
+    assert len(source.identity()["sha256"]) == 16
+
+
+def test_parse_suite_list_shorthand():
+    suite = parse_suite({"datasets": ["moons"], "models": ["linear", "mlp"], "seeds": [3, 7]})
+    assert suite.seeds == (3, 7) and [m.config for m in suite.models] == ["linear", "mlp"]
