@@ -1,4 +1,4 @@
-"""Sessions: `nox -s tests`, `nox -s bench` (the quick suite), `nox -s slow`, `nox -s speed`, `nox -s lint`."""
+"""Sessions: tests, bench (the quick suite), slow, speed, perf, compare, lint (`nox -l` lists them)."""
 
 from __future__ import annotations
 
@@ -45,6 +45,30 @@ def speed(session: nox.Session) -> None:
     """MLP training throughput: familybench's MLP vs a plain torch loop vs scikit-learn's MLP."""
     _install(session)
     session.run("python", "benchmarks/mlp_throughput.py", *session.posargs, env=ENV)
+
+
+@nox.session
+def perf(session: nox.Session) -> None:
+    """Micro-benchmarks (pytest-benchmark) of each family's fit and predict.
+
+    `nox -s perf -- --baseline-ref REF` runs REF and the working tree alternately in this
+    one job and flags benchmarks slower than the noise measured here (benchmarks/perf_ab.py).
+    """
+    _install(session)
+    if session.posargs and session.posargs[0].startswith("--baseline-ref"):
+        session.run("python", "benchmarks/perf_ab.py", *session.posargs, env=ENV)
+    else:
+        session.run(
+            "pytest", "benchmarks/perf", "--benchmark-only", "-o", "addopts=", "-p", "no:cacheprovider",
+            *session.posargs, env=ENV,
+        )
+
+
+@nox.session
+def compare(session: nox.Session) -> None:
+    """Interleaved A/B of the quick suite: `nox -s compare -- --baseline-ref REF [--markdown F]`."""
+    _install(session)
+    session.run("familybench", "compare", "--interleave", "--suite", "quick", "--fast", *session.posargs, env=ENV)
 
 
 @nox.session

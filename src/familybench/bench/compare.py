@@ -40,6 +40,7 @@ class CompareSettings:
     p_value: float = 0.01
     quality: float = 0.01
     quality_se: float = 2.0
+    min_seconds: float = 0.005  # mean time differences below this are timer noise, never flagged
 
     def updated(self, overrides: dict | None) -> CompareSettings:
         return replace(self, **{k: float(v) for k, v in (overrides or {}).items()})
@@ -145,7 +146,7 @@ class Comparison:
             "",
             f"Baseline `{self.baseline}` → current `{self.current}`. ▼ worse, ▲ better, beyond both the "
             f"threshold and the noise: quality drop > {s.quality} and > {s.quality_se:g} seed-paired SE; "
-            f"time ≥ {time_rule} with a paired test p < {s.p_value}. Time cells: current/baseline "
+            f"time ≥ {time_rule} with a paired test p < {s.p_value} and ≥ {s.min_seconds:g} s. Time cells: current/baseline "
             "ratio [95% CI].",
             "",
         ]
@@ -185,7 +186,7 @@ def _num(value: float) -> str:
 
 
 def _time_change(base: np.ndarray, cur: np.ndarray, threshold: float, alpha: float,
-                 base_samples=None, cur_samples=None) -> TimeChange:
+                 base_samples=None, cur_samples=None, min_seconds: float = 0.0) -> TimeChange:
     from scipy import stats
 
     good = (base > 0) & (cur > 0) & np.isfinite(base) & np.isfinite(cur)
@@ -221,8 +222,9 @@ def _time_change(base: np.ndarray, cur: np.ndarray, threshold: float, alpha: flo
         return TimeChange(ratio, math.nan, math.nan, math.nan, n, threshold, False, False,
                           "one pair: not judged (use 2+ seeds or repeats)")
     ratio = math.exp(mean)
-    regression = ratio >= 1 + threshold and p_more < alpha
-    improvement = ratio <= 1 / (1 + threshold) and p_less < alpha
+    large = abs(float(np.mean(cur[good]) - np.mean(base[good]))) >= min_seconds
+    regression = large and ratio >= 1 + threshold and p_more < alpha
+    improvement = large and ratio <= 1 / (1 + threshold) and p_less < alpha
     return TimeChange(ratio, math.exp(mean - half), math.exp(mean + half), p_more, n, threshold,
                       regression, improvement, note)
 
@@ -295,9 +297,9 @@ def compare_runs(baseline: str | Path, current: str | Path, *, interleaved: bool
         samples_b = ok["fit_seconds_samples_b"].iloc[0] if n == 1 else None
         samples_c = ok["fit_seconds_samples_c"].iloc[0] if n == 1 else None
         fit = _time_change(ok["fit_seconds_b"].to_numpy(float), ok["fit_seconds_c"].to_numpy(float),
-                           fit_threshold, s.p_value, samples_b, samples_c)
+                           fit_threshold, s.p_value, samples_b, samples_c, s.min_seconds)
         predict = _time_change(ok["predict_seconds_b"].to_numpy(float), ok["predict_seconds_c"].to_numpy(float),
-                               predict_threshold, s.p_value)
+                               predict_threshold, s.p_value, min_seconds=s.min_seconds)
         rows.append(Row(config, dataset, metric, n, float(np.mean(b)) if n else math.nan,
                         float(np.mean(c)) if n else math.nan, change, se, bool(quality_regression),
                         bool(quality_improvement), fit, predict, status))

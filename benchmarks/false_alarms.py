@@ -1,0 +1,90 @@
+"""False-alarm rate of `familybench compare` on identical code, for both modes.
+
+Grid: linear, lightgbm (50 trees) and mlp (32 hidden, 20 epochs) on sine1d and moons
+(500 rows each), 3 seeds = 18 jobs per run.
+
+- apart: N+1 separate runs one after another (fresh worker processes each), consecutive
+  pairs compared with the default thresholds (time +30%, p < 0.01; quality 0.01 and 2 SE);
+- interleaved: N interleaved runs of HEAD against the working tree (identical code, when
+  the tree is clean), compared with the interleaved threshold (+10%).
+
+    python benchmarks/false_alarms.py [--pairs 20] [--mode apart|interleaved|both]
+
+Prints, per mode, how many of the N comparisons flagged anything (a false alarm, since the
+code is the same) and the spread of the fit-time ratios seen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import math
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+GRID = """
+seeds = 3
+datasets = { sine1d = { n_samples = 500 }, moons = { n_samples = 500 } }
+[models.linear]
+[models.lightgbm]
+params = { n_estimators = 50 }
+[models.mlp]
+params = { hidden_layer_sizes = [32], max_epochs = 20 }
+"""
+
+
+def _summarise(mode: str, comparisons) -> None:
+    alarms = [c for c in comparisons if c.regressions]
+    ratios = [r.fit.ratio for c in comparisons for r in c.rows]
+    logs = [abs(math.log(r)) for r in ratios]
+    print(
+        f"{mode:<12} {len(alarms)}/{len(comparisons)} comparisons flagged "
+        f"({100 * len(alarms) / max(len(comparisons), 1):.0f}%); fit-time ratio per config x dataset: "
+        f"median |log| {statistics.median(logs):.3f}, max x{max(ratios):.2f}, min x{min(ratios):.2f}"
+    )
+    for c in alarms:
+        print(f"    {c.verdict()}")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--pairs", type=int, default=20)
+    parser.add_argument("--mode", choices=("apart", "interleaved", "both"), default="both")
+    args = parser.parse_args(argv)
+    from familybench.bench.compare import compare_runs
+    from familybench.bench.executor import ProcessExecutor
+    from familybench.bench.interleave import run_interleaved
+    from familybench.bench.runner import execute
+    from familybench.bench.suite import load_suite
+
+    with tempfile.TemporaryDirectory(prefix="familybench-fa-") as tmp:
+        tmp = Path(tmp)
+        suite_path = tmp / "grid.toml"
+        suite_path.write_text(GRID)
+        suite = load_suite(suite_path)
+        if args.mode in ("apart", "both"):
+            start = time.perf_counter()
+            dirs = []
+            for i in range(args.pairs + 1):
+                execute(suite, tmp / f"apart{i}", executor=ProcessExecutor(1))
+                dirs.append(tmp / f"apart{i}")
+            comparisons = [compare_runs(a, b) for a, b in itertools.pairwise(dirs)]
+            _summarise("apart", comparisons)
+            print(f"    ({time.perf_counter() - start:.0f} s)")
+        if args.mode in ("interleaved", "both"):
+            start = time.perf_counter()
+            comparisons = []
+            for i in range(args.pairs):
+                base, cur = run_interleaved("HEAD", str(suite_path), out=tmp / f"ab{i}", repo=ROOT)
+                comparisons.append(compare_runs(base, cur, interleaved=True))
+            _summarise("interleaved", comparisons)
+            print(f"    ({time.perf_counter() - start:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,47 @@
+"""One side of an interleaved comparison: runs jobs on request, over a pipe.
+
+Started by :mod:`familybench.bench.interleave` with the side's own familybench on
+``PYTHONPATH``. Protocol: one JSON object per line on stdin; replies the same way on the
+original stdout (anything a model prints goes to stderr instead).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+
+def main() -> int:
+    protocol = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)  # stray prints (ours, a model's, native code's) must not corrupt replies
+    sys.stdout = sys.stderr
+
+    from .._threads import cpu_count
+    from .jobs import expand
+    from .runner import resolve_suite
+    from .worker import JobRunner
+
+    jobs, runner = {}, None
+    for line in sys.stdin:
+        message = json.loads(line)
+        if message["op"] == "load":
+            suite = resolve_suite(message["suite"], fast=message.get("fast", False))
+            jobs = {job.describe(): job for job in expand(suite)}
+            runner = JobRunner(threads=cpu_count())
+            warm = runner.warm_up({job.model for job in jobs.values()})
+            reply = {
+                "jobs": [[name, job.timeout] for name, job in jobs.items()],
+                "suite": suite.to_dict(), "warm_up_seconds": warm,
+            }
+        elif message["op"] == "run":
+            job = jobs.get(message["job"])
+            reply = {"record": runner.run(job).record} if job else {"missing": message["job"]}
+        else:
+            break
+        protocol.write(json.dumps(reply, default=str) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

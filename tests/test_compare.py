@@ -1,0 +1,124 @@
+"""The regression gate: quiet on identical runs, loud on slower or worse configs."""
+
+from __future__ import annotations
+
+import pytest
+
+from familybench._errors import FamilybenchError
+from familybench.bench.compare import (
+    CompareSettings,
+    _environment_warnings,
+    _time_change,
+    compare_runs,
+)
+from familybench.bench.runner import execute
+from familybench.bench.suite import parse_suite
+from familybench.cli import main
+
+DATA = {"sine1d": {"n_samples": 300}, "moons": {"n_samples": 300}}
+
+
+def _run(out, models, seeds=4, **extra):
+    suite = parse_suite({"seeds": seeds, "datasets": DATA, "models": models, **extra}, source="<test>")
+    execute(suite, out, executor="serial")
+    return out
+
+
+GBM = {"model": "lightgbm", "params": {"n_estimators": 20}}
+MLP = {"model": "mlp", "params": {"hidden_layer_sizes": [16], "max_epochs": 60, "lr": 0.01}}
+
+
+@pytest.fixture(scope="module")
+def baseline(tmp_path_factory):
+    return _run(tmp_path_factory.mktemp("base"), {"gbm": GBM, "mlp": MLP, "linear": {}})
+
+
+def test_identical_runs_do_not_flag(baseline, tmp_path):
+    current = _run(tmp_path / "cur", {"gbm": GBM, "mlp": MLP, "linear": {}})
+    result = compare_runs(baseline, current)
+    assert result.regressions == [], result.markdown()
+    assert len(result.rows) == 6
+    assert result.markdown().startswith("**✅ familybench compare: no regression in 6")
+    assert all(abs(r.change) < 1e-12 for r in result.rows)  # same seeds, same scores
+
+
+def test_a_slowed_config_is_flagged_as_slower(baseline, tmp_path):
+    slow = {"model": "lightgbm", "params": {"n_estimators": 600}}  # same name, 30x the trees
+    current = _run(tmp_path / "cur", {"gbm": slow, "mlp": MLP, "linear": {}})
+    result = compare_runs(baseline, current)
+    flagged = {(r.config, r.dataset) for r in result.regressions}
+    # on 1-D sine1d LightGBM runs out of splits and stops early, so only moons is certain
+    assert ("gbm", "moons") in flagged
+    assert not any(r.config in ("linear",) for r in result.regressions)
+    row = next(r for r in result.rows if r.config == "gbm" and r.dataset == "moons")
+    assert row.fit.regression and row.fit.ratio > 3 and row.fit.p_value < 0.01
+    assert not row.fit.improvement
+    assert "fit ×" in result.verdict() and "▼" in result.markdown()
+
+
+def test_a_worse_config_is_flagged_in_the_right_direction(baseline, tmp_path):
+    worse = {"model": "mlp", "params": {"hidden_layer_sizes": [16], "max_epochs": 1, "lr": 0.01}}
+    current = _run(tmp_path / "cur", {"gbm": GBM, "mlp": worse, "linear": {}})
+    result = compare_runs(baseline, current)
+    rows = {(r.config, r.dataset): r for r in result.rows}
+    assert rows[("mlp", "sine1d")].quality_regression and rows[("mlp", "sine1d")].change < 0
+    assert not rows[("mlp", "sine1d")].quality_improvement
+    assert "r2 down" in result.verdict()
+    # and the other way round it is an improvement, not a regression
+    reverse = compare_runs(current, baseline)
+    back = {(r.config, r.dataset): r for r in reverse.rows}[("mlp", "sine1d")]
+    assert back.quality_improvement and not back.quality_regression
+
+
+def test_a_config_that_now_fails_is_a_regression(baseline, tmp_path):
+    current = _run(tmp_path / "cur", {"gbm": GBM, "mlp": MLP, "linear": {"model": "badmodels:Boom"}},
+                   )
+    result = compare_runs(baseline, current)
+    row = next(r for r in result.regressions if r.config == "linear")
+    assert row.status_regression.startswith("now failed (4/4): RuntimeError: boom")
+
+
+def test_thresholds_come_from_the_suite(baseline, tmp_path):
+    slow = {"model": "lightgbm", "params": {"n_estimators": 600}, "compare": {"fit_seconds": 100.0, "predict_seconds": 100.0}}
+    current = _run(tmp_path / "cur", {"gbm": slow, "mlp": MLP, "linear": {}})
+    assert not [r for r in compare_runs(baseline, current).regressions if r.config == "gbm"]
+
+
+def test_time_rule_needs_both_threshold_and_significance():
+    import numpy as np
+
+    base = np.array([1.0, 1.0, 1.0, 1.0])
+    noisy = _time_change(base, np.array([1.9, 0.8, 1.7, 0.9]), 0.3, 0.01)
+    assert noisy.ratio > 1.2 and not noisy.regression  # big but noisy: quiet
+    small = _time_change(base, np.array([1.05, 1.05, 1.06, 1.05]), 0.3, 0.01)
+    assert small.p_value < 0.01 and not small.regression  # significant but small: quiet
+    single = _time_change(np.array([1.0]), np.array([5.0]), 0.3, 0.01)
+    assert not single.regression and "not judged" in single.note
+    repeats = _time_change(np.array([1.0]), np.array([5.0]), 0.3, 0.01, [1.0, 1.01, 0.99], [5.0, 5.1, 4.9])
+    assert repeats.regression
+
+
+def test_environment_differences_are_warned():
+    base = {"versions": {"torch": "2.13.0", "numpy": "2.4"}, "cpu": "A", "device": "cpu"}
+    cur = {"versions": {"torch": "2.14.0", "numpy": "2.4"}, "cpu": "B", "device": "cpu"}
+    warnings = _environment_warnings(base, cur)
+    assert "library versions differ: torch 2.13.0 → 2.14.0" in warnings
+    assert "CPU differs: A → B" in warnings
+
+
+def test_bad_input_and_cli_exit_codes(baseline, tmp_path, capsys):
+    with pytest.raises(FamilybenchError, match="no results.sqlite here"):
+        compare_runs(baseline, tmp_path / "missing")
+    other = _run(tmp_path / "other", {"linear": {}}, seeds=1)
+    with pytest.raises(FamilybenchError, match="have no jobs in common"):
+        compare_runs(baseline, _run(tmp_path / "x", {"poly": {}}, seeds=1))
+    assert main(["compare", str(baseline), str(tmp_path / "missing")]) == 2
+    assert main(["compare", str(baseline), str(baseline), "--markdown", str(tmp_path / "c.md")]) == 0
+    assert (tmp_path / "c.md").read_text().startswith("**✅")
+    assert main(["compare", str(baseline), str(other)]) == 0  # partial overlap compares what is common
+    assert "Only in the baseline" in capsys.readouterr().out
+
+
+def test_default_settings_are_documented_values():
+    s = CompareSettings()
+    assert (s.fit_seconds, s.interleaved_time, s.p_value, s.quality, s.quality_se) == (0.30, 0.10, 0.01, 0.01, 2.0)
