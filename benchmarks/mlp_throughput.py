@@ -1,4 +1,4 @@
-"""MLP training throughput: familybench's `mlp` vs a plain torch loop vs scikit-learn's MLP.
+"""MLP training throughput: familybench's `mlp` vs a plain torch loop, a DataLoader loop, skorch, scikit-learn.
 
 Same data (make_friedman1, 50,000 x 20, noise 1), same network (20-256-256-1, ReLU), Adam
 lr 1e-3, batch 256, 10 epochs, float32, all threads of this machine. Each variant runs
@@ -49,6 +49,46 @@ def plain_loop(X, y, *, epochs, batch, hidden, seed=0):
     return total / n
 
 
+def dataloader_loop(X, y, *, epochs, batch, hidden, seed=0):
+    """The textbook loop: a DataLoader over a TensorDataset with shuffling (per-sample indexing)."""
+    from torch.utils.data import DataLoader, TensorDataset
+
+    torch.manual_seed(seed)
+    dataset = TensorDataset(torch.as_tensor(X, dtype=torch.float32), torch.as_tensor(y, dtype=torch.float32).reshape(-1, 1))
+    loader = DataLoader(dataset, batch_size=batch, shuffle=True)
+    layers, width = [], X.shape[1]
+    for h in hidden:
+        layers += [nn.Linear(width, h), nn.ReLU()]
+        width = h
+    net = nn.Sequential(*layers, nn.Linear(width, 1))
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    loss_fn = nn.MSELoss()
+    for _ in range(epochs):
+        total = 0.0
+        for xb, yb in loader:
+            loss = loss_fn(net(xb), yb)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            total += loss.item() * len(xb)
+    return total / len(X)
+
+
+def skorch_net(X, y, *, epochs, batch, hidden, seed=0):
+    from skorch import NeuralNetRegressor
+
+    torch.manual_seed(seed)
+    layers, width = [], X.shape[1]
+    for h in hidden:
+        layers += [nn.Linear(width, h), nn.ReLU()]
+        width = h
+    net = NeuralNetRegressor(
+        nn.Sequential(*layers, nn.Linear(width, 1)), max_epochs=epochs, batch_size=batch, lr=1e-3,
+        optimizer=torch.optim.Adam, train_split=None, verbose=0, iterator_train__shuffle=True,
+    ).fit(X.astype(np.float32), y.astype(np.float32).reshape(-1, 1))
+    return net.history[-1, "train_loss"]
+
+
 def familybench_mlp(X, y, *, epochs, batch, hidden, seed=0):
     model = get_model(
         "mlp", hidden_layer_sizes=hidden, batch_size=batch, max_epochs=epochs,
@@ -88,7 +128,18 @@ def main(argv=None):
     hidden = (256, 256)
     X, y = make_friedman1(n_samples=args.rows, n_features=20, noise=1.0, random_state=0)
     X = ((X - X.mean(0)) / X.std(0)).astype(np.float32)
-    variants = {"plain torch loop": plain_loop, "familybench mlp": familybench_mlp, "sklearn MLPRegressor": sklearn_mlp}
+    variants = {
+        "plain torch loop": plain_loop,
+        "familybench mlp": familybench_mlp,
+        "DataLoader loop": dataloader_loop,
+        "sklearn MLPRegressor": sklearn_mlp,
+    }
+    try:
+        import skorch  # noqa: F401
+
+        variants["skorch"] = skorch_net
+    except ImportError:
+        print("(skorch not installed: pip install 'familybench[speed]' to include it)")
     kwargs = {"epochs": args.epochs, "batch": args.batch, "hidden": hidden}
     for fn in variants.values():  # warm-up: first optimizer, allocator, BLAS pools
         fn(X[:2048], y[:2048], epochs=1, batch=args.batch, hidden=hidden)
@@ -113,6 +164,11 @@ def main(argv=None):
         gflops = rate * flops_per_sample / 1e9
         print(f"{name:<22} {rate:>10,.0f} {rate / base:>8.2f}x {gflops:>8.1f} {100 * gflops / peak:>6.1f}% "
               f"{losses[name]:>10.3f}")
+    rate = {name: samples / statistics.median(t) for name, t in times.items()}
+    fb = rate["familybench mlp"]
+    print(f"targets: mlp/plain = {fb / rate['plain torch loop']:.2f} (>= 0.9), "
+          f"mlp/sklearn = {fb / rate['sklearn MLPRegressor']:.2f} (>= 0.9)"
+          + (f", mlp/skorch = {fb / rate['skorch']:.2f} (>= 2)" if "skorch" in rate else ""))
 
 
 if __name__ == "__main__":
