@@ -15,18 +15,32 @@ _FAST = {
 }
 
 def _instances():
-    for name in list_models()["name"]:
+    for row in list_models().itertuples():
         for task in ("regression", "binary"):  # multiclass shares the classifier class
-            yield get_model(name, task=task, **_FAST.get(name, {}))
+            if task in row.tasks.split(","):
+                yield get_model(row.name, task=task, **_FAST.get(row.name, {}))
 
 
 def _expected_failed_checks(estimator):
-    # Every model passes every check today. An expected failure goes here as
-    # {check name: reason}, keyed on type(estimator).__name__, never silently.
+    # Every family passes every check; only the hand-made lecture network, which by design
+    # fits nothing, is excused from checks that need it to learn 3 classes or 1 column.
     return _EXPECTED_FAILURES.get(type(estimator).__name__, {})
 
 
-_EXPECTED_FAILURES: dict[str, dict[str, str]] = {}
+_WEDGE = "a fixed two-class network on columns x1, x2; the check uses 3-class or 1-column data"
+_EXPECTED_FAILURES: dict[str, dict[str, str]] = {
+    "LectureWedgeNetwork": {
+        check: _WEDGE
+        for check in (
+            "check_fit_score_takes_y", "check_estimators_overwrite_params", "check_dont_overwrite_parameters",
+            "check_estimators_fit_returns_self", "check_readonly_memmap_input", "check_n_features_in_after_fitting",
+            "check_positive_only_tag_during_fit", "check_dtype_object", "check_f_contiguous_array_estimator",
+            "check_classifiers_classes", "check_classifiers_train", "check_supervised_y_2d",
+            "check_methods_sample_order_invariance", "check_methods_subset_invariance", "check_fit2d_1feature",
+            "check_dict_unchanged", "check_fit2d_predict1d",
+        )
+    },
+}
 
 
 @parametrize_with_checks(list(_instances()), expected_failed_checks=_expected_failed_checks)

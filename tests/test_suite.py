@@ -113,3 +113,14 @@ def test_file_datasets_resolve_relative_to_the_suite(tmp_path):
 def test_parse_suite_list_shorthand():
     suite = parse_suite({"datasets": ["moons"], "models": ["linear", "mlp"], "seeds": [3, 7]})
     assert suite.seeds == (3, 7) and [m.config for m in suite.models] == ["linear", "mlp"]
+
+
+def test_per_model_seeds_and_train_sizes_override_the_suite(tmp_path):
+    text = BASE + '\n[models.curve]\nmodel = "linear"\nseeds = [0, 1, 2, 3, 4]\ntrain_sizes = [100, 50]\n'
+    suite = load_suite(_write(tmp_path, text))
+    jobs = [j for j in expand(suite) if j.config == "curve"]
+    assert len(jobs) == 2 * 5 * 2
+    assert {j.train_size for j in jobs} == {50, 100} and {j.seed for j in jobs} == set(range(5))
+    assert [m for m in suite.models if m.config == "curve"][0].train_sizes == (50, 100)
+    with pytest.raises(SuiteError, match="models.bad.seeds: expected"):
+        load_suite(_write(tmp_path, BASE + '\n[models.bad]\nmodel = "linear"\nseeds = -1\n'))

@@ -59,12 +59,12 @@ def expand(suite: Suite) -> list[Job]:
     jobs = []
     identities = {d.name: d for d in suite.datasets}
     for dataset in identities.values():
-        for seed in suite.seeds:
-            for fold in range(n_folds):
-                for train_size in suite.train_sizes:
-                    for model in suite.models:
-                        if model.datasets is not None and dataset.name not in model.datasets:
-                            continue
+        for model in suite.models:
+            if model.datasets is not None and dataset.name not in model.datasets:
+                continue
+            for seed in model.seeds or suite.seeds:
+                for fold in range(n_folds):
+                    for train_size in model.train_sizes or suite.train_sizes:
                         jobs.append(
                             Job(
                                 key=job_key(model, dataset, seed, fold, train_size, suite),
@@ -83,4 +83,7 @@ def expand(suite: Suite) -> list[Job]:
                                 repeats=suite.repeats,
                             )
                         )
+    # seed-major order: every config gets its first seed early, so partial runs compare all
+    order = {name: i for i, name in enumerate(identities)}
+    jobs.sort(key=lambda j: (order[j.dataset.name], j.seed, j.fold, j.train_size or 0))
     return jobs

@@ -60,7 +60,11 @@ def resolve_suite(
     if fast and suite is None:
         resolved = apply_fast(resolved)
     if seeds is not None:
-        resolved = replace(resolved, seeds=tuple(range(seeds)) if isinstance(seeds, int) else tuple(seeds))
+        resolved = replace(
+            resolved,
+            seeds=tuple(range(seeds)) if isinstance(seeds, int) else tuple(seeds),
+            models=tuple(replace(m, seeds=None) for m in resolved.models),  # --seeds wins everywhere
+        )
         if not resolved.seeds:
             raise FamilybenchError("--seeds: expected at least one seed")
     if device is not None:

@@ -27,7 +27,7 @@ _TOP_KEYS = {
     "name", "description", "seeds", "split", "test_size", "timeout", "device", "repeats",
     "metrics", "train_sizes", "datasets", "models", "fast", "report", "compare",
 }
-_MODEL_KEYS = {"model", "params", "grid", "datasets", "timeout", "compare"}
+_MODEL_KEYS = {"model", "params", "grid", "datasets", "timeout", "compare", "seeds", "train_sizes"}
 _DEVICES = ("auto", "cpu", "cuda")
 
 
@@ -64,6 +64,8 @@ class ModelConfig:
     datasets: tuple[str, ...] | None = None  # restrict to these datasets
     timeout: float | None = None
     compare: dict = field(default_factory=dict)  # regression-gate thresholds for this config
+    seeds: tuple[int, ...] | None = None  # overrides the suite's seeds
+    train_sizes: tuple[int | None, ...] | None = None  # overrides the suite's train sizes
 
 
 @dataclass(frozen=True)
@@ -157,9 +159,7 @@ def parse_suite(data: dict, *, source: str = "<suite>", default_name: str = "run
     for metric in metrics:
         if metric not in ALL_METRICS:
             fail("metrics", f"unknown metric {metric!r}; known: {', '.join(ALL_METRICS)}")
-    train_sizes = data.get("train_sizes", [None])
-    if not isinstance(train_sizes, list) or not all(isinstance(t, int) and t > 0 for t in train_sizes if t is not None):
-        fail("train_sizes", "expected a list of positive integers (training-row caps)")
+    train_sizes = _train_sizes(data.get("train_sizes", [None]), fail, "train_sizes")
     datasets = _datasets(data.get("datasets"), fail, base or Path.cwd())
     models = _models(data.get("models"), fail, {d.name for d in datasets})
     compare = _compare_settings(data.get("compare", {}), fail, "compare")
@@ -178,7 +178,7 @@ def parse_suite(data: dict, *, source: str = "<suite>", default_name: str = "run
         device=device,
         repeats=repeats,
         metrics=metrics,
-        train_sizes=tuple(sorted(train_sizes, key=lambda t: (t is None, t or 0))),
+        train_sizes=train_sizes,
         report=data.get("report"),
         source=source,
         fast=fast_table,
@@ -194,11 +194,19 @@ def apply_fast(suite: Suite) -> Suite:
     )
     model_overrides = fast.get("models", {})
     models = []
+    def fail(key, problem):
+        raise SuiteError(f"{suite.source}: fast.{key}: {problem}")
+
     for m in suite.models:
         base_name = m.config.split("[")[0]
-        extra = model_overrides.get(base_name, {}).get("params", {})
-        models.append(replace(m, params={**m.params, **extra}))
-    seeds = _seeds(fast.get("seeds", 1), lambda k, p: (_ for _ in ()).throw(SuiteError(f"fast.{k}: {p}")))
+        override = model_overrides.get(base_name, {})
+        m = replace(m, params={**m.params, **override.get("params", {})})
+        if "seeds" in override:
+            m = replace(m, seeds=_seeds(override["seeds"], fail))
+        if "train_sizes" in override:
+            m = replace(m, train_sizes=_train_sizes(override["train_sizes"], fail, f"models.{base_name}.train_sizes"))
+        models.append(m)
+    seeds = _seeds(fast.get("seeds", 1), fail)
     train_sizes = tuple(fast.get("train_sizes", suite.train_sizes))
     return replace(suite, datasets=datasets, models=tuple(models), seeds=seeds, train_sizes=train_sizes)
 
@@ -235,6 +243,14 @@ def _seeds(value, fail) -> tuple[int, ...]:
     if isinstance(value, list) and value and all(isinstance(s, int) and not isinstance(s, bool) for s in value):
         return tuple(dict.fromkeys(value))
     fail("seeds", "expected an integer N (seeds 0..N-1) or a non-empty list of integers")
+
+
+def _train_sizes(value, fail, key) -> tuple[int | None, ...]:
+    if not isinstance(value, list) or not value or not all(
+        t is None or (isinstance(t, int) and not isinstance(t, bool) and t > 0) for t in value
+    ):
+        fail(key, "expected a list of positive integers (training-row caps)")
+    return tuple(sorted(dict.fromkeys(value), key=lambda t: (t is None, t or 0)))
 
 
 def _split(value, fail):
@@ -359,6 +375,8 @@ def _models(value, fail, dataset_names: set[str]) -> tuple[ModelConfig, ...]:
         if timeout is not None and (not isinstance(timeout, (int, float)) or timeout <= 0):
             fail(f"{key}.timeout", f"must be a positive number, got {timeout!r}")
         compare = _compare_settings(table.get("compare", {}), fail, f"{key}.compare")
+        seeds = _seeds(table["seeds"], lambda _, p: fail(f"{key}.seeds", p)) if "seeds" in table else None
+        sizes = _train_sizes(table["train_sizes"], fail, f"{key}.train_sizes") if "train_sizes" in table else None
         names = sorted(grid)
         for values in itertools.product(*(grid[n] for n in names)) if names else [()]:
             point = dict(zip(names, values, strict=False))
@@ -371,7 +389,7 @@ def _models(value, fail, dataset_names: set[str]) -> tuple[ModelConfig, ...]:
             except (TypeError, ValueError) as exc:
                 fail(f"{key}.params", str(exc).splitlines()[0])
             configs.append(
-                ModelConfig(label, model, merged, tuple(restrict) if restrict else None, timeout, compare)
+                ModelConfig(label, model, merged, tuple(restrict) if restrict else None, timeout, compare, seeds, sizes)
             )
     return tuple(configs)
 

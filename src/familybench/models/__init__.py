@@ -26,6 +26,7 @@ _LAZY = {
     "TorchMLPClassifier": "_torch_mlp",
     "SkMLPRegressor": "_sklearn_mlp",
     "SkMLPClassifier": "_sklearn_mlp",
+    "LectureWedgeNetwork": "_lecture",
 }
 
 __all__ = [

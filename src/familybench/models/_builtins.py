@@ -40,3 +40,7 @@ register(
     "sk_mlp", _by_task("_sklearn_mlp", "SkMLPRegressor", "SkMLPClassifier"), family="mlp",
     reference=True, description="scikit-learn MLPRegressor / MLPClassifier (reference)",
 )
+register(
+    "lecture_wedge", _by_task("_lecture", "LectureWedgeNetwork", "LectureWedgeNetwork"), family="handmade",
+    tasks=("binary",), description="The lecture's two-neuron network with hand-set weights (wedge data)",
+)

@@ -19,6 +19,8 @@ from torch import nn
 
 from .._hooks import report_transfer
 from .._threads import thread_budget
+from sklearn.utils.validation import check_is_fitted
+
 from ._base import FamilyClassifier, FamilyRegressor, _seed, _validation_split
 
 ACTIVATIONS = {
@@ -233,6 +235,26 @@ class _TorchMLPMixin:
 
     def _count_params(self):
         return sum(p.numel() for p in self.module_.parameters())
+
+    def first_layer_in_input_space(self):
+        """First layer ``(W, b)`` acting on the raw numeric inputs, undoing the scaling.
+
+        ``None`` when inputs went through more than scaling (categoricals), so the hidden
+        units' lines cannot be drawn in the data's own coordinates.
+        """
+        check_is_fitted(self, "module_")
+        pre = self.preprocessor_
+        if getattr(pre, "categorical_columns_", None) or not hasattr(pre, "transformer_"):
+            return None
+        layer = self.module_[0]
+        W = layer.weight.detach().cpu().numpy().astype(np.float64)
+        b = layer.bias.detach().cpu().numpy().astype(np.float64)
+        steps = pre.transformer_.named_transformers_["numeric"]
+        scaler = steps[-1] if hasattr(steps[-1], "scale_") else None
+        if scaler is None:
+            return W, b
+        # w . (x - mean) / scale + b  ==  (w / scale) . x + (b - w . mean / scale)
+        return W / scaler.scale_, b - (W / scaler.scale_) @ scaler.mean_
 
 
 class TorchMLPRegressor(_TorchMLPMixin, FamilyRegressor):
