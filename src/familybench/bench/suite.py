@@ -375,7 +375,7 @@ def _models(value, fail, dataset_names: set[str]) -> tuple[ModelConfig, ...]:
         if timeout is not None and (not isinstance(timeout, (int, float)) or timeout <= 0):
             fail(f"{key}.timeout", f"must be a positive number, got {timeout!r}")
         compare = _compare_settings(table.get("compare", {}), fail, f"{key}.compare")
-        seeds = _seeds(table["seeds"], lambda _, p: fail(f"{key}.seeds", p)) if "seeds" in table else None
+        seeds = _seeds(table["seeds"], lambda _, p, key=key: fail(f"{key}.seeds", p)) if "seeds" in table else None
         sizes = _train_sizes(table["train_sizes"], fail, f"{key}.train_sizes") if "train_sizes" in table else None
         names = sorted(grid)
         for values in itertools.product(*(grid[n] for n in names)) if names else [()]:

@@ -15,12 +15,11 @@ from contextlib import contextmanager
 
 import numpy as np
 import torch
+from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from .._hooks import report_transfer
 from .._threads import thread_budget
-from sklearn.utils.validation import check_is_fitted
-
 from ._base import FamilyClassifier, FamilyRegressor, _seed, _validation_split
 
 ACTIVATIONS = {

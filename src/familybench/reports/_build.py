@@ -1,0 +1,250 @@
+"""The built-in sections of a report, in order: run, overview, suite extras, datasets, failures."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..bench.metrics import HIGHER_IS_BETTER
+from . import _pictures, _plots
+from ._format import (
+    fmt_count,
+    fmt_mean_std,
+    fmt_number,
+    fmt_seconds,
+    html_text,
+    is_missing,
+    md_text,
+    score_decimals,
+    shorten,
+)
+from ._metadata import metadata_section
+from ._render import html_table, markdown_table
+from ._sections import Section, extra_sections
+from ._tables import failures, normalised_scores, rank_table, win_tie_loss
+
+BASELINE = "linear"
+
+
+def _both(template: str, **values) -> tuple[str, str]:
+    """A sentence in Markdown and HTML; ``values`` are user text, escaped for each format."""
+    return (
+        template.format(**{k: md_text(v) for k, v in values.items()}),
+        "<p>" + html_text(template).format(**{k: html_text(v) for k, v in values.items()}) + "</p>",
+    )
+
+
+def _section(title: str, paragraphs: list[tuple[str, str]], *, figures=(), level: int = 2) -> Section:
+    return Section(
+        title=title,
+        markdown="\n\n".join(md for md, _ in paragraphs),
+        html="\n".join(h for _, h in paragraphs),
+        figures=tuple(f for f in figures if f is not None),
+        level=level,
+    )
+
+
+def _table(frame: pd.DataFrame, kinds: pd.DataFrame | None = None, **options) -> tuple[str, str]:
+    return markdown_table(frame, kinds, **options), html_table(frame, kinds, **options)
+
+
+def _plural(count, noun: str) -> str:
+    return f"{fmt_count(count)} {noun}{'' if not is_missing(count) and int(count) == 1 else 's'}"
+
+
+def _arrow(metric: str) -> str:
+    return "↑" if HIGHER_IS_BETTER.get(metric, True) else "↓"
+
+
+# -- per dataset
+
+
+def dataset_table(summary: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Display strings and cell kinds of one dataset's table (rows already best first)."""
+    main = summary["metric"].iloc[0]
+    others = [c[5:-5] for c in summary.columns if c.startswith("test_") and c.endswith("_mean")
+              and c[5:-5] != main and summary[c].notna().any()]
+    rows, kinds = [], []
+    decimals = {m: score_decimals(summary[f"test_{m}_mean"]) for m in [main, *others] if main}
+    for _, row in summary.iterrows():
+        text = {"rank": "" if is_missing(row["rank"]) else fmt_number(row["rank"], 1 if row["rank"] % 1 else 0),
+                "config": row["config"], "family": row["family"] or "?"}
+        kind = {"status": "fail" if row["status"] != f"ok {row['n_jobs']}" and not row["skipped"] else ""}
+        label = f"test {main} {_arrow(main)}" if main else "test score"
+        if row["n_ok"] == 0:  # the worst status says why there is no score
+            word = "skipped" if row["skipped"] else ("timeout" if "timeout" in row["status"] else "failed")
+            text[label], kind[label] = word, ("muted" if row["skipped"] else "fail")
+        else:
+            text[label], kind[label] = fmt_mean_std(row["mean"], row["std"], decimals[main]), row["mark"]
+        if main:
+            text[f"train {main}"] = fmt_number(row["train_mean"], decimals[main])
+        for metric in others:
+            text[f"test {metric} {_arrow(metric)}"] = fmt_mean_std(
+                row[f"test_{metric}_mean"], row[f"test_{metric}_std"], decimals[metric])
+        text.update({"fit s": fmt_seconds(row["fit_seconds"]), "predict s": fmt_seconds(row["predict_seconds"]),
+                     "params": fmt_count(row["n_params"]), "status": row["status"]})
+        rows.append(text)
+        kinds.append(kind)
+    frame = pd.DataFrame(rows)
+    return frame, pd.DataFrame(kinds, index=frame.index)
+
+
+def _numeric_columns(frame: pd.DataFrame) -> list[str]:
+    return [c for c in frame.columns if c not in ("config", "family", "status", "model")]
+
+
+def _dataset_facts(context, dataset: str) -> str:
+    rows = context.results[(context.results["dataset"] == dataset) & (context.results["status"] == "ok")]
+    task = context.tasks.get(dataset) or "unknown (no job got far enough to tell)"
+    if rows.empty or is_missing(rows["n_train"].iloc[0]):
+        return f"Task: {task}."
+    first = rows.iloc[0]
+    return (f"Task: {task}; {fmt_count(first['n_train'])} training and {fmt_count(first['n_test'])} test rows, "
+            f"{_plural(first['n_features'], 'feature')} (seed {int(first['seed'])}).")
+
+
+def _failure_list(bad: pd.DataFrame) -> tuple[str, str]:
+    items = []
+    for r in bad.itertuples():
+        where = f"seed{'s' if ',' in r.seeds else ''} {r.seeds}"
+        where += "" if r.train_sizes == "full" else f", training rows {r.train_sizes}"
+        items.append((r.config, f"{r.status} ({where})", shorten(r.error)))
+    md = "Failed jobs:\n\n" + "\n".join(
+        f"- **{md_text(config)}** — {md_text(what)}: {md_text(error)}" for config, what, error in items)
+    html = "<p>Failed jobs:</p><ul class=failures>" + "".join(
+        f"<li><strong>{html_text(config)}</strong> — {html_text(what)}: "
+        f'<span class="fail">{html_text(error)}</span></li>' for config, what, error in items) + "</ul>"
+    return md, html
+
+
+def dataset_section(context, dataset: str) -> Section:
+    summary = context.summary[context.summary["dataset"] == dataset].reset_index(drop=True)
+    paragraphs = [_both("{facts}", facts=_dataset_facts(context, dataset))]
+    if not summary.empty:
+        frame, kinds = dataset_table(summary)
+        paragraphs.append(_table(frame, kinds, numeric=_numeric_columns(frame)))
+    sizes = context.results.loc[context.results["dataset"] == dataset, "train_size"]
+    if sizes.notna().any():
+        shown = "the full training size" if sizes.isna().any() else f"training size {int(sizes.max())}"
+        capped = ", ".join(str(int(v)) for v in sorted(sizes.dropna().unique()))
+        paragraphs.append(_both("The table shows {shown}; results with training rows capped at {capped} are in "
+                                "the learning curves.", shown=shown, capped=capped))
+    bad = failures(context.results[context.results["dataset"] == dataset])
+    if len(bad):
+        paragraphs.append(_failure_list(bad))
+    figures = [
+        _pictures.decision_regions_figure(context, dataset),
+        _pictures.fitted_curves_figure(context, dataset),
+    ]
+    return _section(f"Dataset: {dataset}", paragraphs, figures=figures)
+
+
+# -- across datasets
+
+
+def _rank_section(context) -> Section:
+    ranks = rank_table(context.summary)
+    frame = pd.DataFrame({
+        "config": ranks["config"], "family": ranks["family"].fillna("?"),
+        "mean rank": ranks["mean_rank"].map(lambda v: fmt_number(v, 2)),
+        "datasets": ranks["n_datasets"].astype(str),
+        "best": ranks["n_best"].astype(str), "top, 1 seed": ranks["n_top"].astype(str),
+        "tied for best": ranks["n_tied"].astype(str), "failed on": ranks["n_failed"].astype(str),
+    })
+    if not ranks["n_top"].any():
+        frame = frame.drop(columns="top, 1 seed")
+    kinds = pd.DataFrame({"failed on": ["fail" if n else "" for n in ranks["n_failed"]]}, index=frame.index)
+    intro = _both("Rank 1 is the best config on a dataset (ties share the mean rank); a config that failed on a "
+                  "dataset ranks last there. \"best\" counts datasets it won beyond the spread over seeds.")
+    return _section("Mean rank", [intro, _table(frame, kinds, numeric=list(frame.columns[2:]))], level=3)
+
+
+def _normalised_section(context) -> Section:
+    scores, baselines = normalised_scores(context.summary, baseline=BASELINE)
+    intro = _both("Each dataset's main score rescaled so that the best config is 1 and the baseline is 0: the "
+                  "{baseline} config where it is clearly behind the best, otherwise (missing, failed, or tied for "
+                  "best) the worst config on that dataset. Below 0 means worse than the baseline. The last column "
+                  "is the median over datasets.", baseline=BASELINE)
+    if scores.empty or scores.drop(columns="median").isna().all().all():
+        return _section("Normalised score", [_both("Needs at least two configs with different scores on a "
+                                                   "dataset: nothing to rescale here.")], level=3)
+    order = [c for c in context.configs if c in scores.index]
+    columns = [d for d in context.datasets if d in scores.columns] + ["median"]
+    table = scores.reindex(index=order, columns=columns)
+    frame = table.map(lambda v: fmt_number(v, 2))
+    frame.insert(0, "config", table.index)
+    frame = frame.reset_index(drop=True)
+    frame.loc[len(frame)] = ["baseline", *[baselines.get(c, "") for c in table.columns[:-1]], ""]
+    kinds = pd.DataFrame("", index=frame.index, columns=frame.columns)
+    kinds.iloc[-1] = "muted"
+    return _section("Normalised score", [intro, _table(frame, kinds, numeric=list(frame.columns[1:]))],
+                    figures=[_plots.normalised_figure(scores, context)], level=3)
+
+
+def _wtl_section(context) -> Section:
+    matrix = win_tie_loss(context.summary)
+    if len(matrix) < 2:
+        return _section("Families: win / tie / loss", [_both("Only one family ran: nothing to compare.")], level=3)
+    frame = matrix.map(lambda v: "—" if v is None else f"{v[0]}–{v[1]}–{v[2]}")
+    frame.index.name = "family"
+    intro = _both("Each cell reads wins–ties–losses of the row family against the column family, over the "
+                  "datasets both ran on. Per dataset each family is represented by its best config; a win needs a "
+                  "lead beyond the larger spread over seeds (with one seed, any lead counts).")
+    return _section("Families: win / tie / loss", [intro, _table(frame, index=True, numeric=list(frame.columns))],
+                    level=3)
+
+
+def overview_sections(context) -> list[Section]:
+    one_seed = context.results["seed"].nunique() < 2
+    seed_note = " With one seed there is no spread: the top config is marked “top”, never “best”."
+    intro = _both(
+        "Scores are test-set scores at the full training size: mean ± standard deviation over {n}. The "
+        "main metric is r2 for regression, ROC AUC for binary and accuracy for multiclass classification. A "
+        "config is marked best on a dataset only when its lead over the runner-up exceeds the spread over "
+        "seeds; otherwise the leaders are marked tied."
+        + (seed_note if one_seed else ""),
+        n=_plural(context.results["seed"].nunique(), "seed"),
+    )
+    sections = [_section("Overview", [intro], figures=[_plots.scores_figure(context)])]
+    sections += [_rank_section(context), _normalised_section(context), _wtl_section(context)]
+    pareto = _plots.pareto_figure(context)
+    if pareto is not None:
+        sections.append(_section("Score against fit time", [_both(
+            "Fit time is the median over seeds of the time spent in fit (the runner's clock; data loading, "
+            "prediction and scoring excluded).")], figures=[pareto], level=3))
+    params = _plots.params_figure(context)
+    if params is not None:
+        sections.append(_section("Model size", [], figures=[params], level=3))
+    curves = _plots.learning_curve_figure(context)
+    if curves is not None:
+        sections.append(_section("Learning curves", [], figures=[curves], level=3))
+    return sections
+
+
+def failures_section(context) -> Section | None:
+    bad = failures(context.results)
+    if bad.empty:
+        return None
+    frame = bad.rename(columns={"error": "message", "n_jobs": "jobs"})
+    kinds = pd.DataFrame({"status": "fail", "message": "error"}, index=frame.index)
+    intro = _both("{n} failed or timed out. Their configs appear in the tables as failed and rank last on "
+                  "those datasets.", n=_plural(bad["n_jobs"].sum(), "job"))
+    return _section("Failures", [intro, _table(frame.astype(str), kinds, numeric=["jobs"])])
+
+
+def build_sections(context) -> list[Section]:
+    """All sections of the report, in reading order."""
+    sections = [metadata_section(context)]
+    if context.results.empty:
+        return sections + [_section("No results", [_both("This directory has no finished jobs yet.")])]
+    sections += overview_sections(context)
+    sections += extra_sections(_report_module(context), context)
+    sections += [dataset_section(context, d) for d in context.datasets]
+    failed = failures_section(context)
+    return sections + ([failed] if failed is not None else [])
+
+
+def _report_module(context) -> str | None:
+    for run in reversed(context.runs):
+        if run["suite"].get("report"):
+            return str(run["suite"]["report"])
+    return None

@@ -1,0 +1,141 @@
+"""The run metadata block: what ran, where, when, and how models were configured."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from ._format import fmt_seconds, html_text, md_text
+from ._render import html_table, markdown_table
+from ._sections import Section
+
+UNTUNED = (
+    "Models were not tuned. Each config ran with fixed hyperparameters: the model's defaults, "
+    "overridden only by the params the suite sets (listed below). No search over "
+    "hyperparameters was done on these data, so this compares defaults, not each family at "
+    "its best; a tuned comparison could rank them differently."
+)
+
+
+def _machine(meta: dict) -> str:
+    if not meta.get("cpu"):
+        return "unknown"
+    memory = meta.get("memory_bytes")
+    parts = [str(meta.get("cpu") or "?"), f"{meta.get('cpu_count', '?')} CPUs"]
+    if memory:
+        parts.append(f"{memory / 2**30:.0f} GiB RAM")
+    return ", ".join(parts) + f" — {meta.get('platform') or '?'}"
+
+
+def _device(suite: dict, meta: dict) -> str:
+    worker = meta.get("worker") or {}
+    gpu = worker.get("gpu") or worker.get("gpu_name") or worker.get("device_name")
+    text = f"requested {suite.get('device', '?')}"
+    if gpu:
+        text += f"; GPU {gpu}"
+    elif "cuda_available" in worker:
+        text += "; CUDA " + ("available" if worker["cuda_available"] else "not available (CPU only)")
+    devices = sorted({str(d) for d in meta.get("_devices", []) if d})
+    if devices:
+        text += f"; models ran on {', '.join(devices)}"
+    threads, parallel = meta.get("threads_per_job"), meta.get("parallel_jobs")
+    if threads or parallel:
+        text += f"; {parallel or 1} parallel job(s), {threads or '?'} thread(s) each"
+    return text
+
+
+def _stamp(text) -> str:
+    """``2026-11-27T03:52:54+00:00`` → ``2026-11-27 03:52:54`` (the label says UTC)."""
+    return str(text).replace("T", " ").removesuffix("+00:00") if text else "?"
+
+
+def _when(runs: list[dict]) -> str:
+    start, end = _stamp(runs[0].get("started_at")), runs[-1].get("finished_at")
+    end = _stamp(end) if end else "(not finished)"
+    if end[:10] == start[:10]:
+        end = end[11:]
+    return (f"{len(runs)} runs, " if len(runs) > 1 else "") + f"{start} → {end}"
+
+
+def _plan(suite: dict) -> str:
+    split = suite.get("split")
+    if isinstance(split, dict):
+        split = f"{split['kfold']}-fold cross-validation"
+    else:
+        split = f"holdout, test size {suite.get('test_size')}"
+    sizes = [s for s in suite.get("train_sizes", [None]) if s is not None]
+    text = f"{split}; repeats {suite.get('repeats', 1)}; timeout {suite.get('timeout', 0):g} s per job"
+    return text + (f"; training sizes capped at {', '.join(map(str, sizes))}" if sizes else "")
+
+
+def metadata_items(context) -> list[tuple[str, str]]:
+    """(label, plain text) pairs describing the run; values are escaped when rendered."""
+    results, suite, meta, runs = context.results, context.suite, dict(context.meta), context.runs
+    meta["_devices"] = results["device"].dropna().unique().tolist()
+    counts = results["status"].value_counts()
+    jobs = ", ".join(f"{counts[s]} {s}" for s in ("ok", "failed", "timeout", "skipped") if s in counts)
+    seeds = sorted({int(s) for s in results["seed"].dropna()})
+    versions = meta.get("versions") or {}
+    items = [
+        ("Suite", f"{suite.get('name', '?')} ({suite.get('source', '?')})"
+         + (f" — {suite['description']}" if suite.get("description") else "")),
+        ("Date (UTC)", _when(runs) if runs else "unknown"),
+        ("Total time", fmt_seconds(sum(r.get("wall_seconds") or 0 for r in runs)) + " s wall clock"
+         + (f" ({len(runs)} runs)" if len(runs) > 1 else "")),
+        ("Jobs", f"{len(results)} ({jobs})" if len(results) else "none"),
+        ("Seeds", f"{len(seeds)}: {', '.join(map(str, seeds))}" if seeds else "none"),
+        ("Plan", _plan(suite) if suite else "unknown"),
+        ("Datasets", f"{len(context.datasets)}: {', '.join(context.datasets)}"),
+        ("Configs", f"{len(context.configs)}: {', '.join(context.configs)}"),
+        ("Model configuration", UNTUNED),
+        ("Machine", _machine(meta)),
+        ("Device", _device(suite, meta)),
+        ("Versions", f"Python {meta['python']}; " + ", ".join(f"{name} {v}" for name, v in versions.items() if v)
+         if meta.get("python") else "unknown"),
+        ("Commit", str(meta.get("git_commit") or "not a git checkout")),
+    ]
+    if not runs:  # results written without `familybench run` (e.g. copied in): say so, once
+        unknown = {"Suite", "Date (UTC)", "Total time", "Plan", "Device", "Commit"}
+        items = [(label, "unknown" if label in unknown else value) for label, value in items]
+        items.append(("Warning", "This directory holds no run metadata; the results' origin is unknown."))
+    if meta.get("command"):
+        items.append(("Command", str(meta["command"])))
+    if meta.get("interrupted"):
+        items.append(("Warning", "The latest run was interrupted: not every job finished."))
+    return items
+
+
+def configs_table(context) -> pd.DataFrame:
+    """Each config's model, family and the params the suite set (the rest are defaults)."""
+    rows = []
+    listed = {m["config"]: m for m in context.suite.get("models", [])}
+    for config in context.configs:
+        entry = listed.get(config)
+        if entry is None:  # from an earlier run: the stored params are the record's
+            record = context.results[context.results["config"] == config].iloc[0]
+            entry = {"model": record["model"], "params": record["params"] or {}}
+        params = entry.get("params") or {}
+        rows.append({
+            "config": config,
+            "model": entry.get("model"),
+            "family": context.config_family(config) or "?",
+            "params set by the suite": json.dumps(params, sort_keys=True, default=str) if params else "(defaults)",
+        })
+    return pd.DataFrame(rows, columns=["config", "model", "family", "params set by the suite"])
+
+
+def metadata_section(context) -> Section:
+    items = metadata_items(context)
+    configs = configs_table(context)
+    md = "\n".join(f"- **{md_text(label)}:** {md_text(value)}" for label, value in items)
+    html = "<dl class=meta>" + "".join(
+        f"<dt>{html_text(label)}</dt><dd{' class=note' if label == 'Model configuration' else ''}>"
+        f"{html_text(value)}</dd>"
+        for label, value in items
+    ) + "</dl>"
+    md += "\n\nModel configurations (hyperparameters not listed are the model's defaults):\n\n"
+    md += markdown_table(configs)
+    html += "<p>Model configurations (hyperparameters not listed are the model's defaults):</p>"
+    html += html_table(configs)
+    return Section(title="Run", markdown=md, html=html)

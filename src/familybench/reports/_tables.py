@@ -1,0 +1,283 @@
+"""The numbers of a report, as pandas DataFrames (rendering lives in ``_render``).
+
+Conventions stated in the report itself:
+
+- A config's score on a dataset is the mean over its successful seeds (and folds) at the
+  full training size; ``std`` is the sample standard deviation over the same runs.
+- The best config on a dataset is marked ``best`` only when its lead over every other
+  config exceeds the spread (the larger of the two standard deviations); configs within
+  that spread of the top are marked ``tied``. With no spread to judge (one seed), the top
+  config is marked ``top``.
+- Ranks are per dataset (1 = best, ties share the mean rank); a config that failed on a
+  dataset ranks last there; a config skipped there (task not supported) is not ranked.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..bench.metrics import HIGHER_IS_BETTER, MAIN_METRIC, METRICS
+from ._format import is_missing
+
+FAILED = ("failed", "timeout")
+
+
+def dataset_tasks(results: pd.DataFrame) -> dict[str, str | None]:
+    """Task of each dataset, from any of its rows that recorded one (a timeout records none)."""
+    tasks: dict[str, str | None] = {}
+    for dataset, group in results.groupby("dataset", sort=False):
+        known = group["task"].dropna()
+        tasks[str(dataset)] = str(known.iloc[0]) if len(known) else None
+    return tasks
+
+
+def full_size_rows(results: pd.DataFrame) -> pd.DataFrame:
+    """Each dataset's rows at the full training size (the largest cap when no run used all rows)."""
+    parts = []
+    for _, group in results.groupby("dataset", sort=False):
+        full = group[group["train_size"].isna()]
+        parts.append(full if len(full) else group[group["train_size"] == group["train_size"].max()])
+    return pd.concat(parts) if parts else results.iloc[:0]
+
+
+def _status_text(statuses: pd.Series) -> str:
+    counts = statuses.value_counts()
+    order = ["ok", "failed", "timeout", "skipped"]
+    return " · ".join(f"{s} {counts[s]}" for s in order + sorted(set(counts.index) - set(order)) if s in counts)
+
+
+def _first(series: pd.Series):
+    known = series.dropna()
+    return known.iloc[0] if len(known) else None
+
+
+def summary_table(results: pd.DataFrame, *, metrics: list[str] | tuple[str, ...] | None = None) -> pd.DataFrame:
+    """One row per dataset × config: mean ± std over seeds of each test metric, times, size.
+
+    Parameters
+    ----------
+    results : pandas.DataFrame
+        As returned by :func:`familybench.load_results`.
+    metrics : list of str, optional
+        Extra metrics to keep besides each task's main metric (default: all of the task's).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``dataset, task, config, family, model, metric, mean, std, n_ok, n_jobs,
+        status, error, fit_seconds, predict_seconds, n_params, train_mean, mark, rank`` and
+        ``test_<metric>_mean`` / ``test_<metric>_std`` for each reported metric. Rows are
+        sorted by dataset, then best config first (failures last).
+    """
+    tasks = dataset_tasks(results)
+    rows = []
+    for (dataset, config), group in full_size_rows(results).groupby(["dataset", "config"], sort=True):
+        task = tasks.get(str(dataset))
+        main = MAIN_METRIC.get(task, "") if task else ""
+        ok = group[group["status"] == "ok"]
+        failed = group[group["status"].isin(FAILED)]
+        row = {
+            "dataset": dataset,
+            "task": task,
+            "config": config,
+            "family": _first(group["family"]),
+            "model": _first(group["model"]),
+            "metric": main,
+            "n_ok": len(ok),
+            "n_jobs": len(group),
+            "status": _status_text(group["status"]),
+            "error": failed["error"].mode().iloc[0] if failed["error"].notna().any() else None,
+            "skipped": bool(len(group) and (group["status"] == "skipped").all()),
+            "fit_seconds": float(ok["fit_seconds"].median()) if len(ok) else np.nan,
+            "predict_seconds": float(ok["predict_seconds"].median()) if len(ok) else np.nan,
+            "n_params": float(ok["n_params"].median()) if ok["n_params"].notna().any() else np.nan,
+        }
+        for metric in METRICS.get(task, ()) if task else ():
+            if metric != main and metrics and metric not in metrics:
+                continue
+            values = ok[f"test_{metric}"].dropna().to_numpy(dtype=float)
+            row[f"test_{metric}_mean"] = float(values.mean()) if len(values) else np.nan
+            row[f"test_{metric}_std"] = float(values.std(ddof=1)) if len(values) > 1 else np.nan
+        if main:
+            row["mean"], row["std"] = row[f"test_{main}_mean"], row[f"test_{main}_std"]
+            train = ok[f"train_{main}"].dropna()
+            row["train_mean"] = float(train.mean()) if len(train) else np.nan
+        rows.append(row)
+    base = ["dataset", "task", "config", "family", "model", "metric", "mean", "std", "n_ok", "n_jobs",
+            "status", "error", "skipped", "fit_seconds", "predict_seconds", "n_params", "train_mean"]
+    table = pd.DataFrame(rows)
+    table = table.reindex(columns=base + sorted(set(table.columns) - set(base)))
+    if table.empty:
+        return table.assign(mark=pd.Series(dtype=object), rank=pd.Series(dtype=float))
+    table["goodness"] = [
+        np.nan if not metric else (m if HIGHER_IS_BETTER[metric] else -m)
+        for metric, m in zip(table["metric"], table["mean"].astype(float), strict=True)
+    ]
+    parts = [_mark_and_rank(group) for _, group in table.groupby("dataset", sort=True)]
+    table = pd.concat(parts, ignore_index=True)
+    return table.drop(columns="goodness")
+
+
+def _mark_and_rank(group: pd.DataFrame) -> pd.DataFrame:
+    group = group.sort_values(["goodness", "config"], ascending=[False, True], na_position="last").copy()
+    group["mark"] = ""
+    scored = group[group["goodness"].notna()]
+    if len(scored) >= 2:
+        # The tied group is a prefix of the ranking: a noisy config far down the table is
+        # not "tied for best" just because its own spread is wide.
+        top, tied, unknown = scored.iloc[0], [scored.index[0]], False
+        for index, other in scored.iloc[1:].iterrows():
+            stds = [s for s in (top["std"], other["std"]) if not is_missing(s)]
+            if not stds:
+                unknown = True
+                break
+            if top["goodness"] - other["goodness"] > max(stds):
+                break
+            tied.append(index)
+        if len(tied) > 1:
+            group.loc[tied, "mark"] = "tied"
+        else:
+            group.loc[tied[0], "mark"] = "top" if unknown else "best"
+    # Failed configs rank last (a failure must not look better than a poor score);
+    # skipped ones (the model does not do this task) are not ranked at all.
+    rankable = ~group["skipped"].astype(bool)
+    goodness = group["goodness"].where(group["goodness"].notna(), -np.inf)
+    group["rank"] = goodness[rankable].rank(ascending=False, method="average")
+    if group["metric"].eq("").all():
+        group["rank"] = np.nan
+    return group
+
+
+def rank_table(summary: pd.DataFrame) -> pd.DataFrame:
+    """Mean rank of each config across datasets; how often it was best, top (one seed), tied, failed."""
+    rows = []
+    for config, group in summary.groupby("config", sort=False):
+        ranked = group[group["rank"].notna()]
+        rows.append(
+            {
+                "config": config,
+                "family": _first(group["family"]),
+                "mean_rank": float(ranked["rank"].mean()) if len(ranked) else np.nan,
+                "n_datasets": len(ranked),
+                "n_best": int(group["mark"].eq("best").sum()),
+                "n_top": int(group["mark"].eq("top").sum()),
+                "n_tied": int(group["mark"].eq("tied").sum()),
+                # Counted everywhere, also where no task (so no rank) is known: all its jobs timed out.
+                "n_failed": int(((group["n_ok"] == 0) & ~group["skipped"].astype(bool)).sum()),
+            }
+        )
+    columns = ["config", "family", "mean_rank", "n_datasets", "n_best", "n_top", "n_tied", "n_failed"]
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame.sort_values(["mean_rank", "config"], na_position="last", ignore_index=True)
+
+
+def normalised_scores(summary: pd.DataFrame, *, baseline: str = "linear") -> tuple[pd.DataFrame, dict[str, str]]:
+    """Each config's main score per dataset rescaled so the best is 1 and a baseline is 0.
+
+    The baseline is the config named ``baseline`` (or the first config of that model) when
+    it ran on the dataset and is clearly worse than the best; otherwise — missing, failed,
+    or itself best or tied for best, where "better than the baseline" means nothing — it
+    is the worst config on that dataset.
+
+    Returns
+    -------
+    scores : pandas.DataFrame
+        Index: config; columns: datasets, then ``median`` over the datasets present.
+    baselines : dict
+        Dataset → the config used as its baseline (``"worst: NAME"`` for the fallback).
+    """
+    scores: dict[str, dict[str, float]] = {}
+    baselines: dict[str, str] = {}
+    for dataset, group in summary.groupby("dataset", sort=False):
+        scored = group[group["mean"].notna()]
+        if scored.empty or not scored["metric"].iloc[0]:
+            continue
+        higher = HIGHER_IS_BETTER[scored["metric"].iloc[0]]
+        good = scored.set_index("config")["mean"].astype(float) * (1 if higher else -1)
+        best = good.max()
+        named = scored[(scored["config"] == baseline)]
+        if named.empty:
+            named = scored[scored["model"] == baseline]
+        if len(named) and named["mark"].iloc[0] not in ("best", "tied", "top"):
+            base_name, label = named["config"].iloc[0], named["config"].iloc[0]
+        else:
+            base_name = good.idxmin()
+            label = f"worst: {base_name}"
+        base = good[base_name]
+        baselines[str(dataset)] = label if len(good) > 1 else "(one config: nothing to compare)"
+        if best > base:
+            scores[str(dataset)] = ((good - base) / (best - base)).to_dict()
+        else:  # every config scored the same: nothing to rescale
+            scores[str(dataset)] = dict.fromkeys(good.index, np.nan)
+    frame = pd.DataFrame(scores)
+    if not frame.empty:
+        # The median, not the mean: one dataset where a config collapses (a score of -15
+        # against a strong baseline) should not decide its summary.
+        frame["median"] = frame.median(axis=1, skipna=True)
+    return frame, baselines
+
+
+def win_tie_loss(summary: pd.DataFrame) -> pd.DataFrame:
+    """Families against each other: per dataset, each family's best config decides.
+
+    A family wins a dataset against another when its best config's lead exceeds the
+    larger of the two spreads over seeds, ties within it, and loses otherwise. A family
+    that ran but failed everywhere on a dataset loses it. Returns a square DataFrame of
+    ``(wins, ties, losses)`` tuples from the row family's side (None on the diagonal and
+    where the two never met).
+    """
+    best: dict[str, dict[str, tuple[float, float]]] = {}
+    for dataset, group in summary[~summary["skipped"].astype(bool)].groupby("dataset", sort=False):
+        if not group["metric"].iloc[0]:
+            continue
+        higher = HIGHER_IS_BETTER[group["metric"].iloc[0]]
+        for family, fam in group.groupby(group["family"].fillna("?"), sort=False):
+            good = fam["mean"].astype(float) * (1 if higher else -1)
+            if good.notna().any():
+                pick = good.idxmax()
+                best.setdefault(str(dataset), {})[str(family)] = (float(good[pick]), float(fam.loc[pick, "std"]))
+            else:
+                best.setdefault(str(dataset), {})[str(family)] = (-np.inf, np.nan)
+    families = sorted({f for per in best.values() for f in per})
+    counts = {a: {b: [0, 0, 0] for b in families} for a in families}
+    met = {a: dict.fromkeys(families, False) for a in families}
+    for per in best.values():
+        for a, (score_a, std_a) in per.items():
+            for b, (score_b, std_b) in per.items():
+                if a == b:
+                    continue
+                met[a][b] = True
+                stds = [s for s in (std_a, std_b) if not is_missing(s)]
+                spread = max(stds) if stds else 0.0
+                if np.isinf(score_a) and np.isinf(score_b):
+                    counts[a][b][1] += 1
+                elif score_a - score_b > spread:
+                    counts[a][b][0] += 1
+                elif score_b - score_a > spread:
+                    counts[a][b][2] += 1
+                else:
+                    counts[a][b][1] += 1
+    return pd.DataFrame(
+        {b: [tuple(counts[a][b]) if met[a][b] else None for a in families] for b in families}, index=families
+    )
+
+
+def failures(results: pd.DataFrame) -> pd.DataFrame:
+    """Every failed or timed-out job, grouped by dataset, config, status and message."""
+    bad = results[results["status"].isin(FAILED)]
+    rows = []
+    for (dataset, config, status, error), group in bad.groupby(
+        ["dataset", "config", "status", bad["error"].fillna("(no message)")], sort=True
+    ):
+        seeds = sorted({int(s) for s in group["seed"].dropna()})
+        sizes = sorted({int(s) for s in group["train_size"].dropna()})
+        rows.append(
+            {
+                "dataset": dataset, "config": config, "status": status, "error": error,
+                "seeds": ", ".join(map(str, seeds)) or "–",
+                "train_sizes": ", ".join(map(str, sizes)) if sizes else "full",
+                "n_jobs": len(group),
+            }
+        )
+    return pd.DataFrame(rows, columns=["dataset", "config", "status", "error", "seeds", "train_sizes", "n_jobs"])

@@ -1,0 +1,227 @@
+"""Report sections of the built-in ``lecture`` suite: one per claim of the lecture.
+
+Each section has a table, a figure and one sentence computed from this run's numbers
+(see ``_claims``). A claim whose configs were filtered out of the run says so instead.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from .._format import html_text, md_text
+from .._render import html_table, markdown_table
+from .._sections import Section
+from . import _claims as claims
+from . import _figures as figures
+
+NONLINEAR_2D = ("moons", "circles", "xor", "spirals")
+TABLES = ("breast_cancer", "concrete", "diamonds")
+FRIEDMAN_DIMS = {"friedman_d5": 5, "friedman_d10": 10, "friedman_d20": 20}
+CURVES = {"curve_linear": "linear", "curve_poly": "poly", "curve": "lightgbm", "curve_mlp": "mlp"}
+
+
+def _fmt(value, digits=3) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if isinstance(value, (int, np.integer)):
+        return f"{value:,}"
+    return f"{value:,.{digits}f}"
+
+
+def _display(frame: pd.DataFrame, digits=3) -> pd.DataFrame:
+    return frame.apply(lambda column: column.map(lambda v: _fmt(v, digits) if not isinstance(v, str) else v))
+
+
+def _section(title: str, sentence: str, table: pd.DataFrame, figs, *, index=True, note: str = "") -> Section:
+    shown = _display(table) if not table.empty else table
+    numeric = [c for c in table.columns if c not in ("refused", "family", "config")]
+    md = [f"**{md_text(sentence)}**", ""]
+    html = [f'<p class="claim"><strong>{html_text(sentence)}</strong></p>']
+    if note:
+        md += [md_text(note), ""]
+        html.append(f"<p>{html_text(note)}</p>")
+    if not table.empty:
+        md.append(markdown_table(shown, numeric=numeric, index=index))
+        html.append(html_table(shown, numeric=numeric, index=index))
+    return Section(title=title, markdown="\n".join(md), html="\n".join(html),
+                   figures=tuple(f for f in figs if f is not None))
+
+
+def claim_linear(context) -> Section:
+    scores = claims.score_matrix(context.results, claims.FAMILIES, NONLINEAR_2D)
+    sentence = claims.linear_gap_sentence(scores)
+    fig = figures.regions_figure(context, list(scores.columns), [c for c in claims.FAMILIES if c in scores.index])
+    return _section("1. Linear models miss nonlinear patterns", sentence, scores.rename_axis("config"), [fig],
+                    note="Test ROC AUC, mean over seeds, defaults of each family (untuned).")
+
+
+def claim_polynomial(context) -> Section:
+    table = claims.polynomial_table(context.results, FRIEDMAN_DIMS)
+    sentence = claims.polynomial_sentence(table)
+    shown = table.rename(columns={"formula": "C(d+k,k)−1", "features": "features made", "peak_mb": "peak MB"})
+    if not shown.empty:
+        shown["refused"] = shown["refused"].fillna("")
+        shown = shown.assign(d=shown["d"].astype(int), degree=shown["degree"].astype(int))
+    return _section("2. Polynomial features help, but their number explodes", sentence, shown,
+                    [figures.polynomial_figure(table)], index=False,
+                    note="friedman1 with d = 5, 10, 20 inputs (5 informative), one seed; Ridge on the expansion.")
+
+
+def claim_collapse(context) -> Section:
+    configs = ["linear", "mlp_identity", "mlp_relu"]
+    scores = claims.score_matrix(context.results, configs, ["sine1d", "friedman_d10"])
+    gap = math.nan
+    _, lin = figures.first_job(context, "linear", "sine1d")
+    _, ident = figures.first_job(context, "mlp_identity", "sine1d")
+    if lin and ident and "values" in lin and "values" in ident:
+        gap = float(np.max(np.abs(lin["values"] - ident["values"])))
+    dataset = "friedman_d10" if "friedman_d10" in scores.columns else (scores.columns[0] if len(scores.columns) else None)
+    get = lambda c: float(scores.loc[c, dataset]) if dataset and c in scores.index else math.nan  # noqa: E731
+    sentence = claims.collapse_sentence(get("linear"), get("mlp_identity"), get("mlp_relu"), gap)
+    fig = figures.curves_figure(context, "sine1d", configs, "lecture-collapse",
+                                "Linear regression and the identity MLP draw the same line; ReLU bends it.")
+    table = scores.rename_axis("config")
+    table["max |Δ prediction| vs linear on sine1d grid"] = [0.0 if c == "linear" else gap if c == "mlp_identity" else math.nan
+                                                           for c in table.index]
+    return _section("3. Two linear layers collapse into one", sentence, table, [fig], note="Test R², mean over seeds.")
+
+
+def claim_activations(context) -> Section:
+    configs = [f"act[activation={a}]" for a in claims.ACTIVATIONS]
+    scores = claims.score_matrix(context.results, configs, ["spirals", "sine1d"])
+    scores.index = [claims.grid_value(c, "activation") for c in scores.index]
+    fit = claims.ok_rows(context.results, configs).groupby("config")["fit_seconds"].median()
+    fit.index = [claims.grid_value(c, "activation") for c in fit.index]
+    table = scores.rename_axis("activation").assign(**{"fit s (median)": fit.reindex(scores.index)})
+    return _section("4. The activation table", claims.activation_sentence(scores), table,
+                    [figures.activations_figure(scores)],
+                    note="MLP 32-32, lr 0.003, a fixed number of epochs without early stopping, for every activation.")
+
+
+def claim_handmade(context) -> Section:
+    results = context.results
+    hand = results[(results["config"] == "handmade") & (results["status"] == "ok")]["test_accuracy"]
+    trained = results[(results["config"] == "mlp2") & (results["status"] == "ok")].sort_values("seed")
+    sentence = claims.handmade_sentence(float(hand.mean()) if len(hand) else math.nan, list(trained["test_accuracy"]))
+    table = pd.DataFrame(
+        [{"model": "hand-made (lecture weights)", "seed": "–", "test accuracy": float(hand.mean()) if len(hand) else math.nan,
+          "epochs": "–"}]
+        + [{"model": "trained MLP, 2 tanh units", "seed": str(int(r.seed)), "test accuracy": r.test_accuracy,
+            "epochs": str(int(r.n_epochs)) if not math.isnan(r.n_epochs) else "–"} for r in trained.itertuples()]
+    )
+    return _section("5. The hand-made network", sentence, table, [figures.wedge_figure(context)], index=False,
+                    note="z1 = −2x1 + x2 + 5, z2 = 2x1 + x2 − 5, sign activations, a = b1 + b2, class [a < 0].")
+
+
+def _formula(context, config: str, dataset: str):
+    """Σ (n_in+1)·n_out for an MLP config on an all-numeric dataset, else NaN."""
+    models = {m["config"]: m for m in context.suite.get("models", [])}
+    spec = models.get(config)
+    if not spec or spec.get("model") != "mlp":
+        return math.nan
+    rows = context.results[(context.results["config"] == config) & (context.results["dataset"] == dataset)]
+    d = rows["n_features"].dropna()
+    if d.empty or dataset in TABLES:  # categoricals are one-hot encoded: d after preprocessing is unknown here
+        return math.nan
+    hidden = spec.get("params", {}).get("hidden_layer_sizes", [256, 256])
+    if rows["task"].dropna().iloc[0] not in ("regression", "binary"):  # one output unit
+        return math.nan
+    extra = len(hidden) if spec.get("params", {}).get("activation") == "prelu" else 0  # PReLU's slopes
+    return claims.mlp_formula(int(d.iloc[0]), hidden, 1) + extra
+
+
+def claim_params(context) -> Section:
+    rows = claims.ok_rows(context.results)
+    counts = []
+    for (config, dataset), group in rows.groupby(["config", "dataset"]):
+        n = float(group["n_params"].median())
+        counts.append({"config": config, "dataset": dataset, "family": group["family"].iloc[0], "n_params": n,
+                       "formula": _formula(context, config, dataset)})
+    counts = pd.DataFrame(counts)
+    if counts.empty:
+        return _section("6. A fully connected layer has (n+1)·m parameters", claims.params_sentence(counts), counts, [])
+    per_config = counts.groupby(["config", "family"], as_index=False)["n_params"].median()
+    checked = counts.dropna(subset=["formula"])
+    table = per_config.set_index("config").join(
+        checked.groupby("config").apply(lambda g: "yes" if (g["n_params"] == g["formula"]).all() else "NO",
+                                        include_groups=False).rename("equals Σ(n_in+1)·n_out"))
+    table = table.fillna({"equals Σ(n_in+1)·n_out": "–"}).sort_values("n_params")
+    table["n_params"] = table["n_params"].astype(int)
+    return _section("6. A fully connected layer has (n+1)·m parameters", claims.params_sentence(counts), table,
+                    [figures.bars_figure(per_config, context.colors)],
+                    note="Median count over the datasets a config ran on (d differs between datasets).")
+
+
+def claim_approximation(context) -> Section:
+    results = context.results
+    width_rows = claims.ok_rows(results)[lambda r: r["config"].str.startswith("width[")]
+    width_rows = width_rows.assign(width=[int(claims.grid_value(c, "hidden_layer_sizes").strip("[] ")) for c in width_rows["config"]])
+    errors = width_rows.pivot_table(index="width", columns="dataset", values="test_rmse", aggfunc="mean")
+    params = width_rows.groupby("width")["n_params"].median()
+    epochs = width_rows.groupby("width")["n_epochs"].median()
+    table = errors.assign(params=params, **{"epochs (median)": epochs}).rename_axis("width")
+    lr_rows = claims.ok_rows(results)[lambda r: r["config"].str.startswith("width_lr[")]
+    lr_rows = lr_rows.assign(lr=[claims.grid_value(c, "lr") for c in lr_rows["config"]])
+    spread = lr_rows.groupby("lr")["test_r2"].agg(["min", "max"])
+    sentence = claims.approximation_sentence(errors) + " " + claims.training_sentence(spread)
+    width_configs = [c for c in context.configs if c.startswith("width[")]
+    figs = [
+        figures.lines_figure(errors, "hidden units (log scale)", "test RMSE", "lecture-width",
+                             "Test error against the width of one hidden layer",
+                             "Mean over seeds. Parameters grow as 3·width + 1.", logx=True),
+        figures.curves_figure(context, "sine1d", width_configs, "lecture-width-curves",
+                              "One hidden layer of 1 … 256 units fitted to sine1d (seed 0).",
+                              labels=[f"width {claims.grid_value(c, 'hidden_layer_sizes').strip('[] ')}" for c in width_configs]),
+        figures.strip_figure(lr_rows, "lr", "test_r2", "lecture-lr", "Test R² per learning rate, each seed a dot",
+                             "16 hidden units on sine1d: the spread is the sensitivity to seed and learning rate."),
+    ]
+    return _section("7. Universal approximation, and what it costs", sentence, table, figs,
+                    note="Widths on sine1d, runge1d and abs1d (test RMSE, mean over seeds); then 16 units under four learning rates × seeds.")
+
+
+def claim_tabular(context) -> Section:
+    scores = claims.score_matrix(context.results, claims.FAMILIES, TABLES)
+    families = {c: context.config_family(c) for c in scores.index}
+    rows = context.results[(context.results["status"] == "ok") & context.results["config"].isin(list(CURVES))
+                           & context.results["train_size"].notna()]
+    curves = pd.DataFrame()
+    if len(rows):
+        rows = rows.assign(score=claims.main_score(rows), family=rows["config"].map(CURVES))
+        curves = rows.pivot_table(index="train_size", columns="family", values="score", aggfunc="mean")
+        curves.index = curves.index.astype(int)
+    sentence = claims.tabular_sentence(scores, families) + " " + claims.learning_curve_sentence(curves)
+    table = scores.rename_axis("config")
+    fig = figures.lines_figure(curves, "training rows (log scale)", "test R² (diamonds)", "lecture-curves",
+                               "Learning curves on diamonds", "Mean over seeds; the test set is the same for every size.",
+                               logx=True)
+    return _section("8. Boosting is strong on tabular data", sentence, table, [fig],
+                    note="Test main metric (R² for concrete and diamonds, ROC AUC for breast_cancer), untuned defaults; "
+                         "diamonds is subsampled to keep the study within its time budget.")
+
+
+CLAIMS = (claim_linear, claim_polynomial, claim_collapse, claim_activations, claim_handmade, claim_params,
+          claim_approximation, claim_tabular)
+
+
+def sections(context) -> list[Section]:
+    """The lecture study's sections, one per claim, in the lecture's order."""
+    intro = Section(
+        title="The lecture's claims, measured",
+        markdown="Each section below takes one claim of the lecture and shows what this run measured. "
+                 "The sentence in bold is computed from the numbers, not written in advance.",
+        html="<p>Each section below takes one claim of the lecture and shows what this run measured. "
+             "The sentence in bold is computed from the numbers, not written in advance.</p>",
+    )
+    out = [intro]
+    for claim in CLAIMS:
+        try:
+            out.append(claim(context))
+        except Exception as exc:  # one claim's bug must not hide the other seven
+            title = f"{CLAIMS.index(claim) + 1}. {claim.__name__.removeprefix('claim_')} (failed)"
+            message = f"{type(exc).__name__}: {exc}"
+            out.append(Section(title=title, markdown=f"This claim could not be computed: {md_text(message)}",
+                               html=f'<p class="fail">This claim could not be computed: {html_text(message)}</p>'))
+    return out
