@@ -1,4 +1,4 @@
-"""Sessions: tests, bench (the quick suite), slow, speed, perf, compare, lint (`nox -l` lists them)."""
+"""Sessions: tests, bench (the quick suite), lecture, slow, speed, perf, compare, lint (`nox -l` lists them)."""
 
 from __future__ import annotations
 
@@ -31,6 +31,13 @@ def bench(session: nox.Session) -> None:
     _install(session)
     args = session.posargs or ["--suite", "quick"]
     session.run("familybench", "run", *args, env=ENV)
+
+
+@nox.session
+def lecture(session: nox.Session) -> None:
+    """The lecture's claims as a study -> reports/lecture/report.html (`-- --fast` for ~3 minutes)."""
+    _install(session)
+    session.run("familybench", "run", "--suite", "lecture", "--jobs", "2", *session.posargs, env=ENV)
 
 
 @nox.session
