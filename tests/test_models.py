@@ -271,3 +271,12 @@ def test_mlp_first_layer_in_input_space_undoes_the_scaling():
     layer = model.module_[0]
     expected = scaled @ layer.weight.detach().numpy().T.astype(float) + layer.bias.detach().numpy()
     np.testing.assert_allclose(X @ W.T + b, expected, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("name", ["lightgbm", "hist_gbm", "mlp", "linear"])
+def test_column_names_with_json_characters_and_newlines_are_fine(name, mixed_frame):
+    X, y = mixed_frame
+    X = X.rename(columns={"x1": 'a "quoted", [odd]: name', "x2": "line\nbreak", "colour": "<b>colour</b>"})
+    params = FAST_MLP if name == "mlp" else {}
+    model = get_model(name, **params).fit(X, y)
+    assert np.isfinite(model.predict(X)).all()

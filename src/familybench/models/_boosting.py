@@ -10,6 +10,12 @@ from .._threads import thread_budget
 from ._base import FamilyClassifier, FamilyRegressor, _seed, _validation_split
 
 
+def _positional(Xt):
+    """Columns named f0, f1, ...: LightGBM rejects names with JSON characters or newlines,
+    and a user's file may have any."""
+    return Xt.set_axis([f"f{i}" for i in range(Xt.shape[1])], axis=1)
+
+
 class _LightGBMMixin:
     _preprocessor_defaults = {"categorical": "native"}
 
@@ -109,10 +115,10 @@ class LightGBMRegressor(_LightGBMMixin, FamilyRegressor):
     def _fit_transformed(self, Xt, y):
         import lightgbm as lgb
 
-        self._fit_booster(lgb.LGBMRegressor(**self._lgb_params()), Xt, y, stratify=False)
+        self._fit_booster(lgb.LGBMRegressor(**self._lgb_params()), _positional(Xt), y, stratify=False)
 
     def _predict_transformed(self, Xt):
-        return self.model_.predict(Xt)
+        return self.model_.predict(_positional(Xt))
 
 
 class LightGBMClassifier(_LightGBMMixin, FamilyClassifier):
@@ -121,10 +127,10 @@ class LightGBMClassifier(_LightGBMMixin, FamilyClassifier):
     def _fit_transformed(self, Xt, y):
         import lightgbm as lgb
 
-        self._fit_booster(lgb.LGBMClassifier(**self._lgb_params()), Xt, y, stratify=True)
+        self._fit_booster(lgb.LGBMClassifier(**self._lgb_params()), _positional(Xt), y, stratify=True)
 
     def _predict_proba_transformed(self, Xt):
-        return self.model_.predict_proba(Xt)
+        return self.model_.predict_proba(_positional(Xt))
 
 
 class _HistGBMMixin:
