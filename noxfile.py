@@ -49,9 +49,9 @@ def slow(session: nox.Session) -> None:
 
 @nox.session
 def speed(session: nox.Session) -> None:
-    """MLP training throughput: familybench's MLP vs a plain torch loop vs scikit-learn's MLP."""
-    _install(session)
-    session.run("python", "benchmarks/mlp_throughput.py", *session.posargs, env=ENV)
+    """familybench against its peers and the machine's limit (benchmarks/speed.py; `-- --quick` to smoke-test)."""
+    _install(session, "data,test,speed")
+    session.run("python", "benchmarks/speed.py", *session.posargs, env=ENV)
 
 
 @nox.session
