@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,7 +12,15 @@ import torch
 from sklearn.base import clone
 from sklearn.linear_model import LinearRegression
 
-from familybench.models import ModelError, get_model, list_models, n_polynomial_features, register
+from familybench.models import (
+    ModelError,
+    check_params,
+    get_model,
+    get_spec,
+    list_models,
+    n_polynomial_features,
+    register,
+)
 
 FAST_MLP = {"hidden_layer_sizes": (32, 32), "max_epochs": 60, "random_state": 0, "batch_size": 64}
 
@@ -209,6 +220,23 @@ def test_every_activation_trains(activation):
     assert model.n_params_ == (3 + 1) * 8 + (8 + 1) + extra
 
 
+def test_activation_names_match_the_torch_modules():
+    from familybench.models._torch_core import ACTIVATIONS as modules
+    from familybench.models._torch_mlp import ACTIVATIONS as names
+
+    assert tuple(modules) == names
+
+
+def test_building_and_cloning_an_mlp_does_not_import_torch():
+    # Suite validation builds every model before the first progress line: torch (~2 s) must wait for fit.
+    code = (
+        "import sys; from sklearn.base import clone; from familybench.models import get_model; "
+        "clone(get_model('mlp', task='binary', hidden_layer_sizes=(4,))); "
+        "assert 'torch' not in sys.modules, 'torch imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
 def test_unknown_activation_and_optimizer_are_named():
     X, y = _nonlinear(n=50)
     with pytest.raises(ValueError, match="unknown activation 'swish'"):
@@ -280,3 +308,29 @@ def test_column_names_with_json_characters_and_newlines_are_fine(name, mixed_fra
     params = FAST_MLP if name == "mlp" else {}
     model = get_model(name, **params).fit(X, y)
     assert np.isfinite(model.predict(X)).all()
+
+
+def test_declared_parameters_match_the_estimators():
+    # The registry's declared names let a suite be checked without importing the estimators.
+    from familybench.models._registry import _REGISTRY
+
+    get_spec("linear")  # fills the registry
+    checked = 0
+    for name, spec in _REGISTRY.items():
+        if spec.params is None:
+            continue
+        for task in spec.tasks:
+            assert spec.params[task] == set(get_model(name, task=task).get_params(deep=False)), (name, task)
+            checked += 1
+    assert checked >= 16
+
+
+def test_check_params_names_the_bad_parameter_without_building():
+    with pytest.raises(ModelError, match=r"model 'mlp' has no parameter 'hiden_layer_sizes' \(did you mean 'hidden_layer_sizes'\?\)"):
+        check_params("mlp", "regression", {"hiden_layer_sizes": [8]})
+    with pytest.raises(ModelError, match="'C'"):
+        check_params("linear", "regression", {"C": 1.0})  # C is a classification parameter
+    check_params("linear", "binary", {"C": 1.0})
+    check_params("mlp", "regression", {"preprocessor__categorical": "ordinal"})  # nested: built and checked
+    with pytest.raises(ModelError):
+        check_params("mlp", "regression", {"preprocessor__nope": 1})

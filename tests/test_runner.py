@@ -174,3 +174,21 @@ def test_python_api_mirrors_the_cli(tmp_path):
 def test_resolve_suite_needs_models_and_data():
     with pytest.raises(familybench.FamilybenchError, match="give a suite"):
         resolve_suite(None, models=["linear"])
+
+
+def test_progress_eta_leaves_out_the_first_jobs_warm_up(monkeypatch):
+    import io
+
+    from familybench.bench import progress
+
+    clock = iter([0.0, 10.0, 11.0, 12.0])  # start; job 1 ends after a 9 s warm-up; then 1 s per job
+    monkeypatch.setattr(progress.time, "perf_counter", lambda: next(clock))
+    stream = io.StringIO()
+    bar = progress.ProgressBar(stream=stream)
+    bar.on_run_start(10, 0, "s", "out")
+    for seed in range(3):
+        bar.on_job_end({"status": "ok", "config": "c", "dataset": "d", "seed": seed, "job_seconds": 1.0})
+    lines = stream.getvalue().splitlines()
+    assert "ETA 0:09" in lines[1]  # 1 s (the job's own time) x 9 left, not 10 s x 9
+    assert "ETA 0:07" in lines[3]  # 1 s per job since the first x 7 left
+    assert "failed 0" in lines[3] and "3/10" in lines[3]

@@ -7,7 +7,6 @@ binary → roc_auc, multiclass → accuracy (all higher is better).
 from __future__ import annotations
 
 import numpy as np
-from sklearn import metrics as skm
 
 from .._tasks import BINARY, MULTICLASS, REGRESSION
 
@@ -39,6 +38,10 @@ def higher_is_better(metric: str) -> bool:
 
 def score(task: str, y_true, y_pred, proba=None, classes=None) -> dict[str, float]:
     """All metrics of ``task``; probability metrics are NaN when ``proba`` is None."""
+    from sklearn import (
+        metrics as skm,  # here, not at the top: the CLI reads this module's names at start-up
+    )
+
     y_true = np.asarray(y_true)
     if task == REGRESSION:
         y_pred = np.asarray(y_pred, dtype=np.float64)

@@ -44,8 +44,16 @@ class ProgressBar(Hook):
         self.done += 1
         if record["status"] in ("failed", "timeout"):
             self.failed += 1
-        elapsed = time.perf_counter() - self.start
-        eta = elapsed / self.done * (self.total - self.done)
+        now = time.perf_counter()
+        elapsed = now - self.start
+        # The rate after the first job: the workers' one-time warm-up (seconds) would
+        # otherwise inflate every ETA of the run.
+        if self.done == 1:
+            self.first_end = now
+            per_job = record.get("job_seconds") or elapsed
+        else:
+            per_job = (now - self.first_end) / (self.done - 1)
+        eta = per_job * (self.total - self.done)
         filled = int(self.width * self.done / max(self.total, 1))
         bar = "#" * filled + "-" * (self.width - filled)
         status = record["status"]

@@ -382,10 +382,10 @@ def _models(value, fail, dataset_names: set[str]) -> tuple[ModelConfig, ...]:
             point = dict(zip(names, values, strict=False))
             label = f"{name}[{','.join(f'{k}={_short(v)}' for k, v in point.items())}]" if point else name
             merged = {**params, **point}
-            try:  # build (not fit) once, so a misspelt parameter fails here, not in every job
-                from ..models import get_model
+            try:  # a misspelt parameter fails here, not in every job
+                from ..models import check_params
 
-                get_model(model, task=spec.tasks[0], **merged)
+                check_params(model, spec.tasks[0], merged)
             except (TypeError, ValueError) as exc:
                 fail(f"{key}.params", str(exc).splitlines()[0])
             configs.append(

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 import importlib
 
-from ._linear import n_polynomial_features
-from ._preprocess import Preprocessor
-from ._registry import ModelError, ModelSpec, get_model, get_spec, list_models, register
+from ._registry import (
+    ModelError,
+    ModelSpec,
+    check_params,
+    get_model,
+    get_spec,
+    list_models,
+    register,
+)
 
-# Estimator classes load on first access: the MLP imports torch, which takes seconds.
+# Estimator classes load on first access: scikit-learn takes a second to import, torch two;
+# the registry alone lets a suite be checked before either loads.
 _LAZY = {
+    "n_polynomial_features": "_linear",
+    "Preprocessor": "_preprocess",
     "LinearRegressor": "_linear",
     "LinearClassifier": "_linear",
     "PolynomialRegressor": "_linear",
@@ -32,11 +41,10 @@ _LAZY = {
 __all__ = [
     "ModelError",
     "ModelSpec",
-    "Preprocessor",
+    "check_params",
     "get_model",
     "get_spec",
     "list_models",
-    "n_polynomial_features",
     "register",
     *_LAZY,
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-from .._tasks import REGRESSION
+from .._tasks import BINARY, MULTICLASS, REGRESSION
 from ._registry import register
 
 
@@ -16,31 +16,59 @@ def _by_task(module: str, regressor: str, classifier: str):
     return factory
 
 
+# Constructor parameters, declared so a suite is checked without importing the estimators
+# (scikit-learn, LightGBM, torch); tests/test_models.py keeps them equal to get_params().
+_BOOSTING = (
+    "colsample_bytree", "early_stopping", "extra_params", "learning_rate", "max_depth", "min_child_samples",
+    "n_estimators", "n_iter_no_change", "n_jobs", "num_leaves", "preprocessor", "random_state", "reg_alpha",
+    "reg_lambda", "subsample", "subsample_freq", "validation_fraction",
+)
+_HIST = (
+    "early_stopping", "l2_regularization", "learning_rate", "max_bins", "max_depth", "max_iter", "max_leaf_nodes",
+    "min_samples_leaf", "n_iter_no_change", "n_jobs", "preprocessor", "random_state", "validation_fraction",
+)
+_MLP = (
+    "activation", "batch_size", "device", "early_stopping", "hidden_layer_sizes", "lr", "max_epochs", "momentum",
+    "n_jobs", "optimizer", "patience", "preprocessor", "random_state", "tol", "validation_fraction", "weight_decay",
+)
+_SK_MLP = (
+    "activation", "alpha", "batch_size", "early_stopping", "hidden_layer_sizes", "learning_rate_init", "max_iter",
+    "n_iter_no_change", "n_jobs", "preprocessor", "random_state", "solver", "validation_fraction",
+)
+_POLY = ("alpha", "degree", "interaction_only", "max_features", "preprocessor")
+
+
+def _by_regression(regression: tuple[str, ...], classification: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    return {REGRESSION: regression, BINARY: classification, MULTICLASS: classification}
+
+
 register(
     "linear", _by_task("_linear", "LinearRegressor", "LinearClassifier"), family="linear",
     description="LinearRegression / LogisticRegression on one-hot, scaled inputs",
+    params=_by_regression(("preprocessor",), ("C", "max_iter", "preprocessor")),
 )
 register(
     "poly", _by_task("_linear", "PolynomialRegressor", "PolynomialClassifier"), family="polynomial",
     description="PolynomialFeatures -> scaling -> Ridge / LogisticRegression",
+    params=_by_regression(_POLY, (*_POLY, "max_iter")),
 )
 register(
     "lightgbm", _by_task("_boosting", "LightGBMRegressor", "LightGBMClassifier"), family="boosting",
-    description="LightGBM with native categoricals",
+    description="LightGBM with native categoricals", params=_BOOSTING,
 )
 register(
     "mlp", _by_task("_torch_mlp", "TorchMLPRegressor", "TorchMLPClassifier"), family="mlp",
-    description="PyTorch MLP, in-memory batches, early stopping",
+    description="PyTorch MLP, in-memory batches, early stopping", params=_MLP,
 )
 register(
     "hist_gbm", _by_task("_boosting", "HistGBMRegressor", "HistGBMClassifier"), family="boosting",
-    reference=True, description="scikit-learn HistGradientBoosting (reference)",
+    reference=True, description="scikit-learn HistGradientBoosting (reference)", params=_HIST,
 )
 register(
     "sk_mlp", _by_task("_sklearn_mlp", "SkMLPRegressor", "SkMLPClassifier"), family="mlp",
-    reference=True, description="scikit-learn MLPRegressor / MLPClassifier (reference)",
+    reference=True, description="scikit-learn MLPRegressor / MLPClassifier (reference)", params=_SK_MLP,
 )
 register(
     "lecture_wedge", _by_task("_lecture", "LectureWedgeNetwork", "LectureWedgeNetwork"), family="handmade",
-    tasks=("binary",), description="The lecture's two-neuron network with hand-set weights (wedge data)",
+    tasks=("binary",), description="The lecture's two-neuron network with hand-set weights (wedge data)", params=(),
 )

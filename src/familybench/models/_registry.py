@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import importlib
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +31,9 @@ class ModelSpec:
     defaults: Mapping[str, Any] = field(default_factory=dict)
     description: str = ""
     reference: bool = False
+    params: Mapping[str, frozenset[str]] | None = None
+    """The constructor's parameter names per task, when known without importing the
+    estimator (built-ins declare them; a test keeps them equal to ``get_params()``)."""
 
 
 _REGISTRY: dict[str, ModelSpec] = {}
@@ -59,6 +62,7 @@ def register(
     description: str = "",
     reference: bool = False,
     replace: bool = False,
+    params: Sequence[str] | Mapping[str, Sequence[str]] | None = None,
 ):
     """Add a model under ``name``; usable as ``register(name, f, ...)`` or as a decorator.
 
@@ -75,6 +79,9 @@ def register(
         Parameters used unless the caller overrides them.
     replace : bool, default=False
         Allow replacing an existing name.
+    params : sequence of str, or mapping task -> sequence of str, default=None
+        The estimator's parameter names, so a suite's parameters can be checked without
+        building (importing) the estimator; ``None`` checks them by building it.
     """
 
     def decorate(obj):
@@ -90,10 +97,38 @@ def register(
             defaults=dict(defaults or {}),
             description=description or (inspect.getdoc(obj) or "").split("\n")[0],
             reference=reference,
+            params=_params_by_task(params, tasks),
         )
         return obj
 
     return decorate if factory is None else decorate(factory)
+
+
+def _params_by_task(params, tasks) -> Mapping[str, frozenset[str]] | None:
+    if params is None:
+        return None
+    if isinstance(params, Mapping):
+        return {task: frozenset(params[task]) for task in tasks}
+    return {task: frozenset(params) for task in tasks}
+
+
+def check_params(name: str, task: str, params: Mapping[str, Any]) -> None:
+    """Raise :class:`ModelError` naming a parameter that ``name`` does not take for ``task``.
+
+    Uses the declared parameter names where the spec has them (no import of the estimator,
+    so a suite validates in milliseconds); otherwise builds the estimator.
+    """
+    spec = get_spec(name)
+    known = spec.params.get(task) if spec.params is not None else None
+    if known is None or any("__" in key for key in params):
+        get_model(name, task=task, **params)
+        return
+    for key in sorted(set(params) - known):
+        close = difflib.get_close_matches(key, sorted(known), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ModelError(
+            f"model {name!r} has no parameter {key!r}{hint}; valid: {', '.join(sorted(known)) or 'none'}"
+        )
 
 
 def _import_callable(path: str) -> Callable[..., Any]:

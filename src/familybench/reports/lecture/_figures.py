@@ -141,7 +141,7 @@ def curves_figure(context, dataset: str, configs, name: str, caption: str, label
 def activations_figure(scores: pd.DataFrame) -> Figure | None:
     import torch
 
-    from ...models._torch_mlp import ACTIVATIONS
+    from ...models._torch_core import ACTIVATIONS
 
     plt = _plt()
     x = torch.linspace(-4, 4, 400)

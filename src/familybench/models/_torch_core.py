@@ -1,0 +1,221 @@
+"""The PyTorch half of the MLP: network, device, threads, and the training loop.
+
+Kept apart from the estimator classes (``_torch_mlp``) so that building, cloning and
+validating an MLP's parameters never imports torch (~2 s); this module loads on the
+first ``fit``.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from contextlib import contextmanager
+
+import numpy as np
+import torch
+from torch import nn
+
+from .._hooks import report_transfer
+from ._base import _seed, _validation_split
+
+ACTIVATIONS = {
+    "identity": nn.Identity,
+    "relu": nn.ReLU,
+    "gelu": nn.GELU,
+    "softplus": nn.Softplus,
+    "elu": nn.ELU,
+    "selu": nn.SELU,
+    "leaky_relu": nn.LeakyReLU,
+    "prelu": nn.PReLU,
+    "silu": nn.SiLU,
+    "sigmoid": nn.Sigmoid,
+    "tanh": nn.Tanh,
+}
+_PREDICT_BATCH = 65_536
+
+
+def resolve_device(device: str) -> torch.device:
+    """``"auto"`` → CUDA when available, else CPU; ``"cuda"`` without a GPU is an error."""
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device='cuda' was asked for but torch sees no CUDA device")
+    if device not in ("cpu", "cuda"):
+        raise ValueError(f"device must be 'auto', 'cpu' or 'cuda', got {device!r}")
+    return torch.device(device)
+
+
+def build_network(n_in: int, hidden_layer_sizes, n_out: int, activation: str) -> nn.Sequential:
+    """Linear → activation blocks, then a linear output layer."""
+    if activation not in ACTIVATIONS:
+        raise ValueError(
+            f"unknown activation {activation!r}; expected one of {', '.join(ACTIVATIONS)}"
+        )
+    layers: list[nn.Module] = []
+    width = n_in
+    for size in hidden_layer_sizes:
+        if int(size) < 1:
+            raise ValueError(
+                f"hidden_layer_sizes must be positive integers, got {hidden_layer_sizes!r}"
+            )
+        layers += [nn.Linear(width, int(size)), ACTIVATIONS[activation]()]
+        width = int(size)
+    layers.append(nn.Linear(width, n_out))
+    return nn.Sequential(*layers)
+
+
+@contextmanager
+def _torch_threads(n_threads: int):
+    previous = torch.get_num_threads()
+    torch.set_num_threads(n_threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+def _to_device(array, device, dtype):
+    start = time.perf_counter()
+    tensor = torch.as_tensor(np.ascontiguousarray(array), dtype=dtype).to(device)
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+        report_transfer(time.perf_counter() - start)
+    return tensor
+
+
+_LOSSES = {"mse": nn.MSELoss, "bce": nn.BCEWithLogitsLoss, "ce": nn.CrossEntropyLoss}
+_DTYPES = {"float32": torch.float32, "int64": torch.int64}
+
+
+def make_optimizer(est, params):
+    """The estimator's optimizer, fused (one kernel per step for all tensors) where supported."""
+    params = list(params)
+    if est.optimizer == "adam":
+        cls, kwargs = torch.optim.Adam, {}
+    elif est.optimizer == "adamw":
+        cls, kwargs = torch.optim.AdamW, {}
+    elif est.optimizer == "sgd":
+        cls, kwargs = torch.optim.SGD, {"momentum": est.momentum}
+    else:
+        raise ValueError(f"unknown optimizer {est.optimizer!r}; expected one of adam, adamw, sgd")
+    try:
+        # The fused kernel updates all parameters in one op per step instead of several
+        # small ops per tensor: the per-step overhead dominates small MLPs on CPU.
+        return cls(params, lr=est.lr, weight_decay=est.weight_decay, fused=True, **kwargs)
+    except (RuntimeError, TypeError, ValueError):
+        return cls(params, lr=est.lr, weight_decay=est.weight_decay, **kwargs)
+
+
+def train(
+    est, Xt, y_model, *, loss: str, target_dtype: str, n_threads: int, stratify_labels=None
+) -> None:
+    """Fit ``est.module_`` on ``(Xt, y_model)``; sets the fitted attributes on ``est``."""
+    with _torch_threads(n_threads):
+        _train(est, Xt, y_model, _LOSSES[loss](), _DTYPES[target_dtype], stratify_labels)
+
+
+def _train(est, Xt, y_model, loss_fn, target_dtype, stratify_labels):
+    if int(est.batch_size) < 1 or int(est.max_epochs) < 1:
+        raise ValueError("batch_size and max_epochs must be >= 1")
+    device = resolve_device(est.device)
+    est.device_ = device.type
+    seed = _seed(est.random_state)
+    if seed is None:
+        seed = int(np.random.default_rng().integers(2**31 - 1))
+    generator = torch.Generator().manual_seed(seed)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        est.module_ = build_network(
+            Xt.shape[1], tuple(est.hidden_layer_sizes), est._n_outputs, est.activation
+        ).to(device)
+    optimizer = make_optimizer(est, est.module_.parameters())
+
+    use_validation = bool(est.early_stopping) and len(Xt) >= 20
+    if use_validation:
+        X_fit, X_val, y_fit, y_val = _validation_split(
+            Xt, y_model, est.validation_fraction, seed, stratify_labels
+        )
+    else:
+        X_fit, y_fit = Xt, y_model
+    X_fit = _to_device(X_fit, device, torch.float32)
+    y_fit = _to_device(y_fit, device, target_dtype)
+    if use_validation:
+        X_val = _to_device(X_val, device, torch.float32)
+        y_val = _to_device(y_val, device, target_dtype)
+
+    n_rows = len(X_fit)
+    batch = min(int(est.batch_size), n_rows)
+    sizes = [min(batch, n_rows - start) for start in range(0, n_rows, batch)]
+    batch_weights = torch.tensor(sizes, dtype=torch.float32, device=device) / n_rows
+    est.loss_curve_, est.validation_loss_curve_ = [], []
+    best_loss, best_state, stale = math.inf, None, 0
+    est.best_epoch_ = 0
+    module = est.module_
+    for epoch in range(int(est.max_epochs)):
+        module.train()
+        # One gather per epoch; the batches below are then contiguous views.
+        order = torch.randperm(n_rows, generator=generator).to(device)
+        X_epoch, y_epoch = X_fit[order], y_fit[order]
+        losses = []
+        for start in range(0, n_rows, batch):
+            loss = loss_fn(module(X_epoch[start : start + batch]), y_epoch[start : start + batch])
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.detach())  # no op per step; one reduction and sync per epoch
+        train_loss = float(torch.stack(losses) @ batch_weights)
+        if not math.isfinite(train_loss):
+            raise FloatingPointError(
+                f"MLP training loss became {train_loss} at epoch {epoch + 1}; "
+                f"lower lr (now {est.lr}) or check the inputs for extreme values"
+            )
+        est.loss_curve_.append(train_loss)
+        monitored = train_loss
+        if use_validation:
+            module.eval()
+            with torch.inference_mode():
+                monitored = float(loss_fn(module(X_val), y_val))
+            est.validation_loss_curve_.append(monitored)
+        if monitored < best_loss - est.tol:
+            best_loss, stale, est.best_epoch_ = monitored, 0, epoch + 1
+            if use_validation:
+                best_state = copy.deepcopy(module.state_dict())
+        else:
+            stale += 1
+            if use_validation and stale >= int(est.patience):
+                break
+    est.n_epochs_ = epoch + 1
+    if best_state is not None:
+        module.load_state_dict(best_state)  # early stopping keeps the best weights
+    module.eval()
+
+
+def forward(est, Xt, n_threads: int) -> np.ndarray:
+    """Network outputs for ``Xt`` in chunks, as float64: raw for one regression output set,
+    probabilities for a classifier (sigmoid for one logit, softmax for several)."""
+    device = torch.device(est.device_)
+    classifier = hasattr(est, "classes_")
+    outputs = []
+    with _torch_threads(n_threads), torch.inference_mode():
+        for start in range(0, len(Xt), _PREDICT_BATCH):
+            out = est.module_(_to_device(Xt[start : start + _PREDICT_BATCH], device, torch.float32))
+            if classifier:
+                if out.shape[1] == 1:
+                    p = torch.sigmoid(out)
+                    out = torch.cat([1 - p, p], dim=1)
+                else:
+                    out = torch.softmax(out, dim=1)
+            outputs.append(out.cpu().numpy())
+    return np.concatenate(outputs).astype(np.float64)
+
+
+def count_params(module) -> int:
+    return sum(p.numel() for p in module.parameters())
+
+
+def first_layer(module) -> tuple[np.ndarray, np.ndarray]:
+    layer = module[0]
+    W = layer.weight.detach().cpu().numpy().astype(np.float64)
+    b = layer.bias.detach().cpu().numpy().astype(np.float64)
+    return W, b
