@@ -161,6 +161,8 @@ def test_grid_predictions_and_dataset_views_are_stored(tmp_path):
     frame = load_results(tmp_path)
     key = frame.loc[(frame["dataset"] == "moons") & (frame["seed"] == 0), "job_key"].iloc[0]
     assert predictions[key]["proba"].shape == (len(views["moons"]["grid"]), 2)
+    # The reports draw the lowest seed: the other seeds' grids are not predicted nor stored.
+    assert set(predictions) == set(frame.loc[frame["seed"] == frame["seed"].min(), "job_key"])
 
 
 def test_python_api_mirrors_the_cli(tmp_path):

@@ -27,6 +27,8 @@ class Job:
     timeout: float
     device: str
     repeats: int
+    plot: bool = True
+    """Store grid predictions: the reports draw one seed (the lowest), fold 0, full size."""
 
     def describe(self) -> str:
         extra = f" fold {self.fold}" if self.n_folds > 1 else ""
@@ -62,7 +64,8 @@ def expand(suite: Suite) -> list[Job]:
         for model in suite.models:
             if model.datasets is not None and dataset.name not in model.datasets:
                 continue
-            for seed in model.seeds or suite.seeds:
+            seeds = model.seeds or suite.seeds
+            for seed in seeds:
                 for fold in range(n_folds):
                     for train_size in model.train_sizes or suite.train_sizes:
                         jobs.append(
@@ -81,6 +84,7 @@ def expand(suite: Suite) -> list[Job]:
                                 timeout=float(model.timeout or suite.timeout),
                                 device=suite.device,
                                 repeats=suite.repeats,
+                                plot=seed == min(seeds) and fold == 0 and train_size is None,
                             )
                         )
     # seed-major order: every config gets its first seed early, so partial runs compare all

@@ -101,6 +101,8 @@ class JobRunner:
     def __init__(self, threads: int):
         self.threads = threads
         self._datasets: dict[str, object] = {}
+        self._grids: dict[int, object] = {}  # id(dataset) -> its plot grid, built once
+        self._split_cache: dict[tuple, list] = {}
         self._views_sent: set[str] = set()
 
     # -- data
@@ -115,12 +117,32 @@ class JobRunner:
             else:
                 data = load_dataset(source.loader, **source.params)
             if len(self._datasets) >= 8:  # bound memory: forget the oldest
-                self._datasets.pop(next(iter(self._datasets)))
+                old = id(self._datasets.pop(next(iter(self._datasets))))
+                self._grids.pop(old, None)
+                self._split_cache = {k: v for k, v in self._split_cache.items() if k[0] != old}
             self._datasets[key] = data
         return self._datasets[key]
 
+    def _splits(self, data, job: Job):
+        """The dataset's splits for this job's seed, computed once for all of its models."""
+        from ..datasets import make_splits
+
+        key = (id(data), job.seed, json.dumps(job.split, sort_keys=True, default=str), job.test_size, job.train_size)
+        if key not in self._split_cache:
+            if len(self._split_cache) >= 64:
+                self._split_cache.pop(next(iter(self._split_cache)))
+            self._split_cache[key] = make_splits(
+                data, seed=job.seed, split=job.split, test_size=job.test_size, train_size=job.train_size
+            )
+        return self._split_cache[key]
+
+    def _plot_grid(self, data):
+        if id(data) not in self._grids:
+            self._grids[id(data)] = data.plot_grid()
+        return self._grids[id(data)]
+
     def _dataset_view(self, name: str, data) -> dict | None:
-        grid = data.plot_grid()
+        grid = self._plot_grid(data)
         if grid is None:
             return None
         rng = np.random.default_rng(0)
@@ -191,7 +213,6 @@ class JobRunner:
         return outcome
 
     def _run(self, job: Job, outcome: Outcome):
-        from ..datasets import make_splits
         from ..models import get_model, get_spec
 
         record = outcome.record
@@ -203,9 +224,7 @@ class JobRunner:
         if task not in spec.tasks:
             record.update(status="skipped", error=f"model {job.model!r} does not support task {task!r}")
             return
-        split = make_splits(
-            data, seed=job.seed, split=job.split, test_size=job.test_size, train_size=job.train_size
-        )[job.fold]
+        split = self._splits(data, job)[job.fold]
         X_train, X_test = data.X.iloc[split.train], data.X.iloc[split.test]
         y_train, y_test = data.y.iloc[split.train].to_numpy(), data.y.iloc[split.test].to_numpy()
         record.update(n_train=len(split.train), n_test=len(split.test), n_features=data.n_features)
@@ -262,8 +281,8 @@ class JobRunner:
             if view is not None:
                 outcome.dataset_view = view
             self._views_sent.add(name)
-        grid = data.plot_grid()
-        if grid is not None and job.train_size is None and job.fold == 0:
+        grid = self._plot_grid(data) if job.plot else None
+        if grid is not None:
             pred, proba = self._predict(model, task, grid)
             if task == REGRESSION:
                 outcome.predictions = {"values": np.asarray(pred, dtype=np.float32)}
