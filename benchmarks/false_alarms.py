@@ -39,13 +39,15 @@ params = { hidden_layer_sizes = [32], max_epochs = 20 }
 
 def _summarise(mode: str, comparisons) -> None:
     alarms = [c for c in comparisons if c.regressions]
-    ratios = [r.fit.ratio for c in comparisons for r in c.rows]
-    logs = [abs(math.log(r)) for r in ratios]
-    print(
-        f"{mode:<12} {len(alarms)}/{len(comparisons)} comparisons flagged "
-        f"({100 * len(alarms) / max(len(comparisons), 1):.0f}%); fit-time ratio per config x dataset: "
-        f"median |log| {statistics.median(logs):.3f}, max x{max(ratios):.2f}, min x{min(ratios):.2f}"
-    )
+    print(f"{mode:<12} {len(alarms)}/{len(comparisons)} comparisons flagged "
+          f"({100 * len(alarms) / max(len(comparisons), 1):.0f}%) on identical code")
+    print("    seed-averaged fit-time ratio current/baseline per config x dataset, over all comparisons:")
+    for config in sorted({r.config for c in comparisons for r in c.rows}):
+        ratios = sorted(r.fit.ratio for c in comparisons for r in c.rows if r.config == config)
+        logs = sorted(abs(math.log(x)) for x in ratios)
+        p90 = logs[min(len(logs) - 1, int(0.9 * len(logs)))]
+        print(f"    {config:<10} median |change| {100 * math.expm1(statistics.median(logs)):5.1f}%, "
+              f"90th percentile {100 * math.expm1(p90):6.1f}%, range x{ratios[0]:.2f} .. x{ratios[-1]:.2f}")
     for c in alarms:
         print(f"    {c.verdict()}")
 
