@@ -140,7 +140,7 @@ def main(argv=None):
              ["workload"] + ["jobs", "wall s", "warm-up s", "model s", "overhead", "in-worker",
                              "start", "dispatch", "tail"])
     print("(shares of wall; overhead = in-worker + start + dispatch + tail, each a median separately)")
-    per_job = {name: (sc.median(s, "wall") - sc.median(s, "model") - sc.median(s, "warm_up")) / sc.median(s, "jobs")
+    per_job = {name: sc.median([{"v": r["overhead"] * r["wall"] / r["jobs"]} for r in s], "v")
                for name, s in samples.items()}
     print("harness seconds per job: " + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in per_job.items()))
     h = sc.Headlines("overhead", args)
