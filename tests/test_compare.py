@@ -18,7 +18,7 @@ from familybench.cli import main
 DATA = {"sine1d": {"n_samples": 300}, "moons": {"n_samples": 300}}
 
 
-def _run(out, models, seeds=4, **extra):
+def _run(out, models, seeds=6, **extra):  # 6 seeds: one timing hiccup cannot mask a slowdown
     suite = parse_suite({"seeds": seeds, "datasets": DATA, "models": models, **extra}, source="<test>")
     execute(suite, out, executor="serial")
     return out
@@ -75,7 +75,7 @@ def test_a_config_that_now_fails_is_a_regression(baseline, tmp_path):
                    )
     result = compare_runs(baseline, current)
     row = next(r for r in result.regressions if r.config == "linear")
-    assert row.status_regression.startswith("now failed (4/4): RuntimeError: boom")
+    assert row.status_regression.startswith("now failed (6/6): RuntimeError: boom")
 
 
 def test_thresholds_come_from_the_suite(baseline, tmp_path):
@@ -122,3 +122,33 @@ def test_bad_input_and_cli_exit_codes(baseline, tmp_path, capsys):
 def test_default_settings_are_documented_values():
     s = CompareSettings()
     assert (s.fit_seconds, s.interleaved_time, s.p_value, s.quality, s.quality_se) == (0.30, 0.10, 0.01, 0.01, 2.0)
+
+
+def test_runs_apart_judge_a_change_against_the_spread_of_all_pairs():
+    import numpy as np
+
+    from familybench.bench.compare import Row, _judge_against_spread
+
+    def row(config, ratios, seconds=0.1):
+        base = np.full(len(ratios), seconds)
+        fit = _time_change(base, base * np.array(ratios), 0.3, 0.01)
+        none = _time_change(base, base, 0.3, 0.01)
+        return Row(config, "d", "r2", len(ratios), 0.5, 0.5, 0.0, 0.0, False, False, fit, none)
+
+    # A busy minute slowed every seed of two pairs by ~1.5x while the rest scattered:
+    # consistent across seeds (p < 0.01), yet no more than the comparison's own spread.
+    drift = [row(f"c{i}", [r] * 3) for i, r in enumerate([1.0, 0.8, 1.25, 0.9, 1.1, 0.75, 1.3])]
+    drift += [row("busy1", [1.55, 1.5, 1.6]), row("busy2", [1.5, 1.45, 1.55])]
+    assert drift[-1].fit.regression  # the seed-paired test alone flags it
+    assert _judge_against_spread(drift, "fit", CompareSettings(), {}) == []
+    assert not any(r.fit.regression for r in drift) and "spread" in drift[-1].fit.note
+    # A config 5x slower stands out from the same spread and stays flagged.
+    slow = [row(f"c{i}", [r] * 3) for i, r in enumerate([1.0, 0.8, 1.25, 0.9, 1.1, 0.75, 1.3])]
+    slow.append(row("gbm", [5.0, 5.5, 4.8]))
+    _judge_against_spread(slow, "fit", CompareSettings(), {})
+    assert [r.config for r in slow if r.fit.regression] == ["gbm"]
+    # Everything 1.6x slower: no pair stands out, and the shift is reported as a warning.
+    shifted = [row(f"c{i}", [1.6 * r] * 3) for i, r in enumerate([1.0, 0.95, 1.05, 1.0, 0.98, 1.02])]
+    warnings = _judge_against_spread(shifted, "fit", CompareSettings(), {})
+    assert not any(r.fit.regression for r in shifted)
+    assert len(warnings) == 1 and "moved together" in warnings[0] and "--interleave" in warnings[0]

@@ -8,7 +8,14 @@ Jobs are matched by config, dataset, seed, fold and train size. Per config × da
   with a t confidence interval on the log ratios); a regression when it is at least
   ``1 + threshold`` *and* a one-sided paired t-test on the log ratios gives p < ``p_value``.
   The threshold is ``fit_seconds``/``predict_seconds`` (default +30%) for runs taken apart,
-  ``interleaved_time`` (+10%) for interleaved runs, where machine drift cancels;
+  ``interleaved_time`` (+10%) for interleaved runs, where machine drift cancels. Runs taken
+  apart also share drift across seeds (a busy minute slows every seed of a dataset), which
+  the paired test cannot see; so there a change must also stand out from the other pairs'
+  changes: its log ratio minus the median over all config × dataset pairs must exceed
+  ``spread`` robust standard deviations (1.4826 × MAD) of those log ratios and the
+  threshold itself (with at least 5 pairs timed above ``min_seconds``). When every pair
+  moves together the comparison warns instead: drift and a change that slows everything
+  look the same from runs taken apart (``--interleave`` tells them apart);
 - status: ok in the baseline, failed or timed out now.
 """
 
@@ -41,6 +48,7 @@ class CompareSettings:
     quality: float = 0.01
     quality_se: float = 2.0
     min_seconds: float = 0.005  # mean time differences below this are timer noise, never flagged
+    spread: float = 3.0  # runs taken apart: robust SDs a change must stand out from the other pairs' changes
 
     def updated(self, overrides: dict | None) -> CompareSettings:
         return replace(self, **{k: float(v) for k, v in (overrides or {}).items()})
@@ -57,6 +65,7 @@ class TimeChange:
     regression: bool
     improvement: bool
     note: str = ""
+    seconds: float = math.nan  # the larger of the two mean times
 
     def cell(self) -> str:
         if not math.isfinite(self.ratio):
@@ -146,8 +155,9 @@ class Comparison:
             "",
             f"Baseline `{self.baseline}` → current `{self.current}`. ▼ worse, ▲ better, beyond both the "
             f"threshold and the noise: quality drop > {s.quality} and > {s.quality_se:g} seed-paired SE; "
-            f"time ≥ {time_rule} with a paired test p < {s.p_value} and ≥ {s.min_seconds:g} s. Time cells: current/baseline "
-            "ratio [95% CI].",
+            f"time ≥ {time_rule} with a paired test p < {s.p_value} and ≥ {s.min_seconds:g} s"
+            + ("" if self.interleaved else f", standing out by > {s.spread:g} robust SD from the other pairs' changes")
+            + ". Time cells: current/baseline ratio [95% CI].",
             "",
         ]
         for warning in self.warnings:
@@ -222,11 +232,47 @@ def _time_change(base: np.ndarray, cur: np.ndarray, threshold: float, alpha: flo
         return TimeChange(ratio, math.nan, math.nan, math.nan, n, threshold, False, False,
                           "one pair: not judged (use 2+ seeds or repeats)")
     ratio = math.exp(mean)
+    seconds = float(max(np.mean(base[good]), np.mean(cur[good])))
     large = abs(float(np.mean(cur[good]) - np.mean(base[good]))) >= min_seconds
     regression = large and ratio >= 1 + threshold and p_more < alpha
     improvement = large and ratio <= 1 / (1 + threshold) and p_less < alpha
     return TimeChange(ratio, math.exp(mean - half), math.exp(mean + half), p_more, n, threshold,
-                      regression, improvement, note)
+                      regression, improvement, note, seconds)
+
+
+def _judge_against_spread(rows: list[Row], kind: str, defaults: CompareSettings,
+                          per_config: dict[str, CompareSettings]) -> list[str]:
+    """Runs taken apart: keep a time flag only where the change stands out from the others'.
+
+    Seeds of one run share its machine state, so the seed-paired test alone takes drift
+    for a change. The spread of the log ratios over all config × dataset pairs is the
+    run-to-run noise of this very comparison; a flagged pair must exceed the median by
+    ``spread`` robust SDs and by the threshold. Returns warnings (a whole-run shift).
+    """
+    changes = [getattr(r, kind) for r in rows]
+    logs = np.array([math.log(c.ratio) for c in changes
+                     if math.isfinite(c.ratio) and c.ratio > 0 and c.seconds >= defaults.min_seconds])
+    if len(logs) < 5:
+        return []
+    center = float(np.median(logs))
+    sd = 1.4826 * float(np.median(np.abs(logs - center)))
+    for row in rows:
+        change = getattr(row, kind)
+        if not (change.regression or change.improvement):
+            continue
+        k = per_config.get(row.config, defaults).spread
+        bound = max(k * sd, math.log(1 + change.threshold))
+        deviation = math.log(change.ratio) - center
+        if (change.regression and deviation <= bound) or (change.improvement and deviation >= -bound):
+            change.regression = change.improvement = False
+            change.note = (f"within this comparison's spread: all pairs' median ×{math.exp(center):.2f}, "
+                           f"robust SD ×{math.exp(sd):.2f}")
+    threshold = getattr(defaults, f"{kind}_seconds")
+    if abs(center) >= math.log(1 + threshold):
+        return [f"{kind} times of all configs moved together: median ×{math.exp(center):.2f} over {len(logs)} "
+                "config × dataset pairs — machine drift, or a change that slows everything; runs taken apart "
+                "cannot tell these apart (use `familybench compare --interleave`)"]
+    return []
 
 
 def _settings_by_config(directory: Path, base: CompareSettings) -> tuple[CompareSettings, dict[str, CompareSettings], dict]:
@@ -303,9 +349,13 @@ def compare_runs(baseline: str | Path, current: str | Path, *, interleaved: bool
         rows.append(Row(config, dataset, metric, n, float(np.mean(b)) if n else math.nan,
                         float(np.mean(c)) if n else math.nan, change, se, bool(quality_regression),
                         bool(quality_improvement), fit, predict, status))
+    warnings = _environment_warnings(base_meta, cur_meta)
+    if not interleaved:
+        for kind in ("fit", "predict"):
+            warnings += _judge_against_spread(rows, kind, defaults, per_config)
     return Comparison(
         baseline=str(baseline), current=str(current), rows=rows, interleaved=interleaved,
-        warnings=_environment_warnings(base_meta, cur_meta),
+        warnings=warnings,
         missing=[f"{c} on {d}" for c, d in sorted(pairs_base - pairs_cur)],
         added=[f"{c} on {d}" for c, d in sorted(pairs_cur - pairs_base)],
         settings=defaults,
