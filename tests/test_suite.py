@@ -124,3 +124,13 @@ def test_per_model_seeds_and_train_sizes_override_the_suite(tmp_path):
     assert [m for m in suite.models if m.config == "curve"][0].train_sizes == (50, 100)
     with pytest.raises(SuiteError, match="models.bad.seeds: expected"):
         load_suite(_write(tmp_path, BASE + '\n[models.bad]\nmodel = "linear"\nseeds = -1\n'))
+
+
+def test_the_gate_suite_gives_every_pair_seeds_to_judge_time():
+    from familybench.bench.jobs import expand
+    from familybench.bench.runner import resolve_suite
+
+    suite = resolve_suite("gate")
+    assert len(suite.seeds) >= 3  # the compare gate judges time on seed pairs only
+    assert {m.model for m in suite.models} == {"linear", "poly", "lightgbm", "mlp"}
+    assert len(expand(suite)) == 4 * 4 * 3
