@@ -62,13 +62,30 @@ class Stamps(Hook):
         self.ends.append((time.perf_counter(), record["job_seconds"]))
 
 
-def measure(suite, jobs: int = 1) -> dict:
-    """One run of ``suite``; returns its wall time and the components of the overhead."""
+def timed_run(suite, jobs: int):
+    """Run ``suite`` fresh in a temporary directory: (stored run row, records, job-end stamps)."""
     with tempfile.TemporaryDirectory() as out:
         stamps = Stamps()
         _, records = execute(suite, out, jobs=jobs, fresh=True, hooks=[stamps])
         with ResultStore(out) as store:
-            run = store.runs()[-1]
+            return store.runs()[-1], records, stamps
+
+
+def add_suite_args(p) -> None:
+    p.add_argument("--fast-suite", action="store_true",
+                   help="the quick suite's --fast sizes (24 jobs) instead of the full suite")
+
+
+def quick_suite(args):
+    """The quick suite (``--fast-suite``: its fast sizes; ``--quick``: 3 small datasets) and its label."""
+    if args.quick:
+        return resolve_suite("quick", fast=True, datasets=["moons", "sine1d", "friedman1"]), "quick (3 datasets)"
+    return resolve_suite("quick", fast=args.fast_suite), "quick" + (" --fast" if args.fast_suite else "")
+
+
+def measure(suite, jobs: int = 1) -> dict:
+    """One run of ``suite``; returns its wall time and the components of the overhead."""
+    run, records, stamps = timed_run(suite, jobs)
     wall, warm = run["wall_seconds"], run["meta"].get("worker_warm_up_seconds") or 0.0
     fit = sum(sum(json.loads(r["fit_seconds_samples"] or "[]")) for r in records)
     predict = sum(r["predict_seconds"] or 0.0 for r in records if r["predict_seconds"] == r["predict_seconds"])
@@ -123,17 +140,14 @@ def profile_tiny(suite, top: int = 15) -> None:
 
 def main(argv=None):
     p = sc.parser(__doc__)
-    p.add_argument("--fast-suite", action="store_true", help="the quick suite's --fast sizes (24 jobs) instead of the full suite")
+    add_suite_args(p)
     p.add_argument("--profile", action="store_true", help="cProfile the tiny grid in-process")
     args = p.parse_args(argv)
     n = sc.repeats(args)
-    quick_suite = resolve_suite("quick", fast=args.fast_suite)
-    if args.quick:
-        quick_suite = resolve_suite("quick", fast=True, datasets=["moons", "sine1d", "friedman1"])
+    quick, label = quick_suite(args)
     tiny = tiny_suite(seeds=2 if args.quick else 5)
-    label = "quick" + (" --fast" if args.fast_suite else "") + (" (3 datasets)" if args.quick else "")
     sc.header("harness overhead", args, n, f"A = {label}, B = tiny grid; jobs=1 (one worker, 2 threads)")
-    samples = sc.rotate({"quick": lambda: measure(quick_suite), "tiny": lambda: measure(tiny)}, n)
+    samples = sc.rotate({"quick": lambda: measure(quick), "tiny": lambda: measure(tiny)}, n)
     keys = ["jobs", "wall", "warm_up", "model", "overhead", "in_worker", "start", "dispatch", "tail"]
     print()
     sc.table([[name] + [sc.median(s, k) for k in keys] for name, s in samples.items()],

@@ -15,24 +15,16 @@ and the per-family split of that, which says which family limits the speed-up.
 from __future__ import annotations
 
 import json
-import tempfile
 from collections import defaultdict
 
 import speed_common as sc
-from speed_overhead import Stamps
-
-from familybench.bench.runner import execute, resolve_suite
-from familybench.bench.store import ResultStore
+from speed_overhead import add_suite_args, quick_suite, timed_run
 
 TARGET = 1.3
 
 
 def measure(suite, jobs: int) -> dict:
-    with tempfile.TemporaryDirectory() as out:
-        stamps = Stamps()
-        _, records = execute(suite, out, jobs=jobs, fresh=True, hooks=[stamps])
-        with ResultStore(out) as store:
-            run = store.runs()[-1]
+    run, records, stamps = timed_run(suite, jobs)
     wall = run["wall_seconds"]
     first_start = min(end - seconds for end, seconds in stamps.ends) - stamps.start
     fit_by_family = defaultdict(float)
@@ -49,13 +41,10 @@ def measure(suite, jobs: int) -> dict:
 
 def main(argv=None):
     p = sc.parser(__doc__)
-    p.add_argument("--fast-suite", action="store_true", help="the quick suite's --fast sizes (24 jobs) instead of the full suite")
+    add_suite_args(p)
     args = p.parse_args(argv)
     n = sc.repeats(args)
-    suite = resolve_suite("quick", fast=args.fast_suite)
-    if args.quick:
-        suite = resolve_suite("quick", fast=True, datasets=["moons", "sine1d", "friedman1"])
-    label = "quick" + (" --fast" if args.fast_suite else "") + (" (3 datasets)" if args.quick else "")
+    suite, label = quick_suite(args)
     sc.header("parallel throughput", args, n, f"{label}; A = --jobs 1 (2 threads), B = --jobs 2 (1 thread each)")
     samples = sc.rotate({"jobs 1": lambda: measure(suite, 1), "jobs 2": lambda: measure(suite, 2)}, n)
     print()

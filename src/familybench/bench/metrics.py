@@ -38,9 +38,8 @@ def higher_is_better(metric: str) -> bool:
 
 def score(task: str, y_true, y_pred, proba=None, classes=None) -> dict[str, float]:
     """All metrics of ``task``; probability metrics are NaN when ``proba`` is None."""
-    from sklearn import (
-        metrics as skm,  # here, not at the top: the CLI reads this module's names at start-up
-    )
+    # Imported here, not at the top: the CLI reads this module's names before its first line.
+    from sklearn import metrics as skm
 
     y_true = np.asarray(y_true)
     if task == REGRESSION:

@@ -11,6 +11,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from ...models._torch_mlp import ACTIVATIONS
 from .._format import html_text, md_text
 from .._render import html_table, markdown_table
 from .._sections import Section
@@ -90,7 +91,7 @@ def claim_collapse(context) -> Section:
 
 
 def claim_activations(context) -> Section:
-    configs = [f"act[activation={a}]" for a in claims.ACTIVATIONS]
+    configs = [f"act[activation={a}]" for a in ACTIVATIONS]
     scores = claims.score_matrix(context.results, configs, ["spirals", "sine1d"])
     scores.index = [claims.grid_value(c, "activation") for c in scores.index]
     fit = claims.ok_rows(context.results, configs).groupby("config")["fit_seconds"].median()

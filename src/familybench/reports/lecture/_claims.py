@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 
 from ...bench.metrics import MAIN_METRIC
-from ...models._torch_mlp import ACTIVATIONS  # noqa: F401  (re-exported for the lecture report)
 
 FAMILIES = ("linear", "poly", "lightgbm", "mlp")
 LECTURE_EXAMPLE = {"n": 10**6, "m": 10**3}
