@@ -24,7 +24,7 @@ def test_interleave_flags_a_slowdown_between_two_commits(tmp_path):
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, repo / name)
     (repo / "suite.toml").write_text(
-        'seeds = 4\ndatasets = { sine1d = { n_samples = 200 } }\nmodels = ["linear", "poly"]\n'
+        'seeds = 4\nrepeats = 3\ndatasets = { sine1d = { n_samples = 200 } }\nmodels = ["linear", "poly"]\n'
     )
     _git(repo, "init", "-q")
     _git(repo, "add", ".")

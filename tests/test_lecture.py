@@ -123,6 +123,14 @@ def test_lecture_fast_runs_and_reports_every_claim(tmp_path):
         assert f"## {number}. " in report
     assert "Not measured in this run" not in report
     assert "1,000,001,000" in report
+    # The wedge figure draws the best-trained mlp2 seed, so every seed keeps its grid and lines.
+    from familybench.bench.store import ResultStore, load_results
+
+    frame = load_results(tmp_path)
+    with ResultStore(tmp_path) as store:
+        predictions = store.predictions()
+    mlp2 = frame.loc[frame["config"] == "mlp2", "job_key"]
+    assert len(mlp2) == 5 and all("first_layer_weights" in predictions[key] for key in mlp2)
 
 
 def test_a_partial_lecture_run_reports_what_it_measured(tmp_path):

@@ -134,3 +134,19 @@ def test_the_gate_suite_gives_every_pair_seeds_to_judge_time():
     assert len(suite.seeds) >= 3  # the compare gate judges time on seed pairs only
     assert {m.model for m in suite.models} == {"linear", "poly", "lightgbm", "mlp"}
     assert len(expand(suite)) == 4 * 4 * 3
+
+
+def test_grid_predictions_are_planned_for_the_lowest_seed_unless_a_model_asks_for_all():
+    from familybench.bench.jobs import expand
+
+    table = {"seeds": [3, 1, 2], "datasets": ["moons"],
+             "models": {"a": {"model": "linear"}, "b": {"model": "linear", "plot_seeds": "all"}}}
+    plotted = {(j.config, j.seed) for j in expand(parse_suite(table, source="<t>")) if j.plot}
+    assert plotted == {("a", 1), ("b", 1), ("b", 2), ("b", 3)}
+    table["models"]["b"]["plot_seeds"] = "some"
+    with pytest.raises(SuiteError, match=r"models.b.plot_seeds: expected"):
+        parse_suite(table, source="<t>")
+    from familybench.bench.runner import resolve_suite
+
+    lecture = resolve_suite("lecture", fast=True)
+    assert [m.plot_all_seeds for m in lecture.models if m.config == "mlp2"] == [True]  # the wedge figure's best seed

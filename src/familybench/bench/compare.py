@@ -10,10 +10,10 @@ Jobs are matched by config, dataset, seed, fold and train size. Per config × da
   The threshold is ``fit_seconds``/``predict_seconds`` (default +30%) for runs taken apart,
   ``interleaved_time`` (+10%) for interleaved runs, where machine drift cancels. Runs taken
   apart also share drift across seeds (a busy minute slows every seed of a dataset), which
-  the paired test cannot see; so there a change must also stand out from the other pairs'
-  changes: its log ratio minus the median over all config × dataset pairs must exceed
-  ``spread`` robust standard deviations (1.4826 × MAD) of those log ratios and the
-  threshold itself (with at least 5 pairs timed above ``min_seconds``). When every pair
+  the paired test cannot see; so there a change must also stand out from the other
+  configs' changes: its log ratio minus the median over the other configs' pairs must
+  exceed ``spread`` robust standard deviations (1.4826 × MAD) of those log ratios and the
+  threshold itself (with at least 4 such pairs timed above ``min_seconds``). When every pair
   moves together the comparison warns instead: drift and a change that slows everything
   look the same from runs taken apart (``--interleave`` tells them apart);
 - status: ok in the baseline, failed or timed out now.
@@ -245,34 +245,45 @@ def _judge_against_spread(rows: list[Row], kind: str, defaults: CompareSettings,
     """Runs taken apart: keep a time flag only where the change stands out from the others'.
 
     Seeds of one run share its machine state, so the seed-paired test alone takes drift
-    for a change. The spread of the log ratios over all config × dataset pairs is the
-    run-to-run noise of this very comparison; a flagged pair must exceed the median by
-    ``spread`` robust SDs and by the threshold. Returns warnings (a whole-run shift).
+    for a change. The spread of the log ratios of the *other* configs' pairs is the
+    run-to-run noise of this very comparison (a changed config moves all its datasets, so
+    its own pairs are left out); a flagged pair must exceed their median by ``spread``
+    robust SDs and by the threshold. Returns warnings (a whole-run shift).
     """
-    changes = [getattr(r, kind) for r in rows]
-    logs = np.array([math.log(c.ratio) for c in changes
-                     if math.isfinite(c.ratio) and c.ratio > 0 and c.seconds >= defaults.min_seconds])
-    if len(logs) < 5:
-        return []
-    center = float(np.median(logs))
-    sd = 1.4826 * float(np.median(np.abs(logs - center)))
+    timed = [(r.config, math.log(getattr(r, kind).ratio)) for r in rows
+             if _timed(getattr(r, kind), defaults.min_seconds)]
     for row in rows:
         change = getattr(row, kind)
         if not (change.regression or change.improvement):
             continue
-        k = per_config.get(row.config, defaults).spread
-        bound = max(k * sd, math.log(1 + change.threshold))
+        others = np.array([value for config, value in timed if config != row.config])
+        if len(others) < 4:
+            continue  # too few other pairs to measure the drift: the seed-paired verdict stands
+        center, sd = _center_and_sd(others)
+        bound = max(per_config.get(row.config, defaults).spread * sd, math.log(1 + change.threshold))
         deviation = math.log(change.ratio) - center
         if (change.regression and deviation <= bound) or (change.improvement and deviation >= -bound):
             change.regression = change.improvement = False
-            change.note = (f"within this comparison's spread: all pairs' median ×{math.exp(center):.2f}, "
+            change.note = (f"within this comparison's spread: other configs' median ×{math.exp(center):.2f}, "
                            f"robust SD ×{math.exp(sd):.2f}")
-    threshold = getattr(defaults, f"{kind}_seconds")
-    if abs(center) >= math.log(1 + threshold):
-        return [f"{kind} times of all configs moved together: median ×{math.exp(center):.2f} over {len(logs)} "
+    if len(timed) < 5:
+        return []
+    center, _ = _center_and_sd(np.array([value for _, value in timed]))
+    if abs(center) >= math.log(1 + getattr(defaults, f"{kind}_seconds")):
+        return [f"{kind} times of all configs moved together: median ×{math.exp(center):.2f} over {len(timed)} "
                 "config × dataset pairs — machine drift, or a change that slows everything; runs taken apart "
                 "cannot tell these apart (use `familybench compare --interleave`)"]
     return []
+
+
+def _timed(change: TimeChange, min_seconds: float) -> bool:
+    return math.isfinite(change.ratio) and change.ratio > 0 and change.seconds >= min_seconds
+
+
+def _center_and_sd(logs: np.ndarray) -> tuple[float, float]:
+    """Median and robust SD (1.4826 × median absolute deviation)."""
+    center = float(np.median(logs))
+    return center, 1.4826 * float(np.median(np.abs(logs - center)))
 
 
 def _settings_by_config(directory: Path, base: CompareSettings) -> tuple[CompareSettings, dict[str, CompareSettings], dict]:

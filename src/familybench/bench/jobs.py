@@ -28,7 +28,8 @@ class Job:
     device: str
     repeats: int
     plot: bool = True
-    """Store grid predictions: the reports draw one seed (the lowest), fold 0, full size."""
+    """Store grid predictions: fold 0, full size, the lowest seed (the one the reports draw)
+    or every seed where the model config asks (``plot_seeds = "all"``)."""
 
     def describe(self) -> str:
         extra = f" fold {self.fold}" if self.n_folds > 1 else ""
@@ -84,7 +85,8 @@ def expand(suite: Suite) -> list[Job]:
                                 timeout=float(model.timeout or suite.timeout),
                                 device=suite.device,
                                 repeats=suite.repeats,
-                                plot=seed == min(seeds) and fold == 0 and train_size is None,
+                                plot=fold == 0 and train_size is None
+                                and (model.plot_all_seeds or seed == min(seeds)),
                             )
                         )
     # seed-major order: every config gets its first seed early, so partial runs compare all

@@ -27,7 +27,7 @@ _TOP_KEYS = {
     "name", "description", "seeds", "split", "test_size", "timeout", "device", "repeats",
     "metrics", "train_sizes", "datasets", "models", "fast", "report", "compare",
 }
-_MODEL_KEYS = {"model", "params", "grid", "datasets", "timeout", "compare", "seeds", "train_sizes"}
+_MODEL_KEYS = {"model", "params", "grid", "datasets", "timeout", "compare", "seeds", "train_sizes", "plot_seeds"}
 _DEVICES = ("auto", "cpu", "cuda")
 
 
@@ -66,6 +66,7 @@ class ModelConfig:
     compare: dict = field(default_factory=dict)  # regression-gate thresholds for this config
     seeds: tuple[int, ...] | None = None  # overrides the suite's seeds
     train_sizes: tuple[int | None, ...] | None = None  # overrides the suite's train sizes
+    plot_all_seeds: bool = False  # store grid predictions of every seed, not only the lowest
 
 
 @dataclass(frozen=True)
@@ -377,6 +378,9 @@ def _models(value, fail, dataset_names: set[str]) -> tuple[ModelConfig, ...]:
         compare = _compare_settings(table.get("compare", {}), fail, f"{key}.compare")
         seeds = _seeds(table["seeds"], lambda _, p, key=key: fail(f"{key}.seeds", p)) if "seeds" in table else None
         sizes = _train_sizes(table["train_sizes"], fail, f"{key}.train_sizes") if "train_sizes" in table else None
+        plot_seeds = table.get("plot_seeds", "first")
+        if plot_seeds not in ("first", "all"):
+            fail(f"{key}.plot_seeds", f"expected \"first\" or \"all\", got {plot_seeds!r}")
         names = sorted(grid)
         for values in itertools.product(*(grid[n] for n in names)) if names else [()]:
             point = dict(zip(names, values, strict=False))
@@ -389,7 +393,8 @@ def _models(value, fail, dataset_names: set[str]) -> tuple[ModelConfig, ...]:
             except (TypeError, ValueError) as exc:
                 fail(f"{key}.params", str(exc).splitlines()[0])
             configs.append(
-                ModelConfig(label, model, merged, tuple(restrict) if restrict else None, timeout, compare, seeds, sizes)
+                ModelConfig(label, model, merged, tuple(restrict) if restrict else None, timeout, compare, seeds, sizes,
+                            plot_seeds == "all")
             )
     return tuple(configs)
 
