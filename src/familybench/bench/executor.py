@@ -27,14 +27,53 @@ _WORKER_START_TIMEOUT = 300.0
 
 
 class Executor:
-    """Runs jobs and yields an :class:`Outcome` per job, in completion order."""
+    """Where jobs run, one job at a time: ``start``, then ``submit`` up to ``slots`` jobs and
+    collect each with ``next_outcome`` (completion order), then ``close``.
+
+    Callers that produce jobs as others finish (the tuner asks for trial k+1 after trial k
+    is told) drive this interface directly; :meth:`run` is the wrapper for a fixed list.
+    """
 
     threads: int = 1
     warm_up_seconds: float = 0.0
     worker_info: dict = {}
 
-    def run(self, jobs: Iterable[Job]) -> Iterator[Outcome]:  # pragma: no cover - interface
+    def start(self, models: set[str], *, expected_jobs: int | None = None) -> None:
+        """Prepare to run jobs of these registry names (workers warm up for them).
+
+        ``expected_jobs`` bounds how many workers are worth starting.
+        """
+
+    @property
+    def slots(self) -> int:
+        """Jobs this executor runs at once."""
+        return 1
+
+    @property
+    def in_flight(self) -> int:
+        """Jobs submitted whose outcome has not been collected yet."""
+        raise NotImplementedError  # pragma: no cover - interface
+
+    def submit(self, job: Job) -> None:  # pragma: no cover - interface
         raise NotImplementedError
+
+    def next_outcome(self) -> Outcome:  # pragma: no cover - interface
+        """Block until a submitted job finishes; its :class:`Outcome`."""
+        raise NotImplementedError
+
+    def run(self, jobs: Iterable[Job]) -> Iterator[Outcome]:
+        """Run a fixed list of jobs; outcomes in completion order."""
+        pending = deque(jobs)
+        if not pending:
+            return
+        self.start({j.model for j in pending}, expected_jobs=len(pending))
+        try:
+            while pending or self.in_flight:
+                while pending and self.in_flight < self.slots:
+                    self.submit(pending.popleft())
+                yield self.next_outcome()
+        finally:
+            self.close()
 
     def close(self) -> None:
         """Release workers; safe to call twice."""
@@ -64,23 +103,38 @@ def _failure(job: Job, status: str, message: str, threads: int, seconds: float) 
     return Outcome(job, record)
 
 
-class _JobTimeout(Exception):
-    pass
+class _JobTimeout(BaseException):
+    """Raised by the alarm; a BaseException so the runner's ``except Exception`` cannot
+    record it as an ordinary failure."""
 
 
 class InProcessExecutor(Executor):
-    """Run jobs serially in this process (handy for debugging and the Python API)."""
+    """Run jobs serially in this process (handy for debugging and the Python API).
+
+    A timeout is enforced with SIGALRM, between Python bytecodes: a job stuck inside one
+    C call (a long BLAS call) overruns until that call returns.
+    """
 
     def __init__(self, threads: int | None = None):
         self.threads = threads or cpu_count()
         self._runner = JobRunner(self.threads)
+        self._queue: deque[Job] = deque()
 
-    def run(self, jobs):
-        jobs = list(jobs)
-        self.warm_up_seconds = self._runner.warm_up({j.model for j in jobs})
+    def start(self, models, *, expected_jobs=None):
+        self.warm_up_seconds = self._runner.warm_up(set(models))
         self.worker_info = _environment_probe()
-        for job in jobs:
-            yield self._run_one(job)
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._queue)
+
+    def submit(self, job: Job) -> None:
+        self._queue.append(job)
+
+    def next_outcome(self) -> Outcome:
+        if not self._queue:
+            raise RuntimeError("next_outcome() with no job submitted")
+        return self._run_one(self._queue.popleft())
 
     def _run_one(self, job: Job) -> Outcome:
         can_alarm = hasattr(signal, "setitimer") and _in_main_thread()
@@ -184,59 +238,83 @@ class ProcessExecutor(Executor):
         self.threads = threads or max(1, cpu_count() // self.n_workers)
         self._ctx = mp.get_context("spawn")  # fork after torch/OpenMP start is unsafe
         self._workers: list[_Worker] = []
+        self._models: set[str] = set()
+        self._pending: deque[Job] = deque()  # submitted, not yet sent to a worker
+        self._done: deque[Outcome] = deque()  # finished, not yet collected
+        self._warm: list[float] = []
 
-    def run(self, jobs):
-        pending = deque(jobs)
-        if not pending:
-            return
-        models = {j.model for j in pending}
-        self._workers = [_Worker(self._ctx, self.threads, models) for _ in range(min(self.n_workers, len(pending)))]
-        warm = []
-        try:
-            while pending or any(w.job for w in self._workers):
-                for worker in self._workers:
-                    if worker.ready and worker.job is None and pending:
-                        job = pending.popleft()
-                        worker.job, worker.job_started = job, time.perf_counter()
-                        worker.deadline = worker.job_started + job.timeout
-                        worker.conn.send(job)
-                now = time.perf_counter()
-                deadlines = [w.deadline for w in self._workers if w.job] + [
-                    w.started + _WORKER_START_TIMEOUT for w in self._workers if not w.ready
-                ]
-                ready = wait([w.conn for w in self._workers], timeout=max(0.0, min(deadlines, default=now + 1) - now))
-                for index, worker in enumerate(list(self._workers)):
-                    if worker.conn in ready:
-                        try:
-                            message = worker.conn.recv()
-                        except (EOFError, OSError):
-                            yield from self._replace(index, models, crashed=True)
-                            continue
-                        if message[0] == "ready":
-                            worker.ready = True
-                            # spawn + imports + the warm-up fits: the worker's one-time cost
-                            warm.append(time.perf_counter() - worker.started)
-                            self.worker_info = message[2]
-                        else:
-                            outcome = message[1]
-                            worker.job, worker.deadline = None, float("inf")
-                            yield outcome
-                    elif worker.job is not None and time.perf_counter() >= worker.deadline:
-                        yield from self._replace(index, models, crashed=False)
-                    elif not worker.ready and time.perf_counter() - worker.started > _WORKER_START_TIMEOUT:
-                        raise RuntimeError(f"a worker did not start within {_WORKER_START_TIMEOUT:.0f} s")
-        finally:
-            self.warm_up_seconds = sum(warm)
-            self.close()
+    def start(self, models, *, expected_jobs=None):
+        self._models = set(models)
+        count = self.n_workers if expected_jobs is None else max(1, min(self.n_workers, expected_jobs))
+        self._workers = [_Worker(self._ctx, self.threads, self._models) for _ in range(count)]
+        self._warm = []
 
-    def _replace(self, index: int, models, *, crashed: bool):
+    @property
+    def slots(self) -> int:
+        return len(self._workers) or self.n_workers
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._pending) + sum(w.job is not None for w in self._workers) + len(self._done)
+
+    def submit(self, job: Job) -> None:
+        if not self._workers:
+            raise RuntimeError("submit() before start()")
+        self._pending.append(job)
+        self._dispatch()
+
+    def next_outcome(self) -> Outcome:
+        if not self.in_flight:
+            raise RuntimeError("next_outcome() with no job submitted")
+        while not self._done:
+            self._poll()
+        return self._done.popleft()
+
+    def _dispatch(self) -> None:
+        for worker in self._workers:
+            if worker.ready and worker.job is None and self._pending:
+                job = self._pending.popleft()
+                worker.job, worker.job_started = job, time.perf_counter()
+                worker.deadline = worker.job_started + job.timeout
+                worker.conn.send(job)
+
+    def _poll(self) -> None:
+        """Wait for the next worker event (a result, a crash, a deadline) and handle it."""
+        now = time.perf_counter()
+        deadlines = [w.deadline for w in self._workers if w.job] + [
+            w.started + _WORKER_START_TIMEOUT for w in self._workers if not w.ready
+        ]
+        ready = wait([w.conn for w in self._workers], timeout=max(0.0, min(deadlines, default=now + 1) - now))
+        for index, worker in enumerate(list(self._workers)):
+            if worker.conn in ready:
+                try:
+                    message = worker.conn.recv()
+                except (EOFError, OSError):
+                    self._replace(index, crashed=True)
+                    continue
+                if message[0] == "ready":
+                    worker.ready = True
+                    # spawn + imports + the warm-up fits: the worker's one-time cost
+                    self._warm.append(time.perf_counter() - worker.started)
+                    self.warm_up_seconds = sum(self._warm)
+                    self.worker_info = message[2]
+                else:
+                    worker.job, worker.deadline = None, float("inf")
+                    self._done.append(message[1])
+            elif worker.job is not None and time.perf_counter() >= worker.deadline:
+                self._replace(index, crashed=False)
+            elif not worker.ready and time.perf_counter() - worker.started > _WORKER_START_TIMEOUT:
+                raise RuntimeError(f"a worker did not start within {_WORKER_START_TIMEOUT:.0f} s")
+        self._dispatch()
+
+    def _replace(self, index: int, *, crashed: bool) -> None:
         worker = self._workers[index]
         job = worker.job
         if crashed:
             worker.process.join(timeout=5)
         worker.kill()
         code = worker.process.exitcode
-        self._workers[index] = _Worker(self._ctx, self.threads, models)
+        self._workers[index] = _Worker(self._ctx, self.threads, self._models)
         if job is None:
             if not worker.ready:
                 raise RuntimeError(f"a worker process failed to start (exit code {code})")
@@ -244,9 +322,14 @@ class ProcessExecutor(Executor):
         seconds = time.perf_counter() - worker.job_started
         if crashed:
             how = f"signal {signal.Signals(-code).name}" if code is not None and code < 0 else f"exit code {code}"
-            yield _failure(job, "failed", f"worker process crashed ({how}) while running this job", self.threads, seconds)
+            self._done.append(
+                _failure(job, "failed", f"worker process crashed ({how}) while running this job", self.threads,
+                         seconds)
+            )
         else:
-            yield _failure(job, "timeout", f"stopped after the {job.timeout:g} s timeout", self.threads, seconds)
+            self._done.append(
+                _failure(job, "timeout", f"stopped after the {job.timeout:g} s timeout", self.threads, seconds)
+            )
 
     def close(self):
         for worker in self._workers:
@@ -259,6 +342,8 @@ class ProcessExecutor(Executor):
             worker.process.join(timeout=2)
             worker.kill()
         self._workers = []
+        self._pending.clear()
+        self._done.clear()
 
 
 def make_executor(jobs: int = 1, executor: str | Executor | None = None) -> Executor:

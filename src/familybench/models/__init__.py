@@ -13,10 +13,12 @@ from ._registry import (
     ModelSpec,
     check_params,
     get_model,
+    get_search_space,
     get_spec,
     list_models,
     register,
 )
+from ._space import Categorical, Float, Int, SearchSpace
 
 # Estimator classes load on first access: scikit-learn takes a second to import, torch two;
 # the registry alone lets a suite be checked before either loads.
@@ -39,7 +41,12 @@ _LAZY = {
 }
 
 __all__ = [
+    "Categorical",
+    "Float",
+    "Int",
     "ModelError",
+    "SearchSpace",
+    "get_search_space",
     "ModelSpec",
     "check_params",
     "get_model",

@@ -34,6 +34,9 @@ class ModelSpec:
     params: Mapping[str, frozenset[str]] | None = None
     """The constructor's parameter names per task, when known without importing the
     estimator (built-ins declare them; a test keeps them equal to ``get_params()``)."""
+    search_space: Any = None
+    """The family's built-in search space: a :class:`SearchSpace`, a callable
+    ``task -> SearchSpace | None``, or ``"module:callable"`` imported on first use."""
 
 
 _REGISTRY: dict[str, ModelSpec] = {}
@@ -63,6 +66,7 @@ def register(
     reference: bool = False,
     replace: bool = False,
     params: Sequence[str] | Mapping[str, Sequence[str]] | None = None,
+    search_space: Any = None,
 ):
     """Add a model under ``name``; usable as ``register(name, f, ...)`` or as a decorator.
 
@@ -82,6 +86,11 @@ def register(
     params : sequence of str, or mapping task -> sequence of str, default=None
         The estimator's parameter names, so a suite's parameters can be checked without
         building (importing) the estimator; ``None`` checks them by building it.
+    search_space : SearchSpace, callable or str, default=None
+        What ``[tune]`` samples for this model: a :class:`~familybench.models.SearchSpace`,
+        a function ``task -> SearchSpace | None`` (``None``: nothing to tune for that task),
+        or ``"package.module:function"`` imported when a run tunes. Without one the model
+        runs trial 0 (its own parameters) only.
     """
 
     def decorate(obj):
@@ -98,6 +107,7 @@ def register(
             description=description or (inspect.getdoc(obj) or "").split("\n")[0],
             reference=reference,
             params=_params_by_task(params, tasks),
+            search_space=search_space,
         )
         return obj
 
@@ -129,6 +139,23 @@ def check_params(name: str, task: str, params: Mapping[str, Any]) -> None:
         raise ModelError(
             f"model {name!r} has no parameter {key!r}{hint}; valid: {', '.join(sorted(known)) or 'none'}"
         )
+
+
+def get_search_space(name: str, task: str):
+    """The built-in :class:`SearchSpace` of model ``name`` for ``task``, or ``None``."""
+    from ._space import SearchSpace
+
+    spec = get_spec(name)
+    space = spec.search_space
+    if space is None:
+        space = getattr(spec.factory, "search_space", None)
+    if isinstance(space, str):
+        space = _import_callable(space)
+    if callable(space) and not isinstance(space, SearchSpace):
+        space = space(task)
+    if space is not None and not isinstance(space, SearchSpace):
+        raise ModelError(f"model {name!r}: search_space must give a SearchSpace or None, got {type(space).__name__}")
+    return space
 
 
 def _import_callable(path: str) -> Callable[..., Any]:
