@@ -253,7 +253,7 @@ def test_html_can_be_skipped(single_run, tmp_path):
 def _with_report_module(source_dir, tmp_path, spec: str):
     copy = tmp_path / "results"
     shutil.copytree(source_dir, copy)
-    with ResultStore(copy, create=False) as store:
+    with ResultStore(copy) as store:
         last = store.runs()[-1]
         store.start_run("with-hook", "2999-01-01T00:00:00+00:00", {**last["suite"], "report": spec}, last["meta"])
     return copy

@@ -8,11 +8,41 @@ Raw timing samples are kept (``fit_seconds_samples``); statistics are derived fr
 from __future__ import annotations
 
 import math
+from enum import Enum
 
 from .metrics import ALL_METRICS
 
-SCHEMA_VERSION = 1
-STATUSES = ("ok", "failed", "timeout", "skipped")
+SCHEMA_VERSION = 2
+
+
+class Status(str, Enum):
+    """How a job ended; stored as the plain string (``Status.OK == "ok"``)."""
+
+    OK = "ok"
+    FAILED = "failed"
+    TIMEOUT = "timeout"
+    SKIPPED = "skipped"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+STATUSES = tuple(s.value for s in Status)
+#: Statuses of a job that ran and did not succeed (``--retry-failed`` re-runs these).
+BAD_STATUSES = (Status.FAILED.value, Status.TIMEOUT.value)
+#: Statuses that end a job for good: resume does not run it again.
+FINISHED_STATUSES = STATUSES
+
+
+class Role(str, Enum):
+    """What a tuned job is for (untuned jobs have no role)."""
+
+    TRIAL = "trial"  # one sampled configuration, fit on the inner-train rows, scored on validation
+    REFIT = "refit"  # the chosen (or default) trial refit on all training rows
+    PLOT = "plot"  # the chosen trial again, with the grid predictions the reports draw
+
+    def __str__(self) -> str:
+        return self.value
 
 # name -> SQLite type. Order is the column order of load_results().
 COLUMNS: dict[str, str] = {
@@ -22,7 +52,7 @@ COLUMNS: dict[str, str] = {
     "config": "TEXT",
     "model": "TEXT",
     "family": "TEXT",
-    "params": "TEXT",  # JSON
+    "params": "TEXT",  # JSON: the full parameter set the estimator was built with
     "dataset": "TEXT",
     "task": "TEXT",
     "seed": "INTEGER",
@@ -49,6 +79,25 @@ COLUMNS: dict[str, str] = {
     "threads": "INTEGER",
     "worker": "TEXT",
     "finished_at": "TEXT",
+    # -- version 2: tuning (trials as jobs, scored on an inner validation split)
+    "trial": "INTEGER",  # trial index (0 = the config's own params); NULL for untuned jobs
+    "role": "TEXT",  # Role: trial | refit | plot; NULL for untuned jobs
+    "search_params": "TEXT",  # JSON: the sampled point, in the search space's names
+    **{f"valid_{m}": "REAL" for m in ALL_METRICS},
+    "n_valid": "INTEGER",
+    "tune_trials": "INTEGER",
+    "tune_time_budget": "REAL",
+    "tune_sampler": "TEXT",
+    "tune_validation": "TEXT",  # JSON: {"holdout": 0.2} or {"kfold": 3}
+    "tune_refit": "INTEGER",
+    "told_trials": "INTEGER",  # trials told to the sampler when this one was asked
+}
+
+# Numbered schema migrations: version -> the columns that version added. The store runs
+# them in order, as the writer, when it opens an older file (readers never write).
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    2: ("trial", "role", "search_params", *(f"valid_{m}" for m in ALL_METRICS), "n_valid", "tune_trials",
+        "tune_time_budget", "tune_sampler", "tune_validation", "tune_refit", "told_trials"),
 }
 
 
@@ -64,7 +113,9 @@ def empty_record(**values) -> dict:
 
 
 def upgrade(record: dict) -> dict:
-    """Bring a stored record to the current schema (none older than version 1 exists yet)."""
+    """Bring a stored record to the current schema: columns added since it was written are
+    missing (NaN / None); version 1 rows are untuned jobs, which is what NULL tuning
+    columns mean."""
     version = record.get("schema_version") or 1
     if version > SCHEMA_VERSION:
         raise ValueError(

@@ -1,8 +1,13 @@
 """The results store: one SQLite file per output directory, written as each job finishes.
 
-Each result is committed in its own transaction (WAL journal), so killing the process —
-even with ``kill -9`` — loses at most the jobs in flight. ``job_key`` is the primary key:
-a job re-run replaces its row, never duplicates it.
+Each result is committed in its own transaction (WAL journal while a run writes), so
+killing the process — even with ``kill -9`` — loses at most the jobs in flight.
+``job_key`` is the primary key: a job re-run replaces its row, never duplicates it.
+
+Only a writer (a run) creates, migrates or changes the file. It runs the numbered schema
+migrations of ``record.MIGRATIONS`` on an older store, and on close checkpoints the WAL and
+returns to a rollback journal, so readers (``load_results``, reports, compare, export)
+open the file read-only and leave it byte-for-byte unchanged.
 """
 
 from __future__ import annotations
@@ -14,10 +19,17 @@ from pathlib import Path
 
 import numpy as np
 
-from .record import COLUMNS, upgrade
+from .._errors import FamilybenchError
+from .record import BAD_STATUSES, COLUMNS, FINISHED_STATUSES, MIGRATIONS, SCHEMA_VERSION, upgrade
 
 FILENAME = "results.sqlite"
-FINISHED = ("ok", "failed", "timeout", "skipped")
+FINISHED = FINISHED_STATUSES
+# SQLite's application_id for familybench stores ("FBen"): a foreign database is refused.
+APPLICATION_ID = 0x4642656E
+
+
+class StoreError(FamilybenchError):
+    """A results file that is not a familybench store, or cannot be read or written."""
 
 
 def _encode(arrays: dict[str, np.ndarray]) -> bytes:
@@ -31,49 +43,124 @@ def _decode(blob: bytes) -> dict[str, np.ndarray]:
         return {name: data[name] for name in data.files}
 
 
+def _columns_at(version: int) -> list[str]:
+    """The results table's columns as schema ``version`` created them."""
+    added = {name for v, names in MIGRATIONS.items() if v > version for name in names}
+    return [name for name in COLUMNS if name not in added]
+
+
 class ResultStore:
     """Read and write ``DIR/results.sqlite``.
 
     Parameters
     ----------
     directory : path
-        Output directory (created if missing).
+        Output directory (created if missing, when writing).
     fresh : bool, default=False
         Delete earlier results in this directory first.
+    create : bool, default=True
+        Write mode: create the store if missing and migrate an older one. ``False`` opens
+        an existing store read-only (``FileNotFoundError`` if there is none).
     """
 
     def __init__(self, directory: str | Path, *, fresh: bool = False, create: bool = True):
         self.directory = Path(directory)
         self.path = self.directory / FILENAME
-        if not create and not self.path.is_file():
-            raise FileNotFoundError(f"{self.path}: no results here (run `familybench run --out {directory}` first)")
+        self.readonly = not create
+        if self.readonly:
+            if not self.path.is_file():
+                raise FileNotFoundError(
+                    f"{self.path}: no results here (run `familybench run --out {directory}` first)"
+                )
+            self._db = self._connect_readonly()
+            self._version, self._present = self._check()
+            return
         self.directory.mkdir(parents=True, exist_ok=True)
         if fresh:
             for suffix in ("", "-wal", "-shm"):
                 Path(str(self.path) + suffix).unlink(missing_ok=True)
+        existed = self.path.is_file() and self.path.stat().st_size > 0
         self._db = sqlite3.connect(self.path, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._create()
+        try:
+            if existed:
+                self._check()
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._create()
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            raise StoreError(f"{self.path}: cannot open the results store ({exc})") from None
+        self._version, self._present = SCHEMA_VERSION, list(COLUMNS)
+
+    def _connect_readonly(self):
+        uri = self.path.resolve().as_uri()
+        try:
+            db = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=30)
+            db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            return db
+        except sqlite3.DatabaseError:
+            # A directory we may not write to (no -shm can be made): read it as immutable.
+            try:
+                db = sqlite3.connect(f"{uri}?immutable=1", uri=True)
+                db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+                return db
+            except sqlite3.DatabaseError as exc:
+                raise StoreError(f"{self.path}: not a readable SQLite file ({exc})") from None
+
+    def _check(self) -> tuple[int, list[str]]:
+        """Refuse a foreign or corrupt file; the store's schema version and its columns."""
+        try:
+            app_id = self._db.execute("PRAGMA application_id").fetchone()[0]
+            tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            present = [r[1] for r in self._db.execute("PRAGMA table_info(results)")]
+            version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path}: not a familybench results store ({exc})") from None
+        if app_id not in (0, APPLICATION_ID) or "results" not in tables or "job_key" not in present:
+            raise StoreError(f"{self.path}: not a familybench results store (left untouched)")
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path}: written by a newer familybench (schema {version} > {SCHEMA_VERSION}); upgrade familybench"
+            )
+        return max(version, 1), present
 
     def _create(self):
-        columns = ", ".join(f"{name} {kind}" for name, kind in COLUMNS.items())
         with self._db:
-            self._db.execute(f"CREATE TABLE IF NOT EXISTS results ({columns}, PRIMARY KEY (job_key))")
+            if not {r[1] for r in self._db.execute("PRAGMA table_info(results)")}:
+                columns = ", ".join(f"{name} {kind}" for name, kind in COLUMNS.items())
+                self._db.execute(f"CREATE TABLE results ({columns}, PRIMARY KEY (job_key))")
+                self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             self._db.execute(
                 "CREATE TABLE IF NOT EXISTS runs (run_id TEXT PRIMARY KEY, started_at TEXT, "
                 "finished_at TEXT, wall_seconds REAL, suite TEXT, meta TEXT)"
             )
             self._db.execute("CREATE TABLE IF NOT EXISTS predictions (job_key TEXT PRIMARY KEY, payload BLOB)")
             self._db.execute("CREATE TABLE IF NOT EXISTS dataset_views (dataset TEXT PRIMARY KEY, payload BLOB)")
-            # A store written by an older familybench may lack newer columns.
-            present = {row[1] for row in self._db.execute("PRAGMA table_info(results)")}
-            for name, kind in COLUMNS.items():
-                if name not in present:
-                    self._db.execute(f"ALTER TABLE results ADD COLUMN {name} {kind}")
+            self._db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        self._migrate()
+
+    def _migrate(self):
+        """Run the numbered migrations from the file's version up to ``SCHEMA_VERSION``."""
+        version = max(self._db.execute("PRAGMA user_version").fetchone()[0], 1)
+        for target in sorted(v for v in MIGRATIONS if v > version):
+            with self._db:
+                present = {r[1] for r in self._db.execute("PRAGMA table_info(results)")}
+                for name in MIGRATIONS[target]:
+                    if name not in present:
+                        self._db.execute(f"ALTER TABLE results ADD COLUMN {name} {COLUMNS[name]}")
+                self._db.execute(f"PRAGMA user_version = {target}")
 
     def close(self):
+        if getattr(self, "_db", None) is None:
+            return
+        if not self.readonly:
+            try:  # leave a file that a read-only reader can open without a -wal/-shm
+                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                self._db.execute("PRAGMA journal_mode=DELETE")
+            except sqlite3.OperationalError:
+                pass  # another connection still has it open: it checkpoints on its close
         self._db.close()
+        self._db = None
 
     def __enter__(self):
         return self
@@ -119,7 +206,8 @@ class ResultStore:
         return {row[0] for row in rows}
 
     def failed_keys(self) -> set[str]:
-        rows = self._db.execute("SELECT job_key FROM results WHERE status IN ('failed', 'timeout')")
+        marks = ",".join("?" * len(BAD_STATUSES))
+        rows = self._db.execute(f"SELECT job_key FROM results WHERE status IN ({marks})", BAD_STATUSES)
         return {row[0] for row in rows}
 
     def write(self, record: dict, predictions: dict[str, np.ndarray] | None = None):
@@ -151,7 +239,8 @@ class ResultStore:
         return {key: _decode(blob) for key, blob in self._db.execute("SELECT job_key, payload FROM predictions")}
 
     def records(self) -> list[dict]:
-        cursor = self._db.execute(f"SELECT {', '.join(COLUMNS)} FROM results")
+        present = [name for name in COLUMNS if name in self._present]
+        cursor = self._db.execute(f"SELECT {', '.join(present)} FROM results")
         names = [d[0] for d in cursor.description]
         return [upgrade(dict(zip(names, row, strict=False))) for row in cursor.fetchall()]
 

@@ -1,0 +1,82 @@
+"""The results store: numbered migrations, read-only readers, foreign files refused."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+
+import pytest
+
+import familybench
+from familybench.bench.record import COLUMNS, MIGRATIONS, SCHEMA_VERSION, empty_record
+from familybench.bench.store import ResultStore, StoreError, _columns_at
+
+
+def _v1_store(directory):
+    """A store as familybench 0.1 (schema 1) wrote it: v1 columns, no user_version."""
+    directory.mkdir(parents=True, exist_ok=True)
+    columns = _columns_at(1)
+    assert "trial" not in columns and "valid_r2" not in columns
+    db = sqlite3.connect(directory / "results.sqlite")
+    db.execute(f"CREATE TABLE results ({', '.join(f'{c} {COLUMNS[c]}' for c in columns)}, PRIMARY KEY (job_key))")
+    db.execute("CREATE TABLE runs (run_id TEXT PRIMARY KEY, started_at TEXT, finished_at TEXT, "
+               "wall_seconds REAL, suite TEXT, meta TEXT)")
+    db.execute("CREATE TABLE predictions (job_key TEXT PRIMARY KEY, payload BLOB)")
+    db.execute("CREATE TABLE dataset_views (dataset TEXT PRIMARY KEY, payload BLOB)")
+    record = {c: v for c, v in empty_record(job_key="k1", config="linear", model="linear", dataset="moons",
+                                             status="ok", seed=0, fold=0, test_r2=0.5).items() if c in columns}
+    record["schema_version"] = 1
+    db.execute(f"INSERT INTO results ({', '.join(record)}) VALUES ({', '.join('?' * len(record))})",
+               list(record.values()))
+    db.commit()
+    db.close()
+    return directory
+
+
+def _digest(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_v1_store_is_read_without_being_changed(tmp_path):
+    directory = _v1_store(tmp_path / "old")
+    before = _digest(directory / "results.sqlite")
+    frame = familybench.load_results(directory)
+    assert list(frame["job_key"]) == ["k1"] and frame["test_r2"].iloc[0] == 0.5
+    assert frame["trial"].isna().all() and frame["role"].isna().all()  # v1 rows are untuned
+    assert _digest(directory / "results.sqlite") == before
+    assert sorted(p.name for p in directory.iterdir()) == ["results.sqlite"]  # no -wal / -shm
+
+
+def test_a_writer_migrates_a_v1_store_in_numbered_steps(tmp_path):
+    directory = _v1_store(tmp_path / "old")
+    with ResultStore(directory) as store:
+        store.write(empty_record(job_key="k2", config="gbm", model="lightgbm", dataset="moons", status="ok",
+                                 trial=3, role="trial", valid_r2=0.7))
+    db = sqlite3.connect(directory / "results.sqlite")
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == max(MIGRATIONS)
+    present = {r[1] for r in db.execute("PRAGMA table_info(results)")}
+    db.close()
+    assert set(COLUMNS) <= present
+    frame = familybench.load_results(directory).set_index("job_key")
+    assert frame.loc["k1", "schema_version"] == SCHEMA_VERSION  # upgraded on read
+    assert frame.loc["k2", "trial"] == 3 and frame.loc["k2", "valid_r2"] == 0.7
+    assert sorted(p.name for p in directory.iterdir()) == ["results.sqlite"]  # checkpointed on close
+
+
+def test_a_foreign_sqlite_file_is_refused_and_left_untouched(tmp_path):
+    path = tmp_path / "results.sqlite"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE people (name TEXT)")
+    db.commit()
+    db.close()
+    before = _digest(path)
+    for open_store in (lambda: ResultStore(tmp_path), lambda: ResultStore(tmp_path, create=False)):
+        with pytest.raises(StoreError, match="not a familybench results store"):
+            open_store()
+    assert _digest(path) == before
+
+
+def test_a_corrupt_file_is_refused(tmp_path):
+    (tmp_path / "results.sqlite").write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StoreError):
+        familybench.load_results(tmp_path)
