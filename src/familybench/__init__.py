@@ -19,6 +19,8 @@ _EXPORTS = {
     "Dataset": "familybench.datasets",
     "run": "familybench.bench.runner",
     "load_results": "familybench.bench.store",
+    "select_best": "familybench.bench.select",
+    "normalised_scores": "familybench.bench.select",
     "FamilybenchError": "familybench._errors",
 }
 

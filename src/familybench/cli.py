@@ -68,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _cmd_run(args) -> int:
     from .bench.progress import ProgressBar
+    from .bench.record import BAD_STATUSES
     from .bench.runner import default_out, execute, resolve_suite
     from .bench.store import load_results
 
@@ -91,7 +92,7 @@ def _cmd_run(args) -> int:
     results = load_results(out)
     _print_summary(summary_table(results))
     print(f"\nreport: {path}")
-    bad = results["status"].isin(["failed", "timeout"])
+    bad = results["status"].isin(BAD_STATUSES)
     if bad.any():
         print(f"{int(bad.sum())} of {len(results)} jobs failed or timed out (see the report)", file=sys.stderr)
         if args.strict:

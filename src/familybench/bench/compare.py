@@ -30,10 +30,11 @@ import pandas as pd
 
 from .._errors import FamilybenchError
 from .metrics import HIGHER_IS_BETTER, MAIN_METRIC
+from .record import BAD_STATUSES
 from .store import ResultStore, load_results
 
 MATCH = ["config", "dataset", "seed", "fold", "train_size"]
-BAD = ("failed", "timeout")
+BAD = BAD_STATUSES
 
 
 @dataclass(frozen=True)

@@ -30,10 +30,24 @@ class Job:
     plot: bool = True
     """Store grid predictions: fold 0, full size, the lowest seed (the one the reports draw)
     or every seed where the model config asks (``plot_seeds = "all"``)."""
+    skip_reason: str | None = None
+    """Set when the config's parameters do not apply to this dataset's task."""
+    base: str = ""
+    """The config's ``[models.NAME]`` (grid points share it)."""
+    # -- tuning (``None`` for an untuned job)
+    trial: int | None = None
+    role: str | None = None
+    validation: dict | None = None
+    """Inner split of the training rows to score on: ``{"holdout": f}`` or ``{"kfold": k}``;
+    ``None`` fits on all training rows (untuned and refit jobs)."""
+    search_params: dict | None = None
+    tune: dict | None = None
+    """Record columns the tuner sets (``tune_trials``, ``told_trials``, ...)."""
 
     def describe(self) -> str:
         extra = f" fold {self.fold}" if self.n_folds > 1 else ""
         extra += f" n={self.train_size}" if self.train_size else ""
+        extra += f" {self.role} {self.trial}" if self.trial is not None else ""
         return f"{self.config} on {self.dataset.name} seed {self.seed}{extra}"
 
 
@@ -52,6 +66,11 @@ def job_key(model: ModelConfig, dataset: DataSource, seed: int, fold: int, train
         "repeats": suite.repeats,
         "device": suite.device,
     }
+    return content_key(payload)
+
+
+def content_key(payload: dict) -> str:
+    """A 20-hex-digit hash of a JSON-able payload (job keys, tuning groups)."""
     text = json.dumps(payload, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:20]
 
@@ -87,9 +106,12 @@ def expand(suite: Suite) -> list[Job]:
                                 repeats=suite.repeats,
                                 plot=fold == 0 and train_size is None
                                 and (model.plot_all_seeds or seed == min(seeds)),
+                                skip_reason=model.skip_tasks.get(dataset.known_task),
+                                base=model.base,
                             )
                         )
-    # seed-major order: every config gets its first seed early, so partial runs compare all
+    # Dataset by dataset (a worker reuses the loaded data), and within one, seed by seed:
+    # every config gets its first seed early, so a partial run still compares them all.
     order = {name: i for i, name in enumerate(identities)}
     jobs.sort(key=lambda j: (order[j.dataset.name], j.seed, j.fold, j.train_size or 0))
     return jobs

@@ -8,6 +8,8 @@ from __future__ import annotations
 import sys
 import time
 
+from .record import BAD_STATUSES
+
 
 def _clock_text(seconds: float) -> str:
     seconds = int(round(seconds))
@@ -19,7 +21,8 @@ def _clock_text(seconds: float) -> str:
 class Hook:
     """Receives run events; every method is a no-op here."""
 
-    def on_run_start(self, total: int, already_done: int, suite_name: str, out: str) -> None: ...
+    def on_run_start(self, total: int, already_done: int, suite_name: str, out: str, *, bound: bool = False) -> None:
+        """``total`` jobs to run; with ``bound``, at most that many (tuning can stop early)."""
 
     def on_job_end(self, record: dict) -> None: ...
 
@@ -34,15 +37,16 @@ class ProgressBar(Hook):
         self.width = width
         self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
 
-    def on_run_start(self, total, already_done, suite_name, out):
+    def on_run_start(self, total, already_done, suite_name, out, *, bound=False):
         self.total, self.done, self.failed = total, 0, 0
+        self.prefix = "≤ " if bound else ""
         self.start = time.perf_counter()
         resumed = f", {already_done} already done (resuming)" if already_done else ""
-        self._write(f"familybench: {suite_name}: {total} jobs to run{resumed} -> {out}\n")
+        self._write(f"familybench: {suite_name}: {self.prefix}{total} jobs to run{resumed} -> {out}\n")
 
     def on_job_end(self, record):
         self.done += 1
-        if record["status"] in ("failed", "timeout"):
+        if record["status"] in BAD_STATUSES:
             self.failed += 1
         now = time.perf_counter()
         elapsed = now - self.start
@@ -53,19 +57,21 @@ class ProgressBar(Hook):
             per_job = record.get("job_seconds") or elapsed
         else:
             per_job = (now - self.first_end) / (self.done - 1)
-        eta = per_job * (self.total - self.done)
-        filled = int(self.width * self.done / max(self.total, 1))
+        eta = per_job * max(0, self.total - self.done)
+        filled = min(self.width, int(self.width * self.done / max(self.total, 1)))
         bar = "#" * filled + "-" * (self.width - filled)
         status = record["status"]
         what = f"{record['config']} on {record['dataset']} seed {record['seed']}"
+        if record.get("trial") is not None:
+            what += f" {record.get('role') or 'trial'} {record['trial']}"
         if status != "ok":
             what += f": {status}" + (f" ({record['error']})" if record.get("error") else "")
         line = (
-            f"[{bar}] {self.done}/{self.total} | failed {self.failed} | "
+            f"[{bar}] {self.done}/{self.prefix}{self.total} | failed {self.failed} | "
             f"{_clock_text(elapsed)} elapsed | ETA {_clock_text(eta)} | {what}"
         )
         if self.tty:
-            self._write("\r\033[K" + line[:200] + ("\n" if self.done == self.total else ""))
+            self._write("\r\033[K" + line[:200] + ("\n" if self.done >= self.total else ""))
         else:
             self._write(line + "\n")
 

@@ -19,6 +19,7 @@ from .jobs import Job, expand
 from .progress import Hook, ProgressBar
 from .store import ResultStore, load_results
 from .suite import DataSource, ModelConfig, Suite, apply_fast, load_suite, select
+from .tuning import FixedJobs, JobSource
 
 
 def resolve_suite(
@@ -116,7 +117,10 @@ def execute(
 ) -> tuple[str, list[dict]]:
     """Run the suite's unfinished jobs, writing each result to ``out`` as it finishes.
 
-    Returns the run id and the records written in this run.
+    A tuned suite (``[tune]``) runs its trials through the :class:`~.tuning.Tuner`, which
+    hands out jobs as earlier ones finish; an untuned one runs its fixed job list. Both go
+    through the executor's job-at-a-time interface. Returns the run id and the records
+    written in this run.
     """
     hooks = list(hooks or [])
     out = Path(out)
@@ -125,26 +129,34 @@ def execute(
         raise FamilybenchError(f"{suite.source}: the selection leaves no jobs to run")
     records: list[dict] = []
     with ResultStore(out, fresh=fresh) as store:
-        todo = pending_jobs(all_jobs, store, retry_failed)
+        if suite.tune is not None:
+            from .tuning import Tuner
+
+            source = Tuner(suite, store.records_by_key(), retry_failed=retry_failed)
+            already_done = source.already_done
+        else:
+            source = FixedJobs(pending_jobs(all_jobs, store, retry_failed))
+            already_done = len(all_jobs) - source.total
         run_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
         started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
         meta = environment.collect()
-        meta.update(n_jobs_total=len(all_jobs), n_jobs_run=len(todo), parallel_jobs=jobs)
+        meta.update(n_jobs_total=source.total + already_done, n_jobs_run=source.total, parallel_jobs=jobs)
         store.start_run(run_id, started_at, suite.to_dict(), meta)
         for hook in hooks:
-            hook.on_run_start(len(todo), len(all_jobs) - len(todo), suite.name, str(out))
+            hook.on_run_start(source.total, already_done, suite.name, str(out), bound=source.bound)
         start = time.perf_counter()
         runner = make_executor(jobs, executor)
+        finished = False
         try:
             with runner:
-                for outcome in runner.run(todo):
-                    record = {**outcome.record, "run_id": run_id}
+                for record, outcome in _drive(source, runner, run_id):
                     store.write(record, outcome.predictions)
                     if outcome.dataset_view is not None and not store.has_dataset_view(record["dataset"]):
                         store.write_dataset_view(record["dataset"], outcome.dataset_view)
                     records.append(record)
                     for hook in hooks:
                         hook.on_job_end(record)
+            finished = True
         finally:
             wall = time.perf_counter() - start
             meta.update(
@@ -152,12 +164,33 @@ def execute(
                 worker_warm_up_seconds=getattr(runner, "warm_up_seconds", None),
                 worker=getattr(runner, "worker_info", {}),
                 device=suite.device,
-                interrupted=len(records) < len(todo),
+                interrupted=not finished,
+                n_jobs_run=len(records),
             )
             store.finish_run(run_id, datetime.now(timezone.utc).isoformat(timespec="seconds"), wall, meta)
             for hook in hooks:
                 hook.on_run_end(records, wall)
     return run_id, records
+
+
+def _drive(source: JobSource, executor: Executor, run_id: str):
+    """Feed the executor from the source, at most ``slots`` jobs in flight; yield each result."""
+    source.start()
+    job = source.next_job()
+    if job is None:
+        return
+    executor.start(source.models, expected_jobs=source.total)
+    executor.submit(job)
+    while executor.in_flight:
+        while executor.in_flight < executor.slots and (job := source.next_job()) is not None:
+            executor.submit(job)
+        outcome = executor.next_outcome()
+        record = {**outcome.record, "run_id": run_id}
+        source.tell(record)
+        yield record, outcome
+        # a tell can free work (the refit after a group's last trial) when nothing is in flight
+        if not executor.in_flight and (job := source.next_job()) is not None:
+            executor.submit(job)
 
 
 def run(

@@ -210,6 +210,10 @@ class ResultStore:
         rows = self._db.execute(f"SELECT job_key FROM results WHERE status IN ({marks})", BAD_STATUSES)
         return {row[0] for row in rows}
 
+    def records_by_key(self) -> dict[str, dict]:
+        """Every stored record by ``job_key`` (what the tuner resumes from)."""
+        return {record["job_key"]: record for record in self.records()}
+
     def write(self, record: dict, predictions: dict[str, np.ndarray] | None = None):
         """Commit one finished job (and its grid predictions) atomically."""
         names = list(COLUMNS)

@@ -9,6 +9,7 @@ import hashlib
 import itertools
 import json
 import sys
+import warnings
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
@@ -25,9 +26,14 @@ else:  # pragma: no cover
 
 _TOP_KEYS = {
     "name", "description", "seeds", "split", "test_size", "timeout", "device", "repeats",
-    "metrics", "train_sizes", "datasets", "models", "fast", "report", "compare",
+    "metrics", "train_sizes", "datasets", "models", "fast", "report", "compare", "tune",
 }
-_MODEL_KEYS = {"model", "params", "grid", "datasets", "timeout", "compare", "seeds", "train_sizes", "plot_seeds"}
+_MODEL_KEYS = {
+    "model", "params", "grid", "datasets", "timeout", "compare", "seeds", "train_sizes", "plot_seeds", "search",
+    "tune",
+}
+_TUNE_KEYS = {"trials", "time_budget", "validation", "sampler", "seed", "shuffles", "refit"}
+_SAMPLERS = ("random", "tpe")
 _DEVICES = ("auto", "cpu", "cuda")
 
 
@@ -45,6 +51,9 @@ class DataSource:
     path: str | None = None
     target: str | None = None
     task: str | None = None
+    known_task: str | None = field(default=None, compare=False)
+    """The task as known at parse time (the registry's, or the file's inferred one); not
+    part of the identity: the worker reads the data's own task."""
 
     def identity(self) -> dict:
         """What makes the data what it is (part of every job key)."""
@@ -55,8 +64,47 @@ class DataSource:
 
 
 @dataclass(frozen=True)
+class TuneSettings:
+    """The suite's ``[tune]`` table: how every tuned config is searched and selected.
+
+    ``trials`` trial indices per config × dataset × seed × fold × train size (trial 0 is
+    the config's own params); ``time_budget`` seconds of recorded fit time per group (no
+    new trial once spent); ``validation`` the inner split of the training rows
+    (``{"holdout": 0.2}`` or ``{"kfold": 3}``); ``refit`` refits the chosen params (and
+    trial 0) on all training rows.
+    """
+
+    trials: int = 30
+    time_budget: float | None = None
+    validation: dict = field(default_factory=lambda: {"holdout": 0.2})
+    sampler: str = "random"
+    seed: int = 0
+    shuffles: int = 15
+    refit: bool = False
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+    def describe(self) -> str:
+        """One line for reports: "30 trials per config ..., random search, validation ..."."""
+        valid = self.validation
+        where = (f"validation {valid['holdout']:.0%} of the training rows" if "holdout" in valid
+                 else f"{valid['kfold']}-fold inner cross-validation on the training rows")
+        budget = f", at most {self.time_budget:g} s of fit time per group" if self.time_budget else ""
+        sampler = "random search" if self.sampler == "random" else "TPE (Optuna)"
+        refit = "refit on all training rows" if self.refit else "no refit"
+        return f"{self.trials} trials per config per dataset × seed{budget}, {sampler}, {where}, {refit}"
+
+
+@dataclass(frozen=True)
 class ModelConfig:
-    """One named model configuration (a grid point already expanded)."""
+    """One named model configuration (a grid point already expanded).
+
+    ``base`` is the ``[models.NAME]`` it came from (grid points share it); ``search`` the
+    suite's own search table (``None``: the family's built-in space); ``tune=False`` runs
+    trial 0 only under ``[tune]``. ``skip_tasks`` maps a task to why this config's jobs on
+    datasets of that task are skipped (a parameter the model does not take there).
+    """
 
     config: str
     model: str
@@ -67,6 +115,14 @@ class ModelConfig:
     seeds: tuple[int, ...] | None = None  # overrides the suite's seeds
     train_sizes: tuple[int | None, ...] | None = None  # overrides the suite's train sizes
     plot_all_seeds: bool = False  # store grid predictions of every seed, not only the lowest
+    base: str = ""
+    search: dict | None = None
+    tune: bool = True
+    skip_tasks: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if not self.base:
+            object.__setattr__(self, "base", self.config)
 
 
 @dataclass(frozen=True)
@@ -87,6 +143,9 @@ class Suite:
     source: str = "<command line>"
     fast: dict = field(default_factory=dict, repr=False)
     compare: dict = field(default_factory=dict)  # regression-gate thresholds (bench/compare.py)
+    tune: TuneSettings | None = None
+    raw: dict = field(default_factory=dict, repr=False, compare=False)  # the TOML table, for [fast]
+    base_dir: str | None = field(default=None, repr=False, compare=False)  # relative paths start here
 
     def to_dict(self) -> dict:
         """The resolved suite, as stored with each run."""
@@ -96,7 +155,7 @@ class Suite:
             "timeout": self.timeout, "device": self.device, "repeats": self.repeats,
             "metrics": list(self.metrics), "train_sizes": list(self.train_sizes), "report": self.report,
             "models": [m.__dict__ for m in self.models], "datasets": [d.__dict__ for d in self.datasets],
-            "compare": self.compare,
+            "compare": self.compare, "tune": self.tune.to_dict() if self.tune else None,
         }
 
 
@@ -119,7 +178,7 @@ def builtin_suites() -> dict[str, str]:
 
 
 def load_suite(path_or_name: str | Path, *, fast: bool = False) -> Suite:
-    """Read and validate a suite file, or a built-in suite by name."""
+    """Read and validate a suite file, or a built-in suite by name (``[fast]`` included)."""
     path = Path(path_or_name)
     if path.suffix != ".toml" and not path.exists():
         name = str(path_or_name)
@@ -130,13 +189,20 @@ def load_suite(path_or_name: str | Path, *, fast: bool = False) -> Suite:
     else:
         if not path.is_file():
             raise SuiteError(f"{path}: suite file not found")
-        text, source, base = path.read_text(encoding="utf-8"), str(path), path.parent
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise SuiteError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        source, base = str(path), path.parent
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SuiteError(f"{source}: not valid TOML ({exc})") from None
     suite = parse_suite(data, source=source, default_name=Path(str(path_or_name)).stem, base=base)
-    return apply_fast(suite) if fast else suite
+    fast_suite = apply_fast(suite) if suite.fast else None  # a bad [fast] fails now, not with --fast
+    if fast:
+        return fast_suite or apply_fast(suite)
+    return suite
 
 
 def parse_suite(data: dict, *, source: str = "<suite>", default_name: str = "run", base: Path | None = None) -> Suite:
@@ -145,9 +211,11 @@ def parse_suite(data: dict, *, source: str = "<suite>", default_name: str = "run
     def fail(key: str, problem: str):
         raise SuiteError(f"{source}: {key}: {problem}")
 
+    if not isinstance(data, dict):
+        fail("(top level)", "expected a table")
     unknown = set(data) - _TOP_KEYS
     if unknown:
-        fail(sorted(unknown)[0], f"unknown key; expected one of {', '.join(sorted(_TOP_KEYS))}")
+        fail(sorted(unknown, key=str)[0], f"unknown key; expected one of {', '.join(sorted(_TOP_KEYS))}")
     seeds = _seeds(data.get("seeds", 1), fail)
     split = _split(data.get("split", "holdout"), fail)
     test_size = _number(data, "test_size", 0.2, fail, low=0.0, high=1.0, exclusive=True)
@@ -156,17 +224,24 @@ def parse_suite(data: dict, *, source: str = "<suite>", default_name: str = "run
     device = data.get("device", "auto")
     if device not in _DEVICES:
         fail("device", f"{device!r} is not one of {', '.join(_DEVICES)}")
-    metrics = tuple(data.get("metrics", ()))
+    metrics = data.get("metrics", ())
+    if not isinstance(metrics, (list, tuple)) or not all(isinstance(m, str) for m in metrics):
+        fail("metrics", "expected a list of metric names")
+    metrics = tuple(metrics)
     for metric in metrics:
         if metric not in ALL_METRICS:
             fail("metrics", f"unknown metric {metric!r}; known: {', '.join(ALL_METRICS)}")
     train_sizes = _train_sizes(data.get("train_sizes", [None]), fail, "train_sizes")
+    tune = _tune(data["tune"], fail) if "tune" in data else None
     datasets = _datasets(data.get("datasets"), fail, base or Path.cwd())
-    models = _models(data.get("models"), fail, {d.name for d in datasets})
+    models = _models(data.get("models"), fail, {d.name: d.known_task for d in datasets}, tuned=tune is not None)
     compare = _compare_settings(data.get("compare", {}), fail, "compare")
     fast_table = data.get("fast", {})
     if not isinstance(fast_table, dict):
         fail("fast", "expected a table")
+    for key in ("name", "description", "report"):
+        if key in data and not isinstance(data[key], str):
+            fail(key, f"expected a string, got {data[key]!r}")
     return Suite(
         name=str(data.get("name", default_name)),
         description=str(data.get("description", "")),
@@ -184,39 +259,71 @@ def parse_suite(data: dict, *, source: str = "<suite>", default_name: str = "run
         source=source,
         fast=fast_table,
         compare=compare,
+        tune=tune,
+        raw={k: v for k, v in data.items() if k != "fast"},
+        base_dir=str(base) if base is not None else None,
     )
+
+
+_FAST_KEYS = {"seeds", "train_sizes", "datasets", "models", "tune", "timeout", "split", "test_size", "repeats"}
 
 
 def apply_fast(suite: Suite) -> Suite:
-    """The suite's smaller ``[fast]`` variant; without one, a single seed."""
-    fast = suite.fast
-    datasets = tuple(
-        replace(d, params={**d.params, **fast.get("datasets", {}).get(d.name, {})}) for d in suite.datasets
-    )
-    model_overrides = fast.get("models", {})
-    models = []
+    """The suite's smaller ``[fast]`` variant (without one, a single seed).
+
+    The overlay is merged into the suite's own table and the result validated like any
+    suite, so a bad value in ``[fast]`` is the same one-line error as anywhere else.
+    """
+    fast = dict(suite.fast)
+
     def fail(key, problem):
         raise SuiteError(f"{suite.source}: fast.{key}: {problem}")
 
-    for m in suite.models:
-        base_name = m.config.split("[")[0]
-        override = model_overrides.get(base_name, {})
-        m = replace(m, params={**m.params, **override.get("params", {})})
-        if "seeds" in override:
-            m = replace(m, seeds=_seeds(override["seeds"], fail))
-        if "train_sizes" in override:
-            m = replace(m, train_sizes=_train_sizes(override["train_sizes"], fail, f"models.{base_name}.train_sizes"))
-        models.append(m)
-    seeds = _seeds(fast.get("seeds", 1), fail)
-    train_sizes = tuple(fast.get("train_sizes", suite.train_sizes))
-    return replace(suite, datasets=datasets, models=tuple(models), seeds=seeds, train_sizes=train_sizes)
+    unknown = set(fast) - _FAST_KEYS
+    if unknown:
+        fail(sorted(unknown, key=str)[0], f"unknown key; expected one of {', '.join(sorted(_FAST_KEYS))}")
+    if not suite.raw:  # a suite built in Python: only seeds can shrink
+        return replace(suite, seeds=_seeds(fast.get("seeds", 1), fail))
+    merged = {k: v for k, v in suite.raw.items()}
+    merged["seeds"] = fast.get("seeds", 1)
+    for key in ("train_sizes", "timeout", "split", "test_size", "repeats"):
+        if key in fast:
+            merged[key] = fast[key]
+    if "tune" in fast:
+        if not isinstance(fast["tune"], dict) or not isinstance(merged.get("tune", {}), dict):
+            fail("tune", "expected a table")
+        merged["tune"] = {**merged.get("tune", {}), **fast["tune"]}
+    for section in ("datasets", "models"):
+        overlay = fast.get(section, {})
+        if not isinstance(overlay, dict):
+            fail(section, "expected a table of name = { settings }")
+        table = merged.get(section)
+        if isinstance(table, list):
+            table = {name: ({} if section == "datasets" else {"model": name}) for name in table}
+        table = dict(table or {})
+        for name, settings in overlay.items():
+            if name not in table:
+                fail(f"{section}.{name}", f"not among the suite's {section} ({', '.join(map(str, table))})")
+            if not isinstance(settings, dict) or not isinstance(table[name], dict):
+                fail(f"{section}.{name}", "expected a table of settings")
+            entry = dict(table[name])
+            for key, value in settings.items():
+                if key in ("params", "grid", "search") and isinstance(value, dict) and isinstance(entry.get(key), dict):
+                    entry[key] = {**entry[key], **value}
+                else:
+                    entry[key] = value
+            table[name] = entry
+        merged[section] = table
+    base = Path(suite.base_dir) if suite.base_dir else None
+    fast_suite = parse_suite(merged, source=f"{suite.source} [fast]", default_name=suite.name, base=base)
+    return replace(fast_suite, name=suite.name, source=suite.source, fast=suite.fast)
 
 
 def select(suite: Suite, models: list[str] | None = None, datasets: list[str] | None = None) -> Suite:
     """Keep only the named model configs (or registry names) and datasets."""
     if models:
-        kept = tuple(m for m in suite.models if m.config in models or m.config.split("[")[0] in models or m.model in models)
-        missing = [n for n in models if not any(n in (m.config, m.config.split("[")[0], m.model) for m in suite.models)]
+        kept = tuple(m for m in suite.models if m.config in models or m.base in models or m.model in models)
+        missing = [n for n in models if not any(n in (m.config, m.base, m.model) for m in suite.models)]
         if missing:
             raise SuiteError(
                 f"{suite.source}: --models: {', '.join(map(repr, missing))} not in this suite "
@@ -284,7 +391,7 @@ def _check_file(path: Path, target: str, task: str | None, fail, key: str):
     from ..datasets import Dataset, DatasetError
 
     try:
-        Dataset.from_file(path, target=target, task=task)
+        return Dataset.from_file(path, target=target, task=task).task
     except DatasetError as exc:
         fail(key, str(exc))
 
@@ -325,8 +432,9 @@ def _datasets(value, fail, base: Path) -> tuple[DataSource, ...]:
                 fail(f"{key}.path", f"file not found: {path}")
             if settings:
                 fail(key, f"unknown setting(s) {', '.join(sorted(settings))} for a file dataset (path, target, task)")
-            _check_file(path, target, task, fail, key)
-            specs.append(DataSource(name=name, loader="file", path=str(path), target=target, task=task))
+            file_task = _check_file(path, target, task, fail, key)
+            specs.append(DataSource(name=name, loader="file", path=str(path), target=target, task=task,
+                                    known_task=file_task))
             continue
         loader = settings.pop("generator", settings.pop("dataset", name))
         if loader not in known:
@@ -336,16 +444,79 @@ def _datasets(value, fail, base: Path) -> tuple[DataSource, ...]:
             hint = f" (did you mean {', '.join(map(repr, close))}?)" if close else ""
             fail(key, f"unknown dataset {loader!r}{hint}; see `familybench list datasets`")
         _check_dataset_params(loader, settings, fail, key)
-        specs.append(DataSource(name=name, loader=loader, params=settings))
+        from ..datasets import get_dataset_spec
+
+        specs.append(DataSource(name=name, loader=loader, params=settings, known_task=get_dataset_spec(loader).task))
     return tuple(specs)
 
 
-def _models(value, fail, dataset_names: set[str]) -> tuple[ModelConfig, ...]:
-    from ..models import ModelError, get_spec
+def _tune(value, fail) -> TuneSettings:
+    if not isinstance(value, dict):
+        fail("tune", "expected a table, e.g. [tune] trials = 30")
+    unknown = set(value) - _TUNE_KEYS
+    if unknown:
+        fail(f"tune.{sorted(unknown, key=str)[0]}", f"unknown key; expected one of {', '.join(sorted(_TUNE_KEYS))}")
+    sub = {k: v for k, v in value.items()}
+
+    def fail_tune(key, problem):
+        fail(f"tune.{key}", problem)
+
+    trials = int(_number(sub, "trials", 30, fail_tune, low=1, integer=True))
+    budget = sub.get("time_budget")
+    if budget is not None:
+        budget = float(_number(sub, "time_budget", None, fail_tune, low=0.0, exclusive=True))
+    validation = sub.get("validation", 0.2)
+    if isinstance(validation, bool):
+        fail_tune("validation", "expected a fraction in (0, 1) or { kfold = K }")
+    if isinstance(validation, (int, float)):
+        if not 0 < validation < 1:
+            fail_tune("validation", f"expected a fraction in (0, 1), got {validation}")
+        validation = {"holdout": float(validation)}
+    elif isinstance(validation, dict) and set(validation) == {"kfold"} and isinstance(validation["kfold"], int) \
+            and not isinstance(validation["kfold"], bool) and validation["kfold"] >= 2:
+        validation = {"kfold": int(validation["kfold"])}
+    else:
+        fail_tune("validation", f"expected a fraction in (0, 1) or {{ kfold = K }} with K >= 2, got {validation!r}")
+    sampler = sub.get("sampler", "random")
+    if sampler not in _SAMPLERS:
+        fail_tune("sampler", f"expected one of {', '.join(map(repr, _SAMPLERS))}, got {sampler!r}")
+    seed = int(_number(sub, "seed", 0, fail_tune, low=0, integer=True))
+    shuffles = int(_number(sub, "shuffles", 15, fail_tune, low=1, integer=True))
+    refit = sub.get("refit", False)
+    if not isinstance(refit, bool):
+        fail_tune("refit", f"expected true or false, got {refit!r}")
+    return TuneSettings(trials, budget, validation, sampler, seed, shuffles, refit)
+
+
+def _search_table(search, fail, key: str, model: str, params: dict, tuned: bool):
+    """A config's ``search`` as a dict of dimension descriptions (``None``: built-in space)."""
+    from ..models._space import parse_dimension
+
+    if search is None or search == "default":
+        return None
+    if not isinstance(search, dict) or not search:
+        fail(key, 'expected "default" or a table of name = { low, high, log, type } or [choices]')
+    if not tuned:
+        fail(key, "a search space needs a [tune] table (or --tune N)")
+    out = {}
+    for name, value in search.items():
+        if name in params:
+            fail(f"{key}.{name}", "is in both params and search; a searched parameter cannot be fixed")
+        try:
+            out[name] = parse_dimension(value, f"{key}.{name}").describe()
+        except ValueError as exc:
+            raise SuiteError(f"{key.split(':')[0]}: {exc}") from None
+    return out
+
+
+def _models(value, fail, dataset_tasks: dict[str, str | None], *, tuned: bool = False) -> tuple[ModelConfig, ...]:
+    from ..models import ModelError, check_params, get_spec
 
     if not value:
         fail("models", "no models given")
     if isinstance(value, list):
+        if not all(isinstance(name, str) for name in value):
+            fail("models", "expected a list of model names")
         value = {name: {"model": name} for name in value}
     if not isinstance(value, dict):
         fail("models", "expected a list of model names or [models.NAME] tables")
@@ -356,8 +527,10 @@ def _models(value, fail, dataset_names: set[str]) -> tuple[ModelConfig, ...]:
             fail(key, "expected a table with model = \"...\"")
         unknown = set(table) - _MODEL_KEYS
         if unknown:
-            fail(f"{key}.{sorted(unknown)[0]}", f"unknown key; expected one of {', '.join(sorted(_MODEL_KEYS))}")
+            fail(f"{key}.{sorted(unknown, key=str)[0]}", f"unknown key; expected one of {', '.join(sorted(_MODEL_KEYS))}")
         model = table.get("model", name)
+        if not isinstance(model, str):
+            fail(f"{key}.model", f"expected a model name, got {model!r}")
         try:
             spec = get_spec(model)
         except ModelError as exc:
@@ -369,11 +542,13 @@ def _models(value, fail, dataset_names: set[str]) -> tuple[ModelConfig, ...]:
             fail(f"{key}.grid", "expected a table of parameter = [values, ...]")
         restrict = table.get("datasets")
         if restrict is not None:
-            bad = [d for d in restrict if d not in dataset_names]
+            if not isinstance(restrict, list) or not all(isinstance(d, str) for d in restrict):
+                fail(f"{key}.datasets", "expected a list of dataset names")
+            bad = [d for d in restrict if d not in dataset_tasks]
             if bad:
                 fail(f"{key}.datasets", f"{', '.join(map(repr, bad))} not among the suite's datasets")
         timeout = table.get("timeout")
-        if timeout is not None and (not isinstance(timeout, (int, float)) or timeout <= 0):
+        if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0):
             fail(f"{key}.timeout", f"must be a positive number, got {timeout!r}")
         compare = _compare_settings(table.get("compare", {}), fail, f"{key}.compare")
         seeds = _seeds(table["seeds"], lambda _, p, key=key: fail(f"{key}.seeds", p)) if "seeds" in table else None
@@ -381,22 +556,62 @@ def _models(value, fail, dataset_names: set[str]) -> tuple[ModelConfig, ...]:
         plot_seeds = table.get("plot_seeds", "first")
         if plot_seeds not in ("first", "all"):
             fail(f"{key}.plot_seeds", f"expected \"first\" or \"all\", got {plot_seeds!r}")
-        names = sorted(grid)
-        for values in itertools.product(*(grid[n] for n in names)) if names else [()]:
-            point = dict(zip(names, values, strict=False))
+        tune_flag = table.get("tune", True)
+        if not isinstance(tune_flag, bool):
+            fail(f"{key}.tune", f"expected true or false, got {tune_flag!r}")
+        search = _search_table(table.get("search"), fail, f"{key}.search", model, {**params, **grid}, tuned)
+        # The tasks this config meets: those of its datasets that the model supports.
+        names = restrict or list(dataset_tasks)
+        tasks = sorted({dataset_tasks[d] for d in names if dataset_tasks.get(d) in spec.tasks})
+        if not tasks:
+            tasks = [spec.tasks[0]]
+        grid_names = sorted(grid)
+        for values in itertools.product(*(grid[n] for n in grid_names)) if grid_names else [()]:
+            point = dict(zip(grid_names, values, strict=False))
             label = f"{name}[{','.join(f'{k}={_short(v)}' for k, v in point.items())}]" if point else name
             merged = {**params, **point}
-            try:  # a misspelt parameter fails here, not in every job
-                from ..models import check_params
-
-                check_params(model, spec.tasks[0], merged)
-            except (TypeError, ValueError) as exc:
-                fail(f"{key}.params", str(exc).splitlines()[0])
+            skip_tasks = _check_for_tasks(model, tasks, merged, search, fail, key, check_params)
             configs.append(
                 ModelConfig(label, model, merged, tuple(restrict) if restrict else None, timeout, compare, seeds, sizes,
-                            plot_seeds == "all")
+                            plot_seeds == "all", base=name, search=search, tune=tune_flag, skip_tasks=skip_tasks)
             )
     return tuple(configs)
+
+
+def _check_for_tasks(model, tasks, params, search, fail, key, check_params) -> dict:
+    """Check params (and search names) for every task the config meets.
+
+    Invalid for every task: a suite error naming the task. Invalid for some: those tasks'
+    jobs are skipped with the reason (returned), and a warning says so now.
+    """
+    problems = {}
+    for task in tasks:
+        try:  # a misspelt parameter fails here, not in every job
+            check_params(model, task, params)
+            if search:
+                _check_search_names(model, task, search)
+        except (TypeError, ValueError) as exc:
+            problems[task] = str(exc).splitlines()[0]
+    if problems and len(problems) == len(tasks):
+        task = sorted(problems)[0]
+        fail(f"{key}.{'search' if search and 'search' in problems[task] else 'params'}",
+             f"{problems[task]} (task {task})")
+    for task, problem in problems.items():
+        warnings.warn(f"{key}: jobs on {task} datasets will be skipped: {problem}", UserWarning, stacklevel=4)
+    return {task: f"{problem} (task {task})" for task, problem in problems.items()}
+
+
+def _check_search_names(model: str, task: str, search: dict) -> None:
+    """Each searched name must be a parameter of the model, or a virtual name of its space."""
+    from ..models import ModelError, check_params, get_search_space
+
+    builtin = get_search_space(model, task)
+    virtual = set(builtin.virtual) if builtin is not None else set()
+    real = {name: None for name in search if name not in virtual}
+    try:
+        check_params(model, task, real)
+    except ModelError as exc:
+        raise ModelError(f"search: {exc}") from None
 
 
 def _compare_settings(value, fail, key: str) -> dict:

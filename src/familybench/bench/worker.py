@@ -19,9 +19,11 @@ from datetime import datetime, timezone
 
 import numpy as np
 
+from .._errors import FeatureCapError
 from .._hooks import transfer_receiver
 from .._tasks import REGRESSION
 from .._threads import thread_limits
+from ..datasets import DatasetError
 from .jobs import Job
 from .metrics import score
 from .record import empty_record
@@ -59,6 +61,7 @@ class _PeakMemory:
             self.peak_rss = max(self.peak_rss, self._process.memory_info().rss)
 
     def __enter__(self):
+        self._stop.clear()  # entered once per fit when a job fits k inner-fold models
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
         return self
@@ -200,12 +203,21 @@ class JobRunner:
             job_key=job.key, config=job.config, model=job.model, dataset=job.dataset.name,
             params=json.dumps(job.params, sort_keys=True, default=str), seed=job.seed, fold=job.fold,
             train_size=job.train_size, threads=self.threads, worker=str(os.getpid()),
+            trial=job.trial, role=job.role,
+            search_params=json.dumps(job.search_params, sort_keys=True, default=str)
+            if job.search_params is not None else None,
+            **(job.tune or {}),
         )
         outcome = Outcome(job, record)
         try:
             with thread_limits(self.threads), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 self._run(job, outcome)
+        except (DatasetError, FeatureCapError) as exc:
+            # Not a failure of the model: this job cannot be run as asked (too few rows of a
+            # class for the validation split, an expansion past the feature cap).
+            prefix = "feature cap: " if isinstance(exc, FeatureCapError) else ""
+            record.update(status="skipped", error=prefix + str(exc).strip().splitlines()[0])
         except Exception as exc:
             record.update(status="failed", error=one_line(exc), error_detail=traceback.format_exc(limit=20))
         record["job_seconds"] = time.perf_counter() - started
@@ -224,10 +236,22 @@ class JobRunner:
         if task not in spec.tasks:
             record.update(status="skipped", error=f"model {job.model!r} does not support task {task!r}")
             return
+        if job.skip_reason:
+            record.update(status="skipped", error=job.skip_reason)
+            return
         split = self._splits(data, job)[job.fold]
-        X_train, X_test = data.X.iloc[split.train], data.X.iloc[split.test]
-        y_train, y_test = data.y.iloc[split.train].to_numpy(), data.y.iloc[split.test].to_numpy()
-        record.update(n_train=len(split.train), n_test=len(split.test), n_features=data.n_features)
+        if job.validation is not None:
+            from ..datasets import make_inner_splits
+
+            # Trials fit on the inner-train rows and are chosen on the validation rows;
+            # the test rows are only ever scored.
+            parts = [(inner.train, inner.test) for inner in make_inner_splits(
+                data.y.to_numpy(), task, split.train, seed=job.seed, fold=job.fold, validation=job.validation,
+                label=data.name)]
+        else:
+            parts = [(split.train, None)]
+        X_test, y_test = data.X.iloc[split.test], data.y.iloc[split.test].to_numpy()
+        record.update(n_train=len(parts[0][0]), n_test=len(split.test), n_features=data.n_features)
 
         params = dict(job.params)
         probe = get_model(job.model, task=task, **params)
@@ -238,37 +262,52 @@ class JobRunner:
             params["device"] = job.device
 
         transfer = [0.0]
-        samples = []
+        samples, predict_times, scores = [], [], {}
+        first_model = None
+        repeats = job.repeats if len(parts) == 1 else 1  # k inner folds: k fits, each timed once
         memory = _PeakMemory()
-        with memory, transfer_receiver(lambda s: transfer.__setitem__(0, transfer[0] + s)):
-            for _ in range(job.repeats):
-                model = get_model(job.model, task=task, **params)
-                start = _clock()
-                model.fit(X_train, y_train)
-                samples.append(_clock() - start)
-            start = _clock()
-            test_pred, test_proba = self._predict(model, task, X_test)
-            predict_seconds = _clock() - start
-        score_start = time.perf_counter()
-        train_pred, train_proba = self._predict(model, task, X_train)
-        if task == REGRESSION:
-            for name, pred in (("test", test_pred), ("train", train_pred)):
-                if not np.all(np.isfinite(np.asarray(pred, dtype=np.float64))):
-                    raise FloatingPointError(f"model predicted non-finite values on the {name} rows")
-        classes = getattr(model, "classes_", None)
-        for side, y_true, pred, proba in (
-            ("train", y_train, train_pred, train_proba),
-            ("test", y_test, test_pred, test_proba),
-        ):
-            for metric, value in score(task, y_true, pred, proba, classes).items():
-                record[f"{side}_{metric}"] = value
-        record["score_seconds"] = time.perf_counter() - score_start
+        score_seconds = 0.0
+        with transfer_receiver(lambda s: transfer.__setitem__(0, transfer[0] + s)):
+            for fit_rows, valid_rows in parts:
+                X_fit, y_fit = data.X.iloc[fit_rows], data.y.iloc[fit_rows].to_numpy()
+                with memory:
+                    fit_samples = []
+                    for _ in range(repeats):
+                        model = get_model(job.model, task=task, **params)
+                        start = _clock()
+                        model.fit(X_fit, y_fit)
+                        fit_samples.append(_clock() - start)
+                    start = _clock()
+                    test_pred, test_proba = self._predict(model, task, X_test)
+                    predict_times.append(_clock() - start)
+                samples.extend(fit_samples)  # one fit: its timing repeats; k folds: one per fold
+                first_model = first_model or model
+                score_start = time.perf_counter()
+                sides = [("train", y_fit, *self._predict(model, task, X_fit)), ("test", y_test, test_pred, test_proba)]
+                if valid_rows is not None:
+                    X_valid, y_valid = data.X.iloc[valid_rows], data.y.iloc[valid_rows].to_numpy()
+                    sides.append(("valid", y_valid, *self._predict(model, task, X_valid)))
+                    record["n_valid"] = (record["n_valid"] if isinstance(record["n_valid"], int) else 0) + len(valid_rows)
+                classes = getattr(model, "classes_", None)
+                for side, y_true, pred, proba in sides:
+                    if task == REGRESSION and not np.all(np.isfinite(np.asarray(pred, dtype=np.float64))):
+                        raise FloatingPointError(f"model predicted non-finite values on the {side} rows")
+                    for metric, value in score(task, y_true, pred, proba, classes).items():
+                        scores.setdefault(f"{side}_{metric}", []).append(value)
+                score_seconds += time.perf_counter() - score_start
+        # k inner folds: validation and test scores are the means over the k models
+        record.update({name: float(np.mean(values)) for name, values in scores.items()})
+        if len(parts) > 1:
+            record["n_valid"] = int(record["n_valid"] / len(parts))
+        predict_seconds = float(np.sum(predict_times))
+        model = first_model
+        record["score_seconds"] = score_seconds
         record.update(
             status="ok",
-            fit_seconds=float(np.median(samples)),
+            fit_seconds=float(np.median(samples)) if len(parts) == 1 else float(np.sum(samples)),
             fit_seconds_samples=json.dumps([round(s, 6) for s in samples]),
             predict_seconds=predict_seconds,
-            predict_rows_per_second=len(X_test) / predict_seconds if predict_seconds > 0 else float("nan"),
+            predict_rows_per_second=len(X_test) * len(parts) / predict_seconds if predict_seconds > 0 else float("nan"),
             transfer_seconds=transfer[0],
             peak_rss_bytes=memory.peak_above_start,
             n_params=getattr(model, "n_params_", None),

@@ -15,7 +15,7 @@ from ._compat import INSTALL_HINT
 from ._dataset import Dataset
 from ._errors import DatasetError
 from ._registry import DatasetSpec, get_dataset_spec, list_datasets, load_dataset, register_dataset
-from ._splits import Split, duplicate_overlap, make_splits
+from ._splits import Split, duplicate_overlap, make_inner_splits, make_splits
 
 __all__ = [
     "INSTALL_HINT",
@@ -27,6 +27,7 @@ __all__ = [
     "get_dataset_spec",
     "list_datasets",
     "load_dataset",
+    "make_inner_splits",
     "make_splits",
     "register_dataset",
 ]

@@ -27,6 +27,8 @@ HOLDOUT = "holdout"
 KFOLD = "kfold"
 # Salt for the training-cap order, so it is not the same stream as the split itself.
 _CAP_SALT = 0x5EED
+# Salt for the inner validation split of tuning (another stream again).
+_INNER_SALT = 0x7A11D
 
 
 @dataclass(frozen=True, eq=False)
@@ -253,3 +255,86 @@ def _cap(
     rng = np.random.default_rng([seed, fold, _CAP_SALT])
     labels = stratify[train] if stratify is not None else None
     return train[stratified_order(labels, rng, len(train))[:train_size]]
+
+
+def make_inner_splits(
+    y: np.ndarray | pd.Series,
+    task: str,
+    train: np.ndarray,
+    *,
+    seed: int,
+    fold: int = 0,
+    validation: Mapping[str, Any],
+    label: str = "target",
+) -> list[Split]:
+    """Split a split's training rows again, into inner-train and validation rows (tuning).
+
+    The test rows never enter: every returned row position is one of ``train``. The inner
+    split depends only on the target, the task, the job seed, the outer fold and the
+    validation settings, so every model tuned on a dataset is selected on the same rows.
+
+    Parameters
+    ----------
+    y : array-like
+        The whole dataset's target (positions in ``train`` index into it).
+    task : {"regression", "binary", "multiclass"}
+    train : numpy.ndarray of int
+        The outer split's training rows.
+    seed, fold : int
+        The job seed and the outer fold.
+    validation : {"holdout": fraction} or {"kfold": k}
+        Stratified by class for classification.
+
+    Returns
+    -------
+    list of Split
+        ``Split(i, inner_train, validation)``: one for a holdout, k for k-fold.
+
+    Raises
+    ------
+    DatasetError
+        When a class has fewer than 2 rows in an inner-train or validation part (the job
+        is skipped with this reason).
+    """
+    from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
+
+    train = np.sort(np.asarray(train, dtype=np.int64))
+    y_train = np.asarray(y)[train]
+    stratify = y_train if is_classification(task) else None
+    # One integer seed per (job seed, fold): sklearn's splitters take a single int.
+    inner_seed = int(np.random.default_rng([_check_seed(seed), int(fold), _INNER_SALT]).integers(2**31 - 1))
+    if set(validation) == {HOLDOUT}:
+        fraction = validation[HOLDOUT]
+        if not 0 < fraction < 1:
+            raise ValueError(f"validation fraction must be in (0, 1), got {fraction!r}")
+        try:
+            pairs = [train_test_split(np.arange(len(train)), test_size=fraction, random_state=inner_seed,
+                                      stratify=stratify)]
+        except ValueError as error:
+            raise DatasetError(f"{label}: cannot make the validation split: {error}") from None
+    elif set(validation) == {KFOLD}:
+        k = int(validation[KFOLD])
+        if k > len(train):
+            raise DatasetError(f"{label}: {k} validation folds need at least {k} training rows, got {len(train)}")
+        splitter = (StratifiedKFold if stratify is not None else KFold)(n_splits=k, shuffle=True,
+                                                                         random_state=inner_seed)
+        try:
+            pairs = list(splitter.split(np.zeros(len(train)), stratify))
+        except ValueError as error:
+            raise DatasetError(f"{label}: cannot make {k} validation folds: {error}") from None
+    else:
+        raise ValueError(f"validation must be {{'holdout': fraction}} or {{'kfold': k}}, got {validation!r}")
+    splits = []
+    for index, (inner, valid) in enumerate(pairs):
+        if stratify is not None:
+            for part, rows in (("inner-train", inner), ("validation", valid)):
+                counts = pd.Series(stratify[rows]).value_counts().reindex(np.unique(y_train), fill_value=0)
+                rare = counts[counts < 2]
+                if len(rare):
+                    cls = rare.index[0].item() if hasattr(rare.index[0], "item") else rare.index[0]
+                    raise DatasetError(
+                        f"{label}: class {cls!r} has {int(rare.iloc[0])} row(s) in the {part} part "
+                        "of the training rows; tuning needs at least 2 per class there"
+                    )
+        splits.append(Split(index, np.sort(train[inner]), np.sort(train[valid])))
+    return splits

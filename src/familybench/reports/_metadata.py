@@ -6,6 +6,7 @@ import json
 
 import pandas as pd
 
+from ..bench.record import STATUSES
 from ._format import fmt_seconds, html_text, md_text
 from ._render import html_table, markdown_table
 from ._sections import Section
@@ -74,7 +75,7 @@ def metadata_items(context) -> list[tuple[str, str]]:
     results, suite, meta, runs = context.results, context.suite, dict(context.meta), context.runs
     meta["_devices"] = results["device"].dropna().unique().tolist()
     counts = results["status"].value_counts()
-    jobs = ", ".join(f"{counts[s]} {s}" for s in ("ok", "failed", "timeout", "skipped") if s in counts)
+    jobs = ", ".join(f"{counts[s]} {s}" for s in STATUSES if s in counts)
     seeds = sorted({int(s) for s in results["seed"].dropna()})
     versions = meta.get("versions") or {}
     items = [

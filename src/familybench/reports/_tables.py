@@ -18,9 +18,10 @@ import numpy as np
 import pandas as pd
 
 from ..bench.metrics import HIGHER_IS_BETTER, MAIN_METRIC, METRICS
+from ..bench.record import BAD_STATUSES, STATUSES
 from ._format import is_missing
 
-FAILED = ("failed", "timeout")
+FAILED = BAD_STATUSES
 
 
 def dataset_tasks(results: pd.DataFrame) -> dict[str, str | None]:
@@ -43,7 +44,7 @@ def full_size_rows(results: pd.DataFrame) -> pd.DataFrame:
 
 def _status_text(statuses: pd.Series) -> str:
     counts = statuses.value_counts()
-    order = ["ok", "failed", "timeout", "skipped"]
+    order = list(STATUSES)
     return " · ".join(f"{s} {counts[s]}" for s in order + sorted(set(counts.index) - set(order)) if s in counts)
 
 

@@ -1,0 +1,365 @@
+"""Tuning: every tuned config gets the same number of trials per dataset × seed × fold ×
+train size, each an ordinary job, scored on an inner validation split of the training rows.
+
+A *group* is one config × dataset × seed × fold × train size. Trial 0 runs the config's
+own parameters; trials 1.. sample its search space:
+
+- random search: a trial's params are a pure function of (tune seed, config base name,
+  dataset identity, job seed, fold, train size, trial index), so they are the same on any
+  executor, at any ``--jobs`` and after a resume;
+- TPE (Optuna): trial k is asked from a sampler seeded from the group and k, over the
+  trials of the group told so far, in trial-index order (trial 0, the default, is not a
+  sample and is not told). Deterministic at ``--jobs 1``; with more jobs in flight, what
+  has been told depends on timing, and each row records ``told_trials``.
+
+The :class:`Tuner` hands out at most what the executor has slots for, round-robin across
+groups by trial index (an interrupted run has near-equal trial counts per family), stops a
+group's trials once its recorded fit time reaches ``time_budget``, and, when a group's
+trials are done, adds the refit jobs (``refit = true``: the chosen trial and trial 0 on all
+training rows) or, for the groups the reports draw, one plot job of the chosen trial.
+Job sources share one small interface (:class:`JobSource`), so the runner drives fixed
+job lists and tuning the same way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import deque
+from dataclasses import dataclass, field, replace
+
+from .jobs import Job, content_key, expand
+from .record import FINISHED_STATUSES, Role
+from .suite import ModelConfig, Suite, TuneSettings
+
+
+class JobSource:
+    """Produces jobs for the runner; told each finished record."""
+
+    total: int = 0
+    bound: bool = False  # True when ``total`` is an upper bound (tuning may stop early)
+
+    def next_job(self) -> Job | None:  # pragma: no cover - interface
+        """A job that can run now, or ``None`` (nothing now; more may come after a ``tell``)."""
+        raise NotImplementedError
+
+    def start(self) -> None:
+        """Called once before the first ``next_job``."""
+
+    def tell(self, record: dict) -> None:
+        """A job finished with this record."""
+
+    @property
+    def models(self) -> set[str]:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+class FixedJobs(JobSource):
+    """A fixed list of jobs, in order."""
+
+    def __init__(self, jobs: list[Job]):
+        self._jobs = deque(jobs)
+        self.total = len(jobs)
+        self._models = {j.model for j in jobs}
+
+    def next_job(self):
+        return self._jobs.popleft() if self._jobs else None
+
+    @property
+    def models(self):
+        return self._models
+
+
+def _stable_int(*parts) -> int:
+    text = json.dumps(parts, sort_keys=True, default=str)
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big")
+
+
+def config_space(config: ModelConfig, task: str | None):
+    """The search space a tuned config samples, or ``None`` (trial 0 only).
+
+    The suite's ``search`` table, else the family's built-in space; dimensions the config
+    fixes in ``params`` are left out (the user's value stands).
+    """
+    from ..models import get_search_space, get_spec
+    from ..models._space import SearchSpace, parse_dimension
+
+    if not config.tune:
+        return None
+    task = task or get_spec(config.model).tasks[0]
+    builtin = get_search_space(config.model, task) if task in get_spec(config.model).tasks else None
+    if config.search is not None:
+        dims = {name: parse_dimension(_as_suite_value(desc), name) for name, desc in config.search.items()}
+        space = builtin.replace(dims) if builtin is not None else SearchSpace(dims, source="suite")
+        return None if space.is_trivial else space
+    if builtin is None:
+        return None
+    dims = {name: dim for name, dim in builtin.dimensions.items() if name not in config.params}
+    space = builtin.replace(dims) if len(dims) != len(builtin.dimensions) else builtin
+    return None if not space.dimensions or space.is_trivial else space
+
+
+def _as_suite_value(desc: dict):
+    """A stored dimension description back in the suite's form (for parse_dimension)."""
+    if desc["type"] == "categorical":
+        return list(desc["choices"])
+    return {"low": desc["low"], "high": desc["high"], "log": desc["log"], "type": desc["type"]}
+
+
+@dataclass
+class Group:
+    """One config × dataset × seed × fold × train size being tuned."""
+
+    base_job: Job
+    config: ModelConfig
+    space: object  # SearchSpace | None
+    target: int  # trials to attempt
+    gid: str = ""
+    todo: deque = field(default_factory=deque)  # trial indices not yet finished or in flight
+    in_flight: set = field(default_factory=set)
+    finished: dict = field(default_factory=dict)  # trial -> record
+    followups_issued: bool = False
+    followups_in_flight: int = 0
+
+    @property
+    def spent(self) -> float:
+        return sum(_trial_seconds(r) for r in self.finished.values())
+
+
+def _trial_seconds(record: dict) -> float:
+    """Recorded fit time of a trial; a failed or timed-out one counts the time it ran."""
+    for name in ("fit_seconds", "job_seconds"):
+        value = record.get(name)
+        if isinstance(value, (int, float)) and value == value:
+            return float(value)
+    return 0.0
+
+
+class Tuner(JobSource):
+    """Hands out trial jobs (and refit/plot jobs) of a tuned suite.
+
+    Parameters
+    ----------
+    suite : Suite
+        With a ``tune`` table.
+    stored : dict
+        ``job_key -> record`` already in the store (resume: finished trials are not run
+        again, and TPE is told them).
+    retry_failed : bool
+        Run failed and timed-out trials again.
+    """
+
+    def __init__(self, suite: Suite, stored: dict[str, dict] | None = None, *, retry_failed: bool = False):
+        if suite.tune is None:
+            raise ValueError("Tuner needs a suite with a [tune] table")
+        self.suite, self.settings = suite, suite.tune
+        self._stored = {k: r for k, r in (stored or {}).items()
+                        if r.get("status") in FINISHED_STATUSES
+                        and not (retry_failed and r.get("status") in ("failed", "timeout"))}
+        configs = {m.config: m for m in suite.models}
+        self.groups: list[Group] = []
+        self.untunable: set[str] = set()  # configs that run trial 0 only (no space)
+        for job in expand(suite):
+            config = configs[job.config]
+            space = config_space(config, job.dataset.known_task)
+            if space is None:
+                self.untunable.add(config.config)
+            target = self.settings.trials if space is not None else 1
+            group = Group(job, config, space, target)
+            group.gid = content_key({"group": job.key, "tune": self._tune_identity(space)})
+            for trial in range(target):
+                record = self._stored.get(self.trial_key(group, trial))
+                if record is not None:
+                    group.finished[trial] = record
+                else:
+                    group.todo.append(trial)
+            self.groups.append(group)
+        self._by_key: dict[str, tuple[Group, int | None]] = {}
+        self._followups: deque = deque()
+        self.already_done = sum(len(g.finished) for g in self.groups)
+        followups = 0
+        if self.settings.refit:
+            followups = sum(2 if g.target > 1 else 1 for g in self.groups)
+        else:
+            followups = sum(1 for g in self.groups if g.base_job.plot)
+        self.total = sum(len(g.todo) for g in self.groups) + followups
+        self.bound = bool(self.settings.time_budget) or self.settings.refit or bool(self.already_done)
+        self._models = {g.base_job.model for g in self.groups}
+
+    @property
+    def models(self):
+        return self._models
+
+    # -- identities
+
+    def _tune_identity(self, space) -> dict:
+        s = self.settings
+        return {"validation": s.validation, "sampler": s.sampler, "seed": s.seed,
+                "space": space.describe() if space is not None else None}
+
+    def trial_key(self, group: Group, trial: int) -> str:
+        # Neither the trial count nor the time budget: raising either reuses every trial run.
+        return content_key({"group": group.gid, "trial": trial, "role": Role.TRIAL.value})
+
+    def _followup_key(self, group: Group, role: Role, trial: int, params: dict) -> str:
+        return content_key({"group": group.gid, "trial": trial, "role": role.value, "params": params})
+
+    # -- trials
+
+    def _tune_columns(self, group: Group, told: int | None) -> dict:
+        s = self.settings
+        return {"tune_trials": group.target, "tune_time_budget": s.time_budget, "tune_sampler": s.sampler,
+                "tune_validation": json.dumps(s.validation, sort_keys=True), "tune_refit": int(s.refit),
+                "told_trials": told}
+
+    def _random_point(self, group: Group, trial: int) -> dict:
+        import numpy as np
+
+        job = group.base_job
+        seed = _stable_int(self.settings.seed, group.config.base, job.dataset.identity(), job.seed, job.fold,
+                           job.train_size, trial)
+        return group.space.sample(np.random.default_rng(seed))
+
+    def _tpe_point(self, group: Group, trial: int) -> tuple[dict, int]:
+        import optuna
+
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        distributions = group.space.to_optuna()
+        sampler = optuna.samplers.TPESampler(seed=_stable_int(group.gid, trial) % (2**32))
+        study = optuna.create_study(direction="maximize", sampler=sampler)
+        told = 0
+        for index in sorted(group.finished):
+            record = group.finished[index]
+            if index == 0 or not record.get("search_params"):
+                continue  # the default is not a sample of the space
+            point = record["search_params"]
+            point = json.loads(point) if isinstance(point, str) else point
+            value = _validation_score(record)
+            dims = group.space.dimensions
+            if set(point) != set(dims) or not all(dims[name].contains(point[name]) for name in dims):
+                continue  # sampled from another space
+            state = optuna.trial.TrialState.COMPLETE if value is not None else optuna.trial.TrialState.FAIL
+            study.add_trial(optuna.trial.create_trial(
+                params={name: point[name] for name in distributions}, distributions=distributions,
+                value=value, state=state))
+            told += 1
+        asked = study.ask(distributions)
+        return dict(asked.params), told
+
+    def _trial_job(self, group: Group, trial: int) -> Job:
+        told = None
+        if trial == 0 or group.space is None:
+            params, point = dict(group.config.params), None
+        else:
+            if self.settings.sampler == "tpe":
+                point, told = self._tpe_point(group, trial)
+            else:
+                point = self._random_point(group, trial)
+            # The user's params stand over the space's fixed ones (a searched name cannot
+            # also be in params: the suite refuses it).
+            params = {**group.space.params(point), **group.config.params}
+        return replace(
+            group.base_job, key=self.trial_key(group, trial), params=params, trial=trial, role=Role.TRIAL.value,
+            validation=dict(self.settings.validation), search_params=point, repeats=1, plot=False,
+            tune=self._tune_columns(group, told),
+        )
+
+    # -- the source interface
+
+    def next_job(self) -> Job | None:
+        if self._followups:
+            return self._followups.popleft()
+        best, best_group = None, None
+        for group in self.groups:  # round-robin by trial index: the lowest next index first
+            if not group.todo or self._budget_spent(group):
+                continue
+            if best is None or group.todo[0] < best:
+                best, best_group = group.todo[0], group
+        if best_group is None:
+            return None
+        trial = best_group.todo.popleft()
+        best_group.in_flight.add(trial)
+        job = self._trial_job(best_group, trial)
+        self._by_key[job.key] = (best_group, trial)
+        return job
+
+    def _budget_spent(self, group: Group) -> bool:
+        budget = self.settings.time_budget
+        return bool(budget) and group.spent >= budget
+
+    def tell(self, record: dict) -> None:
+        entry = self._by_key.pop(record["job_key"], None)
+        if entry is None:
+            return
+        group, trial = entry
+        if trial is None:
+            group.followups_in_flight -= 1
+            return
+        group.in_flight.discard(trial)
+        group.finished[trial] = record
+        self._maybe_follow_up(group)
+
+    def start(self) -> None:
+        """Queue follow-ups of groups whose trials all finished in an earlier run."""
+        for group in self.groups:
+            self._maybe_follow_up(group)
+
+    def _maybe_follow_up(self, group: Group) -> None:
+        done = not group.in_flight and (not group.todo or self._budget_spent(group))
+        if not done or group.followups_issued:
+            return
+        group.followups_issued = True
+        from .select import choose_trial
+
+        chosen = choose_trial(list(group.finished.values()), trials=self.settings.trials,
+                              time_budget=self.settings.time_budget)
+        if chosen is None:
+            return
+        wanted: list[tuple[Role, dict, bool]] = []
+        if self.settings.refit:
+            wanted.append((Role.REFIT, chosen, group.base_job.plot))
+            default = group.finished.get(0)
+            if int(chosen["trial"]) != 0 and default is not None and default.get("status") == "ok":
+                wanted.append((Role.REFIT, default, False))
+        elif group.base_job.plot:
+            wanted.append((Role.PLOT, chosen, True))
+        for role, record, plot in wanted:
+            params = record["params"]
+            params = json.loads(params) if isinstance(params, str) else dict(params)
+            trial = int(record["trial"])
+            key = self._followup_key(group, role, trial, params)
+            if key in self._stored:
+                continue
+            point = record.get("search_params")
+            point = json.loads(point) if isinstance(point, str) else point
+            job = replace(
+                group.base_job, key=key, params=params, trial=trial, role=role.value, plot=plot, repeats=1,
+                validation=None if role is Role.REFIT else dict(self.settings.validation), search_params=point,
+                tune=self._tune_columns(group, record.get("told_trials")),
+            )
+            self._by_key[key] = (group, None)
+            group.followups_in_flight += 1
+            self._followups.append(job)
+
+
+def _validation_score(record: dict) -> float | None:
+    from .metrics import MAIN_METRIC
+
+    if record.get("status") != "ok" or not record.get("task"):
+        return None
+    value = record.get(f"valid_{MAIN_METRIC[record['task']]}")
+    if not isinstance(value, (int, float)) or value != value:
+        return None
+    return float(value)
+
+
+def tune_settings_from(suite: Suite, trials: int | None = None, seconds: float | None = None) -> Suite:
+    """The suite with ``--tune N`` / ``--tune-seconds S`` applied (adds ``[tune]`` if missing)."""
+    if trials is None and seconds is None:
+        return suite
+    settings = suite.tune or TuneSettings()
+    if trials is not None:
+        settings = replace(settings, trials=int(trials))
+    if seconds is not None:
+        settings = replace(settings, time_budget=float(seconds))
+    return replace(suite, tune=settings)
