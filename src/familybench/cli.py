@@ -31,6 +31,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--device", choices=("auto", "cpu", "cuda"))
     run.add_argument("--timeout", type=float, metavar="SECONDS", help="per-job time limit")
     run.add_argument("--fast", action="store_true", help="the suite's smaller sizes")
+    run.add_argument("--tune", type=int, metavar="N",
+                     help="tune every config: N trials per dataset x seed (sets or adds [tune] trials)")
+    run.add_argument("--tune-seconds", type=float, metavar="S",
+                     help="tuning budget: seconds of fit time per config x dataset x seed (adds [tune])")
     run.add_argument("--out", metavar="DIR", help="output directory (default reports/<suite name>)")
     run.add_argument("--fresh", action="store_true", help="discard earlier results in --out")
     run.add_argument("--retry-failed", action="store_true", help="run failed/timed-out jobs again")
@@ -60,9 +64,13 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--fast", action="store_true", help="the suite's smaller sizes (with --interleave)")
     compare.add_argument("--out", metavar="DIR", help="where --interleave writes baseline/ and current/")
 
-    export = sub.add_parser("export", help="export results to CSV or Parquet")
+    export = sub.add_parser("export", help="export results to CSV or Parquet, or the chosen params as a suite")
     export.add_argument("directory")
-    export.add_argument("path", help="output file ending in .csv or .parquet")
+    export.add_argument("path", help="output file ending in .csv or .parquet (or .toml with --best-params)")
+    export.add_argument("--selected", action="store_true",
+                        help="only the validation-chosen row per config x dataset x seed x fold x train size")
+    export.add_argument("--best-params", action="store_true",
+                        help="write a suite (.toml) whose configs carry the chosen params, per dataset")
     return parser
 
 
@@ -78,6 +86,7 @@ def _cmd_run(args) -> int:
     resolved = resolve_suite(
         suite, models=args.models, datasets=args.datasets, data=args.data, target=args.target,
         task=args.task, seeds=args.seeds, device=args.device, timeout=args.timeout, fast=args.fast,
+        tune=args.tune, tune_seconds=args.tune_seconds,
     )
     if args.jobs < 1:
         raise _BadInput(f"--jobs must be >= 1, got {args.jobs}")
@@ -88,13 +97,16 @@ def _cmd_run(args) -> int:
     )
     from .reports import summary_table, write_report
 
+    from .bench.select import select_best
+
     path = write_report(out)
     results = load_results(out)
-    _print_summary(summary_table(results))
+    _print_summary(summary_table(select_best(results)))
     print(f"\nreport: {path}")
     bad = results["status"].isin(BAD_STATUSES)
     if bad.any():
-        print(f"{int(bad.sum())} of {len(results)} jobs failed or timed out (see the report)", file=sys.stderr)
+        what = "jobs" if results["role"].isna().all() else "jobs (trials included)"
+        print(f"{int(bad.sum())} of {len(results)} {what} failed or timed out (see the report)", file=sys.stderr)
         if args.strict:
             return 1
     return 0
@@ -175,7 +187,14 @@ def _cmd_compare(args) -> int:
 def _cmd_export(args) -> int:
     from .bench.store import export_results
 
-    print(export_results(args.directory, args.path))
+    if args.best_params:
+        from .bench.export import export_best_params
+
+        if args.selected:
+            raise _BadInput("--best-params and --selected are different exports; give one")
+        print(export_best_params(args.directory, args.path))
+        return 0
+    print(export_results(args.directory, args.path, selected=args.selected))
     return 0
 
 

@@ -19,7 +19,7 @@ from .jobs import Job, expand
 from .progress import Hook, ProgressBar
 from .store import ResultStore, load_results
 from .suite import DataSource, ModelConfig, Suite, apply_fast, load_suite, select
-from .tuning import FixedJobs, JobSource
+from .tuning import FixedJobs, JobSource, tune_settings_from
 
 
 def resolve_suite(
@@ -34,12 +34,15 @@ def resolve_suite(
     device: str | None = None,
     timeout: float | None = None,
     fast: bool = False,
+    tune: int | None = None,
+    tune_seconds: float | None = None,
 ) -> Suite:
     """The suite a run will execute, with command-line selections and overrides applied.
 
     Without ``suite``, ``models``/``datasets`` name registry entries with their defaults;
     with one, they filter its names. ``data``/``target`` add (or, with a suite, replace
-    the datasets by) the user's own file.
+    the datasets by) the user's own file. ``tune``/``tune_seconds`` set (or add) the
+    ``[tune]`` table's ``trials``/``time_budget``.
     """
     if suite is None:
         if not models or not (datasets or data):
@@ -78,7 +81,11 @@ def resolve_suite(
         resolved = replace(
             resolved, timeout=float(timeout), models=tuple(replace(m, timeout=None) for m in resolved.models)
         )
-    return resolved
+    if tune is not None and (isinstance(tune, bool) or int(tune) != tune or tune < 1):
+        raise FamilybenchError(f"--tune: expected a positive number of trials, got {tune}")
+    if tune_seconds is not None and not tune_seconds > 0:
+        raise FamilybenchError(f"--tune-seconds: must be positive, got {tune_seconds}")
+    return tune_settings_from(resolved, tune, tune_seconds)
 
 
 def _file_table(data: str, target: str | None, task: str | None) -> dict:
@@ -206,6 +213,8 @@ def run(
     device: str | None = None,
     timeout: float | None = None,
     fast: bool = False,
+    tune: int | None = None,
+    tune_seconds: float | None = None,
     out: str | Path | None = None,
     fresh: bool = False,
     retry_failed: bool = False,
@@ -217,10 +226,13 @@ def run(
 
     Mirrors ``familybench run``: finished jobs already in ``out`` are not run again
     (``fresh=True`` starts over). Failed jobs are recorded with their message, never raised.
+    ``tune=N`` tunes every config with N trials (see the suite's ``[tune]`` table); the
+    returned frame has every row, trials included: ``familybench.select_best`` picks one per
+    config × dataset × seed × fold × train size.
     """
     resolved = resolve_suite(
         suite, models=models, datasets=datasets, data=data, target=target, task=task,
-        seeds=seeds, device=device, timeout=timeout, fast=fast,
+        seeds=seeds, device=device, timeout=timeout, fast=fast, tune=tune, tune_seconds=tune_seconds,
     )
     out = Path(out) if out is not None else default_out(resolved)
     hooks = [ProgressBar()] if progress else []

@@ -267,10 +267,19 @@ def load_results(directory: str | Path):
     return frame.sort_values(["dataset", "config", "seed", "fold", "train_size"], na_position="first", ignore_index=True)
 
 
-def export_results(directory: str | Path, path: str | Path) -> Path:
-    """Write the results to CSV or Parquet (by the file's suffix)."""
-    frame = load_results(directory)
+def export_results(directory: str | Path, path: str | Path, *, selected: bool = False) -> Path:
+    """Write the results to CSV or Parquet (by the file's suffix).
+
+    ``selected`` writes ``select_best`` rows instead of every row.
+    """
     path = Path(path)
+    if path.suffix not in (".parquet", ".csv"):
+        raise FamilybenchError(f"{path}: export to .csv or .parquet")
+    frame = load_results(directory)
+    if selected:
+        from .select import select_best
+
+        frame = select_best(frame)
     if path.suffix == ".parquet":
         frame = frame.assign(
             params=frame["params"].map(json.dumps), fit_seconds_samples=frame["fit_seconds_samples"].map(json.dumps)
@@ -278,6 +287,4 @@ def export_results(directory: str | Path, path: str | Path) -> Path:
         frame.to_parquet(path, index=False)
     elif path.suffix == ".csv":
         frame.to_csv(path, index=False)
-    else:
-        raise ValueError(f"{path}: export to .csv or .parquet")
     return path
