@@ -95,9 +95,8 @@ def _cmd_run(args) -> int:
         resolved, out, jobs=args.jobs, executor="serial" if args.serial else None,
         fresh=args.fresh, retry_failed=args.retry_failed, hooks=[ProgressBar()],
     )
-    from .reports import summary_table, write_report
-
     from .bench.select import select_best
+    from .reports import summary_table, write_report
 
     path = write_report(out)
     results = load_results(out)

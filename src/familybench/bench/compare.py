@@ -17,6 +17,10 @@ Jobs are matched by config, dataset, seed, fold and train size. Per config × da
   moves together the comparison warns instead: drift and a change that slows everything
   look the same from runs taken apart (``--interleave`` tells them apart);
 - status: ok in the baseline, failed or timed out now.
+
+Two tuned runs are compared on their ``select_best`` rows (seed-paired test scores of the
+validation-chosen trials), with ``tuning_seconds`` judged as fit time with the runs-apart
+threshold; a tuned run against an untuned one is refused.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ import pandas as pd
 from .._errors import FamilybenchError
 from .metrics import HIGHER_IS_BETTER, MAIN_METRIC
 from .record import BAD_STATUSES
+from .select import is_tuned, select_best
 from .store import ResultStore, load_results
 
 MATCH = ["config", "dataset", "seed", "fold", "train_size"]
@@ -314,6 +319,10 @@ def _environment_warnings(base_meta: dict, cur_meta: dict) -> list[str]:
     return warnings
 
 
+def _tuned_view(selected: pd.DataFrame) -> pd.DataFrame:
+    return selected.assign(fit_seconds=selected["tuning_seconds"], fit_seconds_samples=None)
+
+
 def compare_runs(baseline: str | Path, current: str | Path, *, interleaved: bool = False,
                  settings: CompareSettings | None = None) -> Comparison:
     """Compare the results in two directories; see the module docstring for the rules."""
@@ -321,6 +330,16 @@ def compare_runs(baseline: str | Path, current: str | Path, *, interleaved: bool
         if not (Path(directory) / "results.sqlite").is_file():
             raise FamilybenchError(f"{directory}: no results.sqlite here (not a familybench run directory)")
     base_frame, cur_frame = load_results(baseline), load_results(current)
+    tuned = (is_tuned(base_frame), is_tuned(cur_frame))
+    if tuned[0] != tuned[1]:
+        which = f"{baseline if tuned[0] else current} is tuned, {current if tuned[0] else baseline} is not"
+        raise FamilybenchError(f"cannot compare a tuned run with an untuned one ({which}): "
+                               "their rows are chosen on different terms")
+    if tuned[0]:
+        # Tuned runs are judged on the validation-chosen rows; "fit time" is the cost of
+        # tuning a group (its trials' summed fit seconds), judged like fit time apart.
+        base_frame, cur_frame = (_tuned_view(select_best(f)) for f in (base_frame, cur_frame))
+        interleaved = False
     defaults, per_config, cur_meta = _settings_by_config(Path(current), settings or CompareSettings())
     _, _, base_meta = _settings_by_config(Path(baseline), settings or CompareSettings())
     for frame in (base_frame, cur_frame):

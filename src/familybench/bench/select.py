@@ -41,7 +41,7 @@ def _seconds(frame: pd.DataFrame) -> pd.Series:
     return frame["fit_seconds"].where(frame["fit_seconds"].notna(), frame["job_seconds"]).fillna(0.0)
 
 
-def _valid_score(frame: pd.DataFrame) -> pd.Series:
+def validation_score(frame: pd.DataFrame) -> pd.Series:
     """The main validation metric per row, oriented so that larger is better (NaN if none)."""
     out = pd.Series(np.nan, index=frame.index, dtype=float)
     for task, rows in frame.groupby(frame["task"].fillna(""), sort=False):
@@ -90,7 +90,7 @@ def _budget(group: pd.DataFrame, time_budget: float | None) -> float | None:
 
 
 def _best_index(window: pd.DataFrame):
-    scores = _valid_score(window)
+    scores = validation_score(window)
     if scores.notna().sum() == 0:
         return None
     best = scores.max()

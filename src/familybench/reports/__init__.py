@@ -13,7 +13,7 @@ from ._format import html_text, md_text, mpl_text
 from ._report import write_report
 from ._sections import Figure, Section
 from ._style import FAMILY_COLORS, family_colors, plot_style
-from ._tables import failures, normalised_scores, rank_table, summary_table, win_tie_loss
+from ._tables import failures, normalised_table, rank_table, summary_table, win_tie_loss
 
 __all__ = [
     "FAMILY_COLORS",
@@ -26,7 +26,7 @@ __all__ = [
     "load_context",
     "md_text",
     "mpl_text",
-    "normalised_scores",
+    "normalised_table",
     "plot_style",
     "rank_table",
     "summary_table",

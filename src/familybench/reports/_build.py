@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..bench.metrics import HIGHER_IS_BETTER
+from ..bench.select import NORMALISATION
 from . import _pictures, _plots
 from ._format import (
     fmt_count,
@@ -20,9 +21,7 @@ from ._format import (
 from ._metadata import metadata_section
 from ._render import html_table, markdown_table
 from ._sections import Section, extra_sections
-from ._tables import failures, normalised_scores, rank_table, win_tie_loss
-
-BASELINE = "linear"
+from ._tables import failures, normalised_table, rank_table, win_tie_loss
 
 
 def _both(template: str, **values) -> tuple[str, str]:
@@ -159,36 +158,34 @@ def _rank_section(context) -> Section:
 
 
 def _normalised_section(context) -> Section:
-    scores, baselines = normalised_scores(context.summary, baseline=BASELINE)
-    intro = _both("Each dataset's main score rescaled so that the best config is 1 and the baseline is 0: the "
-                  "{baseline} config where it is clearly behind the best, otherwise (missing, failed, or tied for "
-                  "best) the worst config on that dataset. Below 0 means worse than the baseline. The last column "
-                  "is the median over datasets.", baseline=BASELINE)
-    if scores.empty or scores.drop(columns="median").isna().all().all():
-        return _section("Normalised score", [_both("Needs at least two configs with different scores on a "
-                                                   "dataset: nothing to rescale here.")], level=3)
+    scores = normalised_table(context.results, context.normalised)
+    intro = _both("Each config's score on a dataset, rescaled: {rule}. 1 is the best score seen on the dataset, "
+                  "0 the reference level or below. Cells are means over seeds and folds; the last column is the "
+                  "mean over datasets.", rule=NORMALISATION)
+    if scores.empty or scores.drop(columns="mean").isna().all().all():
+        return _section("Normalised score", [_both("Needs configs with different scores on a dataset: nothing to "
+                                                   "rescale here.")], level=3)
     order = [c for c in context.configs if c in scores.index]
-    columns = [d for d in context.datasets if d in scores.columns] + ["median"]
+    columns = [d for d in context.datasets if d in scores.columns] + ["mean"]
     table = scores.reindex(index=order, columns=columns)
     frame = table.map(lambda v: fmt_number(v, 2))
     frame.insert(0, "config", table.index)
     frame = frame.reset_index(drop=True)
-    frame.loc[len(frame)] = ["baseline", *[baselines.get(c, "") for c in table.columns[:-1]], ""]
-    kinds = pd.DataFrame("", index=frame.index, columns=frame.columns)
-    kinds.iloc[-1] = "muted"
-    return _section("Normalised score", [intro, _table(frame, kinds, numeric=list(frame.columns[1:]))],
+    return _section("Normalised score", [intro, _table(frame, numeric=list(frame.columns[1:]))],
                     figures=[_plots.normalised_figure(scores, context)], level=3)
 
 
 def _wtl_section(context) -> Section:
-    matrix = win_tie_loss(context.summary)
+    matrix = win_tie_loss(context.summary, context.configs)
     if len(matrix) < 2:
         return _section("Families: win / tie / loss", [_both("Only one family ran: nothing to compare.")], level=3)
     frame = matrix.map(lambda v: "—" if v is None else f"{v[0]}–{v[1]}–{v[2]}")
     frame.index.name = "family"
     intro = _both("Each cell reads wins–ties–losses of the row family against the column family, over the "
-                  "datasets both ran on. Per dataset each family is represented by its best config; a win needs a "
-                  "lead beyond the larger spread over seeds (with one seed, any lead counts).")
+                  "datasets both ran on. Per dataset each family is represented by one config chosen without test "
+                  "scores: {how}. A win needs a lead beyond the larger spread over seeds (with one seed, any lead "
+                  "counts).", how="the one with the best validation score" if context.tuned
+                  else "its first config in the suite")
     return _section("Families: win / tie / loss", [intro, _table(frame, index=True, numeric=list(frame.columns))],
                     level=3)
 
@@ -196,8 +193,11 @@ def _wtl_section(context) -> Section:
 def overview_sections(context) -> list[Section]:
     one_seed = context.results["seed"].nunique() < 2
     seed_note = " With one seed there is no spread: the top config is marked “top”, never “best”."
+    tuned_note = (" Each config is represented by its tuning trial chosen on validation rows (never on test "
+                  "rows) for each dataset and seed." if context.tuned else "")
     intro = _both(
-        "Scores are test-set scores at the full training size: mean ± standard deviation over {n}. The "
+        "Scores are test-set scores at the full training size: mean ± standard deviation over {n}." + tuned_note
+        + " The "
         "main metric is r2 for regression, ROC AUC for binary and accuracy for multiclass classification. A "
         "config is marked best on a dataset only when its lead over the runner-up exceeds the spread over "
         "seeds; otherwise the leaders are marked tied."
@@ -206,6 +206,10 @@ def overview_sections(context) -> list[Section]:
     )
     sections = [_section("Overview", [intro], figures=[_plots.scores_figure(context)])]
     sections += [_rank_section(context), _normalised_section(context), _wtl_section(context)]
+    if context.tuned:
+        from ._tuning import tuning_sections
+
+        sections += tuning_sections(context)
     pareto = _plots.pareto_figure(context)
     if pareto is not None:
         sections.append(_section("Score against fit time", [_both(

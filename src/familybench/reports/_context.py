@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..bench.select import is_tuned, normalised_scores, select_best
 from ..bench.store import ResultStore, load_results
 from ._style import NEUTRAL, family_colors
 from ._tables import dataset_tasks, summary_table
@@ -22,7 +23,10 @@ class ReportContext:
     directory : pathlib.Path
         The results directory.
     results : pandas.DataFrame
-        One row per job (:func:`familybench.load_results`).
+        One row per config × dataset × seed × fold × train size: for a tuned run the
+        validation-chosen trial (:func:`familybench.select_best`), otherwise every job.
+    all_results : pandas.DataFrame
+        Every stored row, trials included (:func:`familybench.load_results`).
     runs : list of dict
         Every run that wrote to the directory, oldest first (suite, meta, times).
     summary : pandas.DataFrame
@@ -36,6 +40,29 @@ class ReportContext:
     runs: list[dict]
     summary: pd.DataFrame
     colors: dict[str, str] = field(default_factory=dict)
+    all_results: pd.DataFrame | None = None
+
+    def __post_init__(self):
+        if self.all_results is None:
+            self.all_results = self.results
+
+    @property
+    def tuned(self) -> bool:
+        """True when the directory holds tuning trials."""
+        return is_tuned(self.all_results)
+
+    @cached_property
+    def tune_settings(self) -> dict:
+        """The latest tuned run's ``[tune]`` table (empty when no run tuned)."""
+        for run in reversed(self.runs):
+            if run["suite"].get("tune"):
+                return dict(run["suite"]["tune"])
+        return {}
+
+    @cached_property
+    def normalised(self) -> pd.Series:
+        """Each row of ``results``'s normalised score (one definition: ``bench.select``)."""
+        return normalised_scores(self.results, self.all_results)
 
     @property
     def suite(self) -> dict:
@@ -55,9 +82,18 @@ class ReportContext:
 
     @cached_property
     def predictions(self) -> dict[str, dict]:
-        """Job key → grid predictions (``proba``, ``labels`` or ``values``), fold 0, full size."""
+        """Job key → grid predictions (``proba``, ``labels`` or ``values``), fold 0, full size.
+
+        For a tuned run the key of a selected row maps to the predictions of the job that
+        drew its chosen params (its refit or plot job).
+        """
         with ResultStore(self.directory, create=False) as store:
-            return store.predictions()
+            stored = store.predictions()
+        if "plot_key" in self.results:
+            for key, plot_key in zip(self.results["job_key"], self.results["plot_key"], strict=True):
+                if isinstance(plot_key, str) and plot_key in stored:
+                    stored[key] = stored[plot_key]
+        return stored
 
     @cached_property
     def tasks(self) -> dict[str, str | None]:
@@ -88,10 +124,14 @@ class ReportContext:
 def load_context(directory: str | Path) -> ReportContext:
     """Read ``DIR/results.sqlite`` into a :class:`ReportContext`."""
     directory = Path(directory)
-    results = load_results(directory)
+    all_results = load_results(directory)
     with ResultStore(directory, create=False) as store:
         runs = store.runs()
+    tune = next((r["suite"]["tune"] for r in reversed(runs) if r["suite"].get("tune")), None)
+    results = select_best(all_results, trials=tune.get("trials") if tune else None,
+                          time_budget=tune.get("time_budget") if tune else None)
     metrics = runs[-1]["suite"].get("metrics") if runs else None
     summary = summary_table(results, metrics=metrics or None)
-    colors = family_colors(results["family"].dropna().unique())
-    return ReportContext(directory=directory, results=results, runs=runs, summary=summary, colors=colors)
+    colors = family_colors(all_results["family"].dropna().unique())
+    return ReportContext(directory=directory, results=results, runs=runs, summary=summary, colors=colors,
+                         all_results=all_results)

@@ -19,6 +19,35 @@ UNTUNED = (
 )
 
 
+def tuning_statement(context) -> str:
+    """How the configs were tuned (or that they were not), from the run's settings and rows."""
+    if not context.tuned:
+        return UNTUNED
+    from ..bench.suite import TuneSettings
+
+    settings = TuneSettings(**{k: v for k, v in context.tune_settings.items() if k in TuneSettings.__dataclass_fields__})
+    text = f"Tuned: {settings.describe()}; trial 0 is each config's own params, the chosen trial is the best on " \
+           "validation rows (never on test rows)."
+    trials = context.all_results[context.all_results["role"] == "trial"]
+    selected = context.results
+    single = sorted({str(c) for c, n in selected.groupby("config")["n_trials"].max().items()
+                     if n == 1 and (trials.loc[trials["config"] == c, "tune_trials"].max() == 1)})
+    if single:
+        text += f" Ran trial 0 only (no search space, a one-point space or tune = false): {', '.join(single)}."
+    ran_out = sorted(set(selected.loc[selected["stop_reason"] == "time_budget", "config"].astype(str)))
+    if ran_out:
+        text += f" Stopped by the time budget on some datasets: {', '.join(ran_out)}."
+    cut = sorted(set(selected.loc[selected["stop_reason"] == "incomplete", "config"].astype(str)))
+    if cut:
+        text += f" Fewer trials than asked (interrupted run): {', '.join(cut)}."
+    bad = trials["status"].isin(("failed", "timeout"))
+    if bad.any():
+        text += f" {int(bad.sum())} of {len(trials)} trials failed or timed out"
+        skipped = int((trials["status"] == "skipped").sum())
+        text += f" and {skipped} were skipped." if skipped else "."
+    return text
+
+
 def _machine(meta: dict) -> str:
     if not meta.get("cpu"):
         return "unknown"
@@ -74,7 +103,8 @@ def metadata_items(context) -> list[tuple[str, str]]:
     """(label, plain text) pairs describing the run; values are escaped when rendered."""
     results, suite, meta, runs = context.results, context.suite, dict(context.meta), context.runs
     meta["_devices"] = results["device"].dropna().unique().tolist()
-    counts = results["status"].value_counts()
+    every = context.all_results
+    counts = every["status"].value_counts()
     jobs = ", ".join(f"{counts[s]} {s}" for s in STATUSES if s in counts)
     seeds = sorted({int(s) for s in results["seed"].dropna()})
     versions = meta.get("versions") or {}
@@ -84,12 +114,13 @@ def metadata_items(context) -> list[tuple[str, str]]:
         ("Date (UTC)", _when(runs) if runs else "unknown"),
         ("Total time", fmt_seconds(sum(r.get("wall_seconds") or 0 for r in runs)) + " s wall clock"
          + (f" ({len(runs)} runs)" if len(runs) > 1 else "")),
-        ("Jobs", f"{len(results)} ({jobs})" if len(results) else "none"),
+        ("Jobs", (f"{len(every)} ({jobs})" + (" — trials, refits and plot jobs included" if context.tuned else ""))
+         if len(every) else "none"),
         ("Seeds", f"{len(seeds)}: {', '.join(map(str, seeds))}" if seeds else "none"),
         ("Plan", _plan(suite) if suite else "unknown"),
         ("Datasets", f"{len(context.datasets)}: {', '.join(context.datasets)}"),
         ("Configs", f"{len(context.configs)}: {', '.join(context.configs)}"),
-        ("Model configuration", UNTUNED),
+        ("Model configuration", tuning_statement(context)),
         ("Machine", _machine(meta)),
         ("Device", _device(suite, meta)),
         ("Versions", f"Python {meta['python']}; " + ", ".join(f"{name} {v}" for name, v in versions.items() if v)

@@ -240,14 +240,14 @@ def normalised_figure(scores: pd.DataFrame, context) -> Figure | None:
 
     if scores.empty or scores.shape[1] < 2:
         return None
-    table = scores.drop(columns="median").reindex([c for c in context.configs if c in scores.index])
+    table = scores.drop(columns="mean").reindex([c for c in context.configs if c in scores.index])
     table = table[[d for d in context.datasets if d in table.columns]]
     annotations = table.map(lambda v: "" if is_missing(v) else fmt_number(v, 2))
     with plot_style():
         fig, ax = plt.subplots(figsize=(1.0 * table.shape[1] + 2.8, 0.45 * table.shape[0] + 1.6))
         with warnings.catch_warnings():  # seaborn 0.13 calls a matplotlib API marked for deprecation
             warnings.simplefilter("ignore", PendingDeprecationWarning)
-            sns.heatmap(table.astype(float), ax=ax, cmap="RdBu", center=0, vmin=-1, vmax=1, annot=annotations,
+            sns.heatmap(table.astype(float), ax=ax, cmap="viridis", vmin=0, vmax=1, annot=annotations,
                         fmt="", linewidths=0.5, linecolor="white",
                         cbar_kws={"label": "normalised score", "shrink": 0.8})
         long_names = max(len(str(c)) for c in table.columns) > 9
@@ -256,12 +256,13 @@ def normalised_figure(scores: pd.DataFrame, context) -> Figure | None:
         ax.set_yticklabels([_label(c) for c in table.index], rotation=0)
         ax.set_xlabel("")
         ax.set_ylabel("")
-        ax.set_title("Normalised score (best = 1, baseline = 0)", loc="left")
+        ax.set_title("Normalised score (best seen = 1, reference level = 0)", loc="left")
         fig.tight_layout()
         return Figure.from_matplotlib(
             fig, "normalised-scores",
             alt="Heatmap of normalised scores, configs by datasets.",
-            caption="Normalised score per dataset; colours are clipped at -1, the numbers are exact.",
+            caption="Normalised score per dataset (mean over seeds); 0 is the 10 % quantile (classification) or "
+                    "the median (regression) of all scores on the dataset.",
         )
 
 

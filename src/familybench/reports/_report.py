@@ -43,7 +43,10 @@ def write_report(directory: str | Path, *, html: bool = True) -> Path:
     name = context.suite.get("name") or context.directory.name
     title = f"familybench report: {name}"
     written = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    subtitle = f"{len(context.results)} jobs from {context.directory.name}/results.sqlite; written {written}."
+    jobs = f"{len(context.all_results)} jobs"
+    if context.tuned:
+        jobs += f" (trials included; {len(context.results)} selected rows)"
+    subtitle = f"{jobs} from {context.directory.name}/results.sqlite; written {written}."
     md_path = context.directory / "report.md"
     _write_atomic(md_path, render_markdown(title, subtitle, sections, FigureWriter(context.directory)))
     if html:

@@ -104,9 +104,15 @@ def summary_table(results: pd.DataFrame, *, metrics: list[str] | tuple[str, ...]
             row["mean"], row["std"] = row[f"test_{main}_mean"], row[f"test_{main}_std"]
             train = ok[f"train_{main}"].dropna()
             row["train_mean"] = float(train.mean()) if len(train) else np.nan
+            valid = ok[f"valid_{main}"].dropna() if f"valid_{main}" in ok else pd.Series(dtype=float)
+            # the validation score that chose this config's trials (tuned runs only)
+            row["valid_mean"] = float(valid.mean()) if len(valid) else np.nan
+        if "n_trials" in group and group["n_trials"].notna().any():
+            row["n_trials"] = float(group["n_trials"].median())
+            row["tuning_seconds"] = float(group["tuning_seconds"].median())
         rows.append(row)
     base = ["dataset", "task", "config", "family", "model", "metric", "mean", "std", "n_ok", "n_jobs",
-            "status", "error", "skipped", "fit_seconds", "predict_seconds", "n_params", "train_mean"]
+            "status", "error", "skipped", "fit_seconds", "predict_seconds", "n_params", "train_mean", "valid_mean"]
     table = pd.DataFrame(rows)
     table = table.reindex(columns=base + sorted(set(table.columns) - set(base)))
     if table.empty:
@@ -173,71 +179,72 @@ def rank_table(summary: pd.DataFrame) -> pd.DataFrame:
     return frame.sort_values(["mean_rank", "config"], na_position="last", ignore_index=True)
 
 
-def normalised_scores(summary: pd.DataFrame, *, baseline: str = "linear") -> tuple[pd.DataFrame, dict[str, str]]:
-    """Each config's main score per dataset rescaled so the best is 1 and a baseline is 0.
+def normalised_table(results: pd.DataFrame, normalised: pd.Series) -> pd.DataFrame:
+    """Mean normalised score (``bench.select.normalised_scores``) per config × dataset.
 
-    The baseline is the config named ``baseline`` (or the first config of that model) when
-    it ran on the dataset and is clearly worse than the best; otherwise — missing, failed,
-    or itself best or tied for best, where "better than the baseline" means nothing — it
-    is the worst config on that dataset.
+    Parameters
+    ----------
+    results : pandas.DataFrame
+        Selected rows (one per config × dataset × seed × fold × train size).
+    normalised : pandas.Series
+        Their normalised scores, aligned with ``results``.
 
     Returns
     -------
-    scores : pandas.DataFrame
-        Index: config; columns: datasets, then ``median`` over the datasets present.
-    baselines : dict
-        Dataset → the config used as its baseline (``"worst: NAME"`` for the fallback).
+    pandas.DataFrame
+        Index: config; columns: datasets, then ``mean`` over the datasets present.
     """
-    scores: dict[str, dict[str, float]] = {}
-    baselines: dict[str, str] = {}
-    for dataset, group in summary.groupby("dataset", sort=False):
-        scored = group[group["mean"].notna()]
-        if scored.empty or not scored["metric"].iloc[0]:
-            continue
-        higher = HIGHER_IS_BETTER[scored["metric"].iloc[0]]
-        good = scored.set_index("config")["mean"].astype(float) * (1 if higher else -1)
-        best = good.max()
-        named = scored[(scored["config"] == baseline)]
-        if named.empty:
-            named = scored[scored["model"] == baseline]
-        if len(named) and named["mark"].iloc[0] not in ("best", "tied", "top"):
-            base_name, label = named["config"].iloc[0], named["config"].iloc[0]
+    full = full_size_rows(results)
+    frame = full.assign(_norm=normalised.reindex(full.index))
+    table = frame.pivot_table(index="config", columns="dataset", values="_norm", aggfunc="mean")
+    if not table.empty:
+        table["mean"] = table.mean(axis=1, skipna=True)
+    return table
+
+
+def family_representatives(summary: pd.DataFrame, order: list[str] | None = None) -> dict[tuple[str, str], str]:
+    """(dataset, family) → the config that represents the family there, chosen without test scores.
+
+    The config with the best mean validation score (tuned runs); without validation
+    scores, the family's first config in ``order`` (the suite's), which is fixed before
+    any score is seen.
+    """
+    rank = {c: i for i, c in enumerate(order or [])}
+    picks: dict[tuple[str, str], str] = {}
+    for (dataset, family), group in summary.groupby([summary["dataset"], summary["family"].fillna("?")], sort=False):
+        metric = group["metric"].iloc[0]
+        valid = group["valid_mean"].astype(float) if "valid_mean" in group else pd.Series(np.nan, index=group.index)
+        if metric and valid.notna().any():
+            oriented = valid if HIGHER_IS_BETTER[metric] else -valid
+            pick = group.loc[oriented.idxmax(), "config"]
         else:
-            base_name = good.idxmin()
-            label = f"worst: {base_name}"
-        base = good[base_name]
-        baselines[str(dataset)] = label if len(good) > 1 else "(one config: nothing to compare)"
-        if best > base:
-            scores[str(dataset)] = ((good - base) / (best - base)).to_dict()
-        else:  # every config scored the same: nothing to rescale
-            scores[str(dataset)] = dict.fromkeys(good.index, np.nan)
-    frame = pd.DataFrame(scores)
-    if not frame.empty:
-        # The median, not the mean: one dataset where a config collapses (a score of -15
-        # against a strong baseline) should not decide its summary.
-        frame["median"] = frame.median(axis=1, skipna=True)
-    return frame, baselines
+            pick = min(group["config"], key=lambda c: (rank.get(c, len(rank)), str(c)))
+        picks[(str(dataset), str(family))] = str(pick)
+    return picks
 
 
-def win_tie_loss(summary: pd.DataFrame) -> pd.DataFrame:
-    """Families against each other: per dataset, each family's best config decides.
+def win_tie_loss(summary: pd.DataFrame, order: list[str] | None = None) -> pd.DataFrame:
+    """Families against each other: per dataset, each family's representative config decides.
 
-    A family wins a dataset against another when its best config's lead exceeds the
+    The representative is chosen without test scores (:func:`family_representatives`).
+    A family wins a dataset against another when its representative's lead exceeds the
     larger of the two spreads over seeds, ties within it, and loses otherwise. A family
     that ran but failed everywhere on a dataset loses it. Returns a square DataFrame of
     ``(wins, ties, losses)`` tuples from the row family's side (None on the diagonal and
     where the two never met).
     """
+    picks = family_representatives(summary, order)
     best: dict[str, dict[str, tuple[float, float]]] = {}
     for dataset, group in summary[~summary["skipped"].astype(bool)].groupby("dataset", sort=False):
         if not group["metric"].iloc[0]:
             continue
         higher = HIGHER_IS_BETTER[group["metric"].iloc[0]]
         for family, fam in group.groupby(group["family"].fillna("?"), sort=False):
-            good = fam["mean"].astype(float) * (1 if higher else -1)
+            chosen = fam[fam["config"] == picks.get((str(dataset), str(family)))]
+            good = chosen["mean"].astype(float) * (1 if higher else -1)
             if good.notna().any():
                 pick = good.idxmax()
-                best.setdefault(str(dataset), {})[str(family)] = (float(good[pick]), float(fam.loc[pick, "std"]))
+                best.setdefault(str(dataset), {})[str(family)] = (float(good[pick]), float(chosen.loc[pick, "std"]))
             else:
                 best.setdefault(str(dataset), {})[str(family)] = (-np.inf, np.nan)
     families = sorted({f for per in best.values() for f in per})
