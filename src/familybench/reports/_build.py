@@ -190,6 +190,41 @@ def _wtl_section(context) -> Section:
                     level=3)
 
 
+def statistics_scores(context) -> pd.DataFrame:
+    """The statistics' unit: per dataset × config, the mean normalised score over seeds and
+    folds of the selected full-size rows, with the family and whether the config represents
+    its family on that dataset (chosen without test scores)."""
+    from ._tables import family_representatives
+
+    scores = normalised_table(context.results, context.normalised).drop(columns="mean", errors="ignore")
+    picks = family_representatives(context.summary, context.configs)
+    rows = []
+    for config in scores.index:
+        family = str(context.config_family(config) or "?")
+        for dataset in scores.columns:
+            ran = context.summary[(context.summary["config"] == config) & (context.summary["dataset"] == dataset)]
+            if ran.empty or bool(ran["skipped"].all()):
+                continue  # the model does not do this task: not a missing score
+            rows.append({"dataset": str(dataset), "config": str(config), "family": family,
+                         "score": scores.loc[config, dataset],
+                         "representative": picks.get((str(dataset), family)) == config})
+    return pd.DataFrame(rows, columns=["dataset", "config", "family", "score", "representative"])
+
+
+def statistics_section_of(context) -> Section | None:
+    """Friedman, critical differences, Wilcoxon–Holm and bootstrap CIs across datasets;
+    also written to ``DIR/statistics.csv``."""
+    from ._statistics import compute_statistics, statistics_csv
+    from ._statistics_section import statistics_section
+
+    scores = statistics_scores(context)
+    if scores.empty or scores["dataset"].nunique() < 2:
+        return None
+    stats = compute_statistics(scores)
+    context.statistics_csv = statistics_csv(stats)
+    return statistics_section(stats, colors=context.colors, level=3)
+
+
 def overview_sections(context) -> list[Section]:
     one_seed = context.results["seed"].nunique() < 2
     seed_note = " With one seed there is no spread: the top config is marked “top”, never “best”."
@@ -206,6 +241,9 @@ def overview_sections(context) -> list[Section]:
     )
     sections = [_section("Overview", [intro], figures=[_plots.scores_figure(context)])]
     sections += [_rank_section(context), _normalised_section(context), _wtl_section(context)]
+    statistics = statistics_section_of(context)
+    if statistics is not None:
+        sections.append(statistics)
     if context.tuned:
         from ._tuning import tuning_sections
 

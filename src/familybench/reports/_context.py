@@ -41,6 +41,7 @@ class ReportContext:
     summary: pd.DataFrame
     colors: dict[str, str] = field(default_factory=dict)
     all_results: pd.DataFrame | None = None
+    statistics_csv: pd.DataFrame | None = None  # set when the statistics section is built
 
     def __post_init__(self):
         if self.all_results is None:

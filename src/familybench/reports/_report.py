@@ -51,4 +51,9 @@ def write_report(directory: str | Path, *, html: bool = True) -> Path:
     _write_atomic(md_path, render_markdown(title, subtitle, sections, FigureWriter(context.directory)))
     if html:
         _write_atomic(context.directory / "report.html", render_html(title, subtitle, sections))
+    csv = getattr(context, "statistics_csv", None)
+    if csv is not None:
+        tmp = context.directory / "statistics.csv.tmp"
+        csv.to_csv(tmp, index=False)
+        tmp.replace(context.directory / "statistics.csv")
     return md_path
