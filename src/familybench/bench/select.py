@@ -61,7 +61,7 @@ def _window(group: pd.DataFrame, trials: int | None, budget: float | None) -> tu
         ordered = ordered[ordered["trial"] < target]
     reason = "trials"
     if budget is not None and budget > 0 and len(ordered):
-        within = (_seconds(ordered).cumsum() <= budget).to_numpy()
+        within = (_seconds(ordered).cumsum() <= budget).to_numpy(copy=True)
         within[0] = True  # the default always counts
         if not within.all():
             ordered, reason = ordered[np.cumprod(within).astype(bool)], "time_budget"

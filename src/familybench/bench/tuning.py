@@ -216,8 +216,10 @@ class Tuner(JobSource):
         import numpy as np
 
         job = group.base_job
-        seed = _stable_int(self.settings.seed, group.config.base, job.dataset.identity(), job.seed, job.fold,
-                           job.train_size, trial)
+        # The dataset as the suite names it, not its bytes: a file's content hash is in the
+        # job key (results never mix), but the sampled params stay put when its rows change.
+        dataset = {k: v for k, v in job.dataset.identity().items() if k != "sha256"}
+        seed = _stable_int(self.settings.seed, group.config.base, dataset, job.seed, job.fold, job.train_size, trial)
         return group.space.sample(np.random.default_rng(seed))
 
     def _tpe_point(self, group: Group, trial: int) -> tuple[dict, int]:

@@ -167,7 +167,8 @@ def _unit_paragraph(stats: Statistics):
     if len(stats.families) >= 2:
         text += (
             "; the families are compared through the config that represents each family on each "
-            "dataset (chosen on validation), over {family_datasets}"
+            "dataset (chosen without test scores: on validation, or the suite's first config of the "
+            "family when untuned), over {family_datasets}"
         )
     text += "."
     return build._both(
