@@ -11,6 +11,7 @@ not leak into the next), streaming its output, and collects its headline numbers
     scaling   speed_scaling.py    fit time vs rows (1k -> 100k) per family, log-log slope
     report    speed_report.py     write_report on a 100-job run
     mlp       mlp_throughput.py   MLP training throughput vs plain torch / sklearn / skorch
+    tuning    speed_tuning.py     tuning lightgbm + mlp vs a hand-written loop; --jobs 2 vs 1
 
 Every number is a median of runs taken in rotation inside its section; every ratio
 compares variants measured in that same process. ``--quick`` is a smoke run (fewer
@@ -41,6 +42,7 @@ SECTIONS = {
     "scaling": "speed_scaling.py",
     "report": "speed_report.py",
     "mlp": "mlp_throughput.py",
+    "tuning": "speed_tuning.py",
 }
 
 
