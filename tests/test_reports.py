@@ -17,7 +17,7 @@ from familybench.bench.suite import parse_suite
 from familybench.reports import (
     html_text,
     md_text,
-    normalised_scores,
+    normalised_table,
     rank_table,
     summary_table,
     win_tie_loss,
@@ -101,15 +101,20 @@ def test_partial_failure_is_counted_not_hidden():
     assert row["n_ok"] == 2 and row["n_jobs"] == 3 and row["status"] == "ok 2 · failed 1"
 
 
-def test_normalised_score_uses_linear_then_falls_back_to_worst():
+def test_normalised_table_averages_the_one_normalisation_over_seeds():
+    from familybench.bench.select import normalised_scores
+
     results = pd.concat([
-        _results({"linear": [0.5, 0.5], "x": [0.9, 0.9], "y": [0.7, 0.7]}, dataset="d1"),
+        _results({"linear": [0.5, 0.5], "x": [0.9, 0.9], "y": [0.7, 0.8]}, dataset="d1"),
         _results({"linear": [0.9, 0.9], "x": [0.5, 0.5], "y": [0.7, 0.7]}, dataset="d2"),
-    ])
-    scores, baselines = normalised_scores(summary_table(results))
-    assert baselines == {"d1": "linear", "d2": "worst: x"}
-    assert scores.loc["y", "d1"] == pytest.approx(0.5) and scores.loc["x", "d1"] == pytest.approx(1.0)
-    assert scores.loc["linear", "d2"] == pytest.approx(1.0) and scores.loc["x", "d2"] == pytest.approx(0.0)
+    ], ignore_index=True)
+    table = normalised_table(results, normalised_scores(results, results))
+    # regression: q = median of the dataset's scores, max = its best; clipped at 0
+    assert table.loc["x", "d1"] == pytest.approx(1.0) and table.loc["linear", "d1"] == 0.0
+    q = np.median([0.5, 0.5, 0.9, 0.9, 0.7, 0.8])  # 0.75
+    assert table.loc["y", "d1"] == pytest.approx((0.0 + (0.8 - q) / (0.9 - q)) / 2)  # 0.7 is below q: 0
+    assert table.loc["linear", "d2"] == pytest.approx(1.0) and table.loc["x", "d2"] == 0.0
+    assert table.loc["y", "mean"] == pytest.approx((table.loc["y", "d1"] + 0.0) / 2)
 
 
 FAMILIES = {"lin": "linear", "gbm": "boosting"}

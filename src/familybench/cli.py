@@ -93,7 +93,7 @@ def _cmd_run(args) -> int:
     out = args.out or default_out(resolved)
     execute(
         resolved, out, jobs=args.jobs, executor="serial" if args.serial else None,
-        fresh=args.fresh, retry_failed=args.retry_failed, hooks=[ProgressBar()],
+        fresh=args.fresh, retry_failed=args.retry_failed, hooks=[ProgressBar()], strict=args.strict,
     )
     from .bench.select import select_best
     from .reports import summary_table, write_report
@@ -201,7 +201,14 @@ class _BadInput(Exception):
     pass
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    print(f"familybench: warning: {str(message).strip().splitlines()[0]}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
+    import warnings
+
+    warnings.showwarning = _show_warning  # one line per warning, no source path
     args = build_parser().parse_args(argv)
     from ._errors import FamilybenchError
 

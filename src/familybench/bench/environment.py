@@ -11,6 +11,8 @@ from importlib import metadata
 from .._threads import cpu_count
 
 _PACKAGES = ("familybench", "numpy", "pandas", "scikit-learn", "lightgbm", "torch", "seaborn", "matplotlib")
+# What a result's numbers depend on: their versions make up a row's ``libs_digest``.
+_RESULT_PACKAGES = ("numpy", "pandas", "scikit-learn", "scipy", "lightgbm", "torch", "threadpoolctl", "optuna")
 
 
 def _version(name: str) -> str | None:
@@ -60,3 +62,35 @@ def collect() -> dict:
         "git_commit": git_commit(),
         "command": " ".join([os.path.basename(sys.argv[0])] + sys.argv[1:]),
     }
+
+
+_PROVENANCE: dict | None = None
+
+
+def provenance() -> dict:
+    """Where a row came from: familybench's version, a digest of the library versions its
+    numbers depend on, and familybench's own source (its git commit, or a digest of its
+    files when installed from a package) — never the user's working directory. Cached per
+    process."""
+    global _PROVENANCE
+    if _PROVENANCE is None:
+        import hashlib
+        from pathlib import Path
+
+        import familybench
+
+        libs = ";".join(f"{name}=={_version(name)}" for name in _RESULT_PACKAGES)
+        package = Path(familybench.__file__).resolve().parent
+        commit = git_commit(str(package)) if (package.parents[1] / "pyproject.toml").is_file() else None
+        if commit is None:
+            digest = hashlib.sha256()
+            for path in sorted(package.rglob("*.py")):
+                digest.update(path.relative_to(package).as_posix().encode())
+                digest.update(path.read_bytes())
+            commit = "files:" + digest.hexdigest()[:16]
+        _PROVENANCE = {
+            "familybench_version": familybench.__version__,
+            "libs_digest": hashlib.sha256(libs.encode()).hexdigest()[:12],
+            "source_commit": commit,
+        }
+    return dict(_PROVENANCE)

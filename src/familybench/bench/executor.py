@@ -20,8 +20,7 @@ from multiprocessing.connection import wait
 
 from .._threads import cpu_count
 from .jobs import Job
-from .record import empty_record
-from .worker import JobRunner, Outcome
+from .worker import JobRunner, Outcome, job_record
 
 _WORKER_START_TIMEOUT = 300.0
 
@@ -86,14 +85,7 @@ class Executor:
 
 
 def _failure(job: Job, status: str, message: str, threads: int, seconds: float) -> Outcome:
-    record = empty_record(
-        job_key=job.key, config=job.config, model=job.model, dataset=job.dataset.name,
-        seed=job.seed, fold=job.fold, train_size=job.train_size, status=status, error=message,
-        threads=threads, job_seconds=seconds,
-    )
-    import json
-
-    record["params"] = json.dumps(job.params, sort_keys=True, default=str)
+    record = job_record(job, status=status, error=message, threads=threads, job_seconds=seconds)
     try:
         from ..models import get_spec
 

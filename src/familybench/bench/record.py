@@ -91,13 +91,18 @@ COLUMNS: dict[str, str] = {
     "tune_validation": "TEXT",  # JSON: {"holdout": 0.2} or {"kfold": 3}
     "tune_refit": "INTEGER",
     "told_trials": "INTEGER",  # trials told to the sampler when this one was asked
+    # provenance, collected where the job ran (not part of job_key)
+    "familybench_version": "TEXT",
+    "libs_digest": "TEXT",  # digest of the versions of the libraries the numbers depend on
+    "source_commit": "TEXT",  # familybench's own source: git commit, or "files:<digest>"
 }
 
 # Numbered schema migrations: version -> the columns that version added. The store runs
 # them in order, as the writer, when it opens an older file (readers never write).
 MIGRATIONS: dict[int, tuple[str, ...]] = {
     2: ("trial", "role", "search_params", *(f"valid_{m}" for m in ALL_METRICS), "n_valid", "tune_trials",
-        "tune_time_budget", "tune_sampler", "tune_validation", "tune_refit", "told_trials"),
+        "tune_time_budget", "tune_sampler", "tune_validation", "tune_refit", "told_trials",
+        "familybench_version", "libs_digest", "source_commit"),
 }
 
 

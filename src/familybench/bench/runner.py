@@ -17,7 +17,7 @@ from . import environment
 from .executor import Executor, make_executor
 from .jobs import Job, expand
 from .progress import Hook, ProgressBar
-from .store import ResultStore, load_results
+from .store import ResultStore, RunLock, load_results
 from .suite import DataSource, ModelConfig, Suite, apply_fast, load_suite, select
 from .tuning import FixedJobs, JobSource, tune_settings_from
 
@@ -121,13 +121,15 @@ def execute(
     fresh: bool = False,
     retry_failed: bool = False,
     hooks: list[Hook] | None = None,
+    strict: bool = False,
 ) -> tuple[str, list[dict]]:
     """Run the suite's unfinished jobs, writing each result to ``out`` as it finishes.
 
     A tuned suite (``[tune]``) runs its trials through the :class:`~.tuning.Tuner`, which
     hands out jobs as earlier ones finish; an untuned one runs its fixed job list. Both go
-    through the executor's job-at-a-time interface. Returns the run id and the records
-    written in this run.
+    through the executor's job-at-a-time interface. Resuming into rows made by other
+    versions warns (``strict``: refuses before running anything). Returns the run id and
+    the records written in this run.
     """
     hooks = list(hooks or [])
     out = Path(out)
@@ -135,7 +137,8 @@ def execute(
     if not all_jobs:
         raise FamilybenchError(f"{suite.source}: the selection leaves no jobs to run")
     records: list[dict] = []
-    with ResultStore(out, fresh=fresh) as store:
+    with RunLock(out), ResultStore(out, fresh=fresh) as store:
+        _check_versions(store, strict)
         if suite.tune is not None:
             from .tuning import Tuner
 
@@ -178,6 +181,28 @@ def execute(
             for hook in hooks:
                 hook.on_run_end(records, wall)
     return run_id, records
+
+
+def _check_versions(store: ResultStore, strict: bool) -> None:
+    """Finished rows from other familybench or library versions: a warning, or with
+    ``strict`` an error, before anything runs (``--fresh`` starts over)."""
+    import warnings
+
+    here = environment.provenance()
+    current = (here["familybench_version"], here["libs_digest"], here["source_commit"])
+    counts = store.provenance_counts()
+    other = {k: n for k, n in counts.items() if k[:2] != current[:2] or (k[2] != current[2] and k[2] is not None)}
+    if not other:
+        return
+    described = "; ".join(
+        f"{n} rows from familybench {v or '?'} (libraries {d or 'unknown'}, source {str(c or 'unknown')[:20]})"
+        for (v, d, c), n in sorted(other.items(), key=lambda kv: -kv[1])
+    )
+    message = (f"{store.directory}: resuming into results made by other versions ({described}); this run is "
+               f"familybench {current[0]} (libraries {current[1]}, source {current[2][:20]}). Use --fresh to start over")
+    if strict:
+        raise FamilybenchError(message + "; --strict refuses to mix them")
+    warnings.warn(message, UserWarning, stacklevel=3)
 
 
 def _drive(source: JobSource, executor: Executor, run_id: str):

@@ -210,6 +210,17 @@ class ResultStore:
         rows = self._db.execute(f"SELECT job_key FROM results WHERE status IN ({marks})", BAD_STATUSES)
         return {row[0] for row in rows}
 
+    def provenance_counts(self) -> dict[tuple, int]:
+        """Finished rows per (familybench_version, libs_digest, source_commit)."""
+        columns = ("familybench_version", "libs_digest", "source_commit")
+        if not all(c in self._present for c in columns):
+            return {}
+        marks = ",".join("?" * len(FINISHED))
+        rows = self._db.execute(
+            f"SELECT {', '.join(columns)}, count(*) FROM results WHERE status IN ({marks}) GROUP BY 1, 2, 3", FINISHED
+        )
+        return {tuple(r[:3]): r[3] for r in rows}
+
     def records_by_key(self) -> dict[str, dict]:
         """Every stored record by ``job_key`` (what the tuner resumes from)."""
         return {record["job_key"]: record for record in self.records()}
@@ -288,3 +299,52 @@ def export_results(directory: str | Path, path: str | Path, *, selected: bool = 
     elif path.suffix == ".csv":
         frame.to_csv(path, index=False)
     return path
+
+
+class RunLock:
+    """One writer per directory: an exclusive ``fcntl.flock`` on ``DIR/.lock``.
+
+    The file holds the owner's pid, host and start time, so a second run can name it. The
+    kernel drops the lock when its process dies (even by ``kill -9``), so a crashed run's
+    lock is free again with nothing to clean up. Readers never lock.
+    """
+
+    def __init__(self, directory: str | Path):
+        self.path = Path(directory) / ".lock"
+        self._fh = None
+
+    def acquire(self) -> RunLock:
+        import fcntl
+        import os
+        import socket
+        from datetime import datetime, timezone
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fh = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held until release()
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            fh.seek(0)
+            owner = fh.read().strip() or "another process"
+            fh.close()
+            raise FamilybenchError(
+                f"{self.path.parent}: another familybench run is writing here ({owner}); wait for it or use --out"
+            ) from None
+        fh.seek(0)
+        fh.truncate()
+        started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        fh.write(f"pid {os.getpid()} on {socket.gethostname()} since {started}\n")
+        fh.flush()
+        self._fh = fh
+        return self
+
+    def release(self) -> None:
+        if self._fh is not None:
+            self._fh.close()  # closing drops the flock
+            self._fh = None
+
+    def __enter__(self):
+        return self.acquire()
+
+    def __exit__(self, *exc):
+        self.release()

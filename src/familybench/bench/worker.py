@@ -24,6 +24,7 @@ from .._hooks import transfer_receiver
 from .._tasks import REGRESSION
 from .._threads import thread_limits
 from ..datasets import DatasetError
+from .environment import provenance
 from .jobs import Job
 from .metrics import score
 from .record import empty_record
@@ -85,6 +86,19 @@ def _synchronize():
 def _clock() -> float:
     _synchronize()  # on a GPU, queued kernels finish before the clock is read
     return time.perf_counter()
+
+
+def job_record(job: Job, **values) -> dict:
+    """A record with what the job itself says (identity, params, tuning columns, provenance);
+    the runner fills in the outcome. Used for results and for the executor's failures."""
+    return empty_record(
+        job_key=job.key, config=job.config, model=job.model, dataset=job.dataset.name,
+        params=json.dumps(job.params, sort_keys=True, default=str), seed=job.seed, fold=job.fold,
+        train_size=job.train_size, trial=job.trial, role=job.role,
+        search_params=json.dumps(job.search_params, sort_keys=True, default=str)
+        if job.search_params is not None else None,
+        **(job.tune or {}), **provenance(), **values,
+    )
 
 
 def one_line(exc: BaseException) -> str:
@@ -199,15 +213,7 @@ class JobRunner:
 
     def run(self, job: Job) -> Outcome:
         started = time.perf_counter()
-        record = empty_record(
-            job_key=job.key, config=job.config, model=job.model, dataset=job.dataset.name,
-            params=json.dumps(job.params, sort_keys=True, default=str), seed=job.seed, fold=job.fold,
-            train_size=job.train_size, threads=self.threads, worker=str(os.getpid()),
-            trial=job.trial, role=job.role,
-            search_params=json.dumps(job.search_params, sort_keys=True, default=str)
-            if job.search_params is not None else None,
-            **(job.tune or {}),
-        )
+        record = job_record(job, threads=self.threads, worker=str(os.getpid()))
         outcome = Outcome(job, record)
         try:
             with thread_limits(self.threads), warnings.catch_warnings():

@@ -48,6 +48,15 @@ def tuning_statement(context) -> str:
     return text
 
 
+def _row_versions(rows: pd.DataFrame) -> list[str]:
+    """'N rows: familybench V, libraries D, source C' per group of rows (provenance columns)."""
+    columns = ["familybench_version", "libs_digest", "source_commit"]
+    if rows.empty or not all(c in rows for c in columns) or rows[columns].isna().all().all():
+        return []
+    counts = rows[columns].fillna("unknown").value_counts()
+    return [f"{n} rows: familybench {v}, libraries {d}, source {str(c)[:20]}" for (v, d, c), n in counts.items()]
+
+
 def _machine(meta: dict) -> str:
     if not meta.get("cpu"):
         return "unknown"
@@ -127,6 +136,12 @@ def metadata_items(context) -> list[tuple[str, str]]:
          if meta.get("python") else "unknown"),
         ("Commit", str(meta.get("git_commit") or "not a git checkout")),
     ]
+    groups = _row_versions(every)
+    if len(groups) > 1:
+        items.append(("Warning", "These rows come from more than one version: " + "; ".join(groups)
+                      + ". The versions line above is the latest run's."))
+    elif groups:
+        items.append(("Rows made by", groups[0]))
     if not runs:  # results written without `familybench run` (e.g. copied in): say so, once
         unknown = {"Suite", "Date (UTC)", "Total time", "Plan", "Device", "Commit"}
         items = [(label, "unknown" if label in unknown else value) for label, value in items]

@@ -1,0 +1,77 @@
+"""Reliability: one writer per directory, provenance per row, serial timeouts."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+import familybench
+from familybench.bench.executor import InProcessExecutor
+from familybench.bench.runner import execute
+from familybench.bench.store import ResultStore, RunLock
+from familybench.bench.suite import parse_suite
+
+SMALL = {"datasets": {"moons": {"n_samples": 100}}, "models": ["linear"]}
+
+
+def test_a_second_writer_is_refused_naming_the_first(tmp_path):
+    with RunLock(tmp_path):
+        with pytest.raises(familybench.FamilybenchError, match=f"pid {os.getpid()}"):
+            execute(parse_suite(SMALL), tmp_path, executor="serial")
+    execute(parse_suite(SMALL), tmp_path, executor="serial")  # released: free again
+    assert len(familybench.load_results(tmp_path)) == 1
+
+
+def test_a_killed_runs_lock_is_free_without_manual_steps(tmp_path):
+    code = (f"from familybench.bench.store import RunLock; import time; lock = RunLock({str(tmp_path)!r}).acquire(); "
+            "print('locked', flush=True); time.sleep(60)")
+    holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "locked"
+    with pytest.raises(familybench.FamilybenchError, match="another familybench run"):
+        RunLock(tmp_path).acquire()
+    holder.kill()
+    holder.wait()
+    RunLock(tmp_path).acquire().release()
+    assert (tmp_path / ".lock").is_file()  # the file stays; the lock does not
+
+
+def test_readers_do_not_lock(tmp_path):
+    execute(parse_suite(SMALL), tmp_path, executor="serial")
+    with RunLock(tmp_path):
+        assert len(familybench.load_results(tmp_path)) == 1
+        with ResultStore(tmp_path, create=False) as store:
+            assert store.runs()
+
+
+def test_each_row_records_where_it_came_from_and_a_version_change_warns(tmp_path):
+    execute(parse_suite(SMALL), tmp_path, executor="serial")
+    row = familybench.load_results(tmp_path).iloc[0]
+    assert row["familybench_version"] == familybench.__version__
+    assert len(row["libs_digest"]) == 12 and row["source_commit"]
+    with ResultStore(tmp_path) as store:  # pretend the row came from another install
+        store._db.execute("UPDATE results SET libs_digest = 'olderlibs000'")
+        store._db.commit()
+    more = parse_suite({**SMALL, "seeds": 2})
+    with pytest.warns(UserWarning, match="1 rows from familybench .*libraries olderlibs000"):
+        execute(more, tmp_path, executor="serial")
+    with pytest.raises(familybench.FamilybenchError, match="--strict refuses"):
+        execute(parse_suite({**SMALL, "seeds": 3}), tmp_path, executor="serial", strict=True)
+    assert len(familybench.load_results(tmp_path)) == 2  # strict ran nothing
+    from familybench.reports import write_report
+
+    assert "more than one version" in write_report(tmp_path).read_text()
+
+
+def test_a_serial_timeout_is_recorded_as_timeout(tmp_path):
+    suite = parse_suite({"timeout": 0.5, "datasets": {"friedman1": {"n_samples": 50}},
+                         "models": {"hang": {"model": "badmodels:Hang"}, "linear": {}}})
+    start = time.monotonic()
+    _, records = execute(suite, tmp_path, executor=InProcessExecutor(threads=1))
+    by_config = {r["config"]: r for r in records}
+    assert by_config["hang"]["status"] == "timeout" and "0.5 s timeout" in by_config["hang"]["error"]
+    assert by_config["linear"]["status"] == "ok"  # the run went on
+    assert time.monotonic() - start < 60
