@@ -66,8 +66,8 @@ def test_few_integer_values_get_a_classification_hint(table):
     assert data.task == "regression"
     assert any("5 distinct integer values; pass task='multiclass'" in m for m in messages)
     frame = _frame().assign(flag=np.arange(N) % 2)
-    _, messages = _load(table(frame), target="flag")
-    assert any("task='binary'" in m for m in messages)
+    flagged, messages = _load(table(frame), target="flag")
+    assert flagged.task == "binary" and any("--task regression" in m for m in messages)
     explicit, messages = _load(table(_frame()), target="rating", task="multiclass")
     assert explicit.task == "multiclass" and explicit.y.dtype == np.int64
     assert not any("task inferred" in m for m in messages)
@@ -275,3 +275,25 @@ def test_dataset_checks_its_fields():
     assert repr(data) == (
         "Dataset(name='d', task='binary', n_rows=2, n_features=1, target='t', source='')"
     )
+
+
+def test_a_two_valued_integer_target_is_inferred_as_binary(tmp_path):
+    path = tmp_path / "churn.csv"
+    pd.DataFrame({"x": np.linspace(0, 1, 40) ** 2, "left": [0, 1] * 20}).to_csv(path, index=False)
+    with pytest.warns(UserWarning, match="inferred as binary.*two integer values \\(0 and 1\\).*--task regression"):
+        data = Dataset.from_file(path, target="left")
+    assert data.task == "binary"
+    assert Dataset.from_file(path, target="left", task="regression").task == "regression"
+
+
+def test_the_inferred_task_is_part_of_the_file_datasets_identity(tmp_path):
+    from familybench.bench.suite import parse_suite
+
+    path = tmp_path / "churn.csv"
+    pd.DataFrame({"x": np.linspace(0, 1, 40) ** 2, "left": [0, 1] * 20}).to_csv(path, index=False)
+    with pytest.warns(UserWarning):
+        inferred = parse_suite({"datasets": {"c": {"path": str(path), "target": "left"}}, "models": ["linear"]})
+    forced = parse_suite({"datasets": {"c": {"path": str(path), "target": "left", "task": "regression"}},
+                          "models": ["linear"]})
+    assert inferred.datasets[0].identity()["inferred_task"] == "binary"
+    assert inferred.datasets[0].identity() != forced.datasets[0].identity()

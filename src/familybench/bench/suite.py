@@ -60,6 +60,9 @@ class DataSource:
         ident = {"name": self.name, "loader": self.loader, "params": self.params, "task": self.task}
         if self.path is not None:
             ident.update(target=self.target, sha256=_file_digest(self.path))
+            if self.task is None and self.known_task is not None:
+                # the inferred task is part of what the data is: a resume never mixes two inferences
+                ident["inferred_task"] = self.known_task
         return ident
 
 

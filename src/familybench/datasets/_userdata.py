@@ -200,15 +200,22 @@ def _target(column: pd.Series, task: str | None, label: str) -> tuple[pd.Series,
     n_distinct = column.nunique()
     inference = None
     if task is None:
-        if numeric:
+        values = column.to_numpy(dtype="float64") if numeric else None
+        if numeric and n_distinct == 2 and np.all(values == np.round(values)):
+            # 0/1 (or any two integers) is almost always a class label
+            task = BINARY
+            low, high = sorted(column.unique().tolist())
+            inference = (
+                f"task inferred as binary: target column {name!r} has exactly two integer values "
+                f"({low:g} and {high:g}); pass --task regression (task='regression') to treat them as numbers"
+            )
+        elif numeric:
             task = REGRESSION
             inference = f"task inferred as regression: target column {name!r} is numeric"
-            values = column.to_numpy(dtype="float64")
             if n_distinct <= _FEW_VALUES and np.all(values == np.round(values)):
-                suggestion = "binary" if n_distinct == 2 else "multiclass"
                 inference += (
                     f" (it has only {n_distinct} distinct integer values; pass "
-                    f"task={suggestion!r} if they are classes)"
+                    "task='multiclass' if they are classes)"
                 )
         else:
             task = BINARY if n_distinct == 2 else MULTICLASS
