@@ -80,3 +80,43 @@ def test_a_corrupt_file_is_refused(tmp_path):
     (tmp_path / "results.sqlite").write_bytes(b"this is not a database" * 100)
     with pytest.raises(StoreError):
         familybench.load_results(tmp_path)
+
+
+def _readonly_namespace_works() -> bool:
+    import shutil
+    import subprocess
+
+    if shutil.which("unshare") is None:
+        return False
+    probe = subprocess.run(["unshare", "-m", "true"], capture_output=True)
+    return probe.returncode == 0
+
+
+@pytest.mark.skipif(not _readonly_namespace_works(), reason="needs `unshare -m` (a private mount namespace)")
+def test_readers_work_on_a_read_only_directory_and_change_nothing(tmp_path):
+    import shlex
+    import subprocess
+    import sys
+
+    from familybench.bench.runner import execute
+    from familybench.bench.suite import parse_suite
+
+    source, mount = tmp_path / "results", tmp_path / "ro"
+    mount.mkdir()
+    execute(parse_suite({"datasets": {"moons": {"n_samples": 100}}, "models": ["linear"], "seeds": 2}), source,
+            executor="serial")
+    before = {p.name: _digest(p) for p in source.iterdir() if p.is_file()}
+    fb = f"{shlex.quote(sys.executable)} -m familybench"
+    script = " && ".join([
+        f"mount --bind {source} {mount}", f"mount -o remount,bind,ro {mount}",
+        f"! touch {mount}/probe",  # really read-only (as root, chmod would prove nothing)
+        f"{fb} report {mount} --out {tmp_path}/report", f"{fb} compare {mount} {mount}",
+        f"{fb} export {mount} {tmp_path}/rows.csv --selected",
+        f"{shlex.quote(sys.executable)} -c 'import familybench; print(len(familybench.load_results(\"{mount}\")))'",
+        f"({fb} report {mount}; test $? -eq 2)",  # the report cannot go into DIR: exit 2 naming --out
+    ])
+    done = subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "--out" in done.stderr and done.stdout.strip().endswith("2")
+    assert {p.name: _digest(p) for p in source.iterdir() if p.is_file()} == before  # byte-identical, no -wal/-shm
+    assert (tmp_path / "report" / "report.md").is_file() and (tmp_path / "rows.csv").is_file()

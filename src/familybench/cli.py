@@ -46,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     report = sub.add_parser("report", help="write DIR/report.md (and .html) from DIR/results.sqlite")
     report.add_argument("directory")
+    report.add_argument("--out", metavar="OUT", help="write the report to OUT instead (DIR is only read)")
 
     compare = sub.add_parser(
         "compare", help="compare two result directories; exit 1 on a regression",
@@ -151,7 +152,7 @@ def _cmd_list(args) -> int:
 def _cmd_report(args) -> int:
     from .reports import write_report
 
-    print(write_report(args.directory))
+    print(write_report(args.directory, out=args.out))
     return 0
 
 

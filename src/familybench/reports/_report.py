@@ -19,7 +19,7 @@ def _write_atomic(path: Path, text: str) -> None:
     os.replace(partial, path)
 
 
-def write_report(directory: str | Path, *, html: bool = True) -> Path:
+def write_report(directory: str | Path, *, html: bool = True, out: str | Path | None = None) -> Path:
     """Write the report of the results in ``directory``; returns the path of ``report.md``.
 
     Reads ``DIR/results.sqlite`` only (scores, times, grid predictions, run metadata) and
@@ -32,6 +32,9 @@ def write_report(directory: str | Path, *, html: bool = True) -> Path:
         A results directory written by ``familybench run``.
     html : bool, default=True
         Also write ``report.html``.
+    out : str or pathlib.Path, optional
+        Write the report here instead of ``directory`` (which is then only read: a
+        baseline or read-only results directory stays untouched).
 
     Returns
     -------
@@ -39,6 +42,17 @@ def write_report(directory: str | Path, *, html: bool = True) -> Path:
         ``DIR/report.md``.
     """
     context = load_context(directory)
+    target = Path(out) if out is not None else context.directory
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        probe = target / ".familybench-write-probe"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        from .._errors import FamilybenchError
+
+        hint = "" if out is not None else "; write the report elsewhere with --out DIR"
+        raise FamilybenchError(f"{target}: cannot write the report here ({exc.strerror or exc}){hint}") from None
     sections = build_sections(context)
     name = context.suite.get("name") or context.directory.name
     title = f"familybench report: {name}"
@@ -47,13 +61,12 @@ def write_report(directory: str | Path, *, html: bool = True) -> Path:
     if context.tuned:
         jobs += f" (trials included; {len(context.results)} selected rows)"
     subtitle = f"{jobs} from {context.directory.name}/results.sqlite; written {written}."
-    md_path = context.directory / "report.md"
-    _write_atomic(md_path, render_markdown(title, subtitle, sections, FigureWriter(context.directory)))
+    md_path = target / "report.md"
+    _write_atomic(md_path, render_markdown(title, subtitle, sections, FigureWriter(target)))
     if html:
-        _write_atomic(context.directory / "report.html", render_html(title, subtitle, sections))
-    csv = getattr(context, "statistics_csv", None)
-    if csv is not None:
-        tmp = context.directory / "statistics.csv.tmp"
-        csv.to_csv(tmp, index=False)
-        tmp.replace(context.directory / "statistics.csv")
+        _write_atomic(target / "report.html", render_html(title, subtitle, sections))
+    if context.statistics_csv is not None:
+        tmp = target / ".statistics.csv.partial"
+        context.statistics_csv.to_csv(tmp, index=False)
+        tmp.replace(target / "statistics.csv")
     return md_path
