@@ -75,3 +75,54 @@ def test_a_serial_timeout_is_recorded_as_timeout(tmp_path):
     assert by_config["hang"]["status"] == "timeout" and "0.5 s timeout" in by_config["hang"]["error"]
     assert by_config["linear"]["status"] == "ok"  # the run went on
     assert time.monotonic() - start < 60
+
+
+def test_a_full_disk_is_one_line_exit_2_and_keeps_what_was_stored(tmp_path, monkeypatch, capsys):
+    import sqlite3
+
+    from familybench.cli import main
+
+    real_write, calls = ResultStore.write, []
+
+    def write(self, record, predictions=None):
+        calls.append(record["job_key"])
+        if len(calls) > 2:
+            raise sqlite3.OperationalError("database or disk is full")
+        return real_write(self, record, predictions)
+
+    monkeypatch.setattr(ResultStore, "write", write)
+    code = main(["run", "--models", "linear", "--datasets", "moons", "--seeds", "4", "--serial",
+                 "--out", str(tmp_path)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and err[-1].startswith("familybench: error:") and "disk is full" in err[-1]
+    assert "2 results written before are kept" in err[-1]
+    monkeypatch.undo()
+    assert len(familybench.load_results(tmp_path)) == 2
+    assert main(["run", "--models", "linear", "--datasets", "moons", "--seeds", "4", "--serial",
+                 "--out", str(tmp_path)]) == 0  # the same command resumes
+    assert len(familybench.load_results(tmp_path)) == 4
+
+
+def test_an_unexpected_exception_is_exit_70_with_the_traceback_saved(monkeypatch, capsys):
+    from familybench import cli
+
+    def broken(args):
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(cli, "_cmd_list", broken)
+    assert cli.main(["list", "models"]) == 70
+    err = capsys.readouterr().err
+    assert "internal error: KeyError" in err and "details in " in err
+    path = err.split("details in ")[1].split(")")[0]
+    assert "KeyError" in open(path).read()
+
+
+def test_check_validates_and_runs_nothing(tmp_path, capsys):
+    from familybench.cli import main
+
+    assert main(["run", "--suite", "quick", "--check", "--out", str(tmp_path / "q")]) == 0
+    assert "ok — 72 jobs" in capsys.readouterr().out and not (tmp_path / "q").exists()
+    bad = tmp_path / "bad.toml"
+    bad.write_text('datasets = ["moons"]\nmodels = ["lineer"]\n')
+    assert main(["run", str(bad), "--check"]) == 2
+    assert "unknown model 'lineer'" in capsys.readouterr().err

@@ -1,7 +1,9 @@
 """The ``familybench`` command: run, list, report, export.
 
 Exit codes: 0 when the run completed (failed jobs are recorded and shown; ``--strict``
-makes any failure exit 1), 2 for bad input, with a one-line message and no traceback.
+makes any failure exit 1), 2 for bad input, with a one-line message and no traceback,
+70 for an internal error (a bug: the traceback is saved to a file the message names),
+130 when interrupted.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--retry-failed", action="store_true", help="run failed/timed-out jobs again")
     run.add_argument("--strict", action="store_true", help="exit 1 if any job failed or timed out")
     run.add_argument("--serial", action="store_true", help="run in this process (no worker processes)")
+    run.add_argument("--check", action="store_true",
+                     help="validate the suite and its data, print what would run, and run nothing")
 
     lst = sub.add_parser("list", help="list models, datasets or suites")
     lst.add_argument("what", choices=("models", "datasets", "suites"))
@@ -92,6 +96,8 @@ def _cmd_run(args) -> int:
     if args.jobs < 1:
         raise _BadInput(f"--jobs must be >= 1, got {args.jobs}")
     out = args.out or default_out(resolved)
+    if args.check:
+        return _check(resolved, out)
     execute(
         resolved, out, jobs=args.jobs, executor="serial" if args.serial else None,
         fresh=args.fresh, retry_failed=args.retry_failed, hooks=[ProgressBar()], strict=args.strict,
@@ -109,6 +115,22 @@ def _cmd_run(args) -> int:
         print(f"{int(bad.sum())} of {len(results)} {what} failed or timed out (see the report)", file=sys.stderr)
         if args.strict:
             return 1
+    return 0
+
+
+def _check(suite, out) -> int:
+    """``run --check``: the suite parsed (its files read) and its jobs listed; nothing runs."""
+    from .bench.jobs import expand
+
+    jobs = expand(suite)
+    if not jobs:
+        raise _BadInput(f"{suite.source}: the selection leaves no jobs to run")
+    seeds = sorted({j.seed for j in jobs})
+    what = f"{len(jobs)} jobs"
+    if suite.tune is not None:
+        what = f"{len(jobs)} tuning groups x up to {suite.tune.trials} trials"
+    print(f"familybench: {suite.name}: ok — {what} ({len(suite.models)} configs, {len(suite.datasets)} datasets, "
+          f"{len(seeds)} seeds) -> {out}; nothing was run (--check)")
     return 0
 
 
@@ -225,6 +247,25 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\nfamilybench: interrupted; finished jobs are saved, run the same command to resume", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug, not bad input: say so, keep the traceback, exit 70 (EX_SOFTWARE)
+        return _internal_error(exc)
+
+
+def _internal_error(exc: BaseException) -> int:
+    import tempfile
+    import traceback
+    from pathlib import Path
+
+    path = Path(tempfile.gettempdir()) / f"familybench-internal-error-{__import__('os').getpid()}.txt"
+    try:
+        path.write_text("".join(traceback.format_exception(exc)), encoding="utf-8")
+        where = f"details in {path}"
+    except OSError:
+        where = "traceback not saved"
+    text = str(exc).strip().splitlines()
+    print(f"familybench: internal error: {type(exc).__name__}: {text[0] if text else ''} ({where}); "
+          "please report it", file=sys.stderr)
+    return 70
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ Each stage is a small function whose output feeds the next; hooks see the events
 
 from __future__ import annotations
 
+import sqlite3
 import time
 import uuid
 from dataclasses import replace
@@ -17,7 +18,7 @@ from . import environment
 from .executor import Executor, make_executor
 from .jobs import Job, expand
 from .progress import Hook, ProgressBar
-from .store import ResultStore, RunLock, load_results
+from .store import ResultStore, RunLock, StoreError, load_results
 from .suite import DataSource, ModelConfig, Suite, apply_fast, load_suite, select
 from .tuning import FixedJobs, JobSource, tune_settings_from
 
@@ -160,9 +161,14 @@ def execute(
         try:
             with runner:
                 for record, outcome in _drive(source, runner, run_id):
-                    store.write(record, outcome.predictions)
-                    if outcome.dataset_view is not None and not store.has_dataset_view(record["dataset"]):
-                        store.write_dataset_view(record["dataset"], outcome.dataset_view)
+                    try:
+                        store.write(record, outcome.predictions)
+                        if outcome.dataset_view is not None and not store.has_dataset_view(record["dataset"]):
+                            store.write_dataset_view(record["dataset"], outcome.dataset_view)
+                    except (sqlite3.Error, OSError) as exc:  # disk full, file gone, directory read-only
+                        raise StoreError(f"{out}: cannot write the result of {record['config']} on "
+                                         f"{record['dataset']} ({exc}); the {len(records)} results written "
+                                         "before are kept, re-run to resume") from None
                     records.append(record)
                     for hook in hooks:
                         hook.on_job_end(record)
@@ -177,7 +183,10 @@ def execute(
                 interrupted=not finished,
                 n_jobs_run=len(records),
             )
-            store.finish_run(run_id, datetime.now(timezone.utc).isoformat(timespec="seconds"), wall, meta)
+            try:
+                store.finish_run(run_id, datetime.now(timezone.utc).isoformat(timespec="seconds"), wall, meta)
+            except (sqlite3.Error, OSError):
+                pass  # the results are committed one by one; only the run's end time is lost
             for hook in hooks:
                 hook.on_run_end(records, wall)
     return run_id, records

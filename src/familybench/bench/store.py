@@ -171,6 +171,12 @@ class ResultStore:
     # -- runs
 
     def start_run(self, run_id: str, started_at: str, suite: dict, meta: dict):
+        try:
+            self._start_run(run_id, started_at, suite, meta)
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: cannot record the run ({exc}); nothing was run") from None
+
+    def _start_run(self, run_id: str, started_at: str, suite: dict, meta: dict):
         with self._db:
             self._db.execute(
                 "INSERT OR REPLACE INTO runs (run_id, started_at, suite, meta) VALUES (?, ?, ?, ?)",
