@@ -327,3 +327,16 @@ def test_tuned_and_untuned_runs_are_not_compared(tmp_path):
     with pytest.raises(familybench.FamilybenchError, match="tuned run with an untuned"):
         compare_runs(tmp_path / "plain", tmp_path / "tuned")
     assert not compare_runs(tmp_path / "tuned", tmp_path / "tuned").regressions
+
+
+def test_inner_kfold_fits_k_models_per_trial(tmp_path):
+    suite = _suite({"trials": 2, "validation": {"kfold": 3}}, {
+        "poly": {"model": "poly", "search": {"alpha": {"low": 0.01, "high": 10.0, "log": True}}}},
+        datasets={"friedman1": {"n_samples": 120}})
+    execute(suite, tmp_path, executor="serial")
+    trials = _trials(tmp_path)
+    assert len(trials) == 2
+    samples = trials["fit_seconds_samples"].iloc[0]
+    assert len(samples) == 3 and np.isclose(trials["fit_seconds"].iloc[0], sum(samples), rtol=1e-3)
+    assert trials["n_valid"].iloc[0] == 32  # 96 training rows / 3 folds
+    assert json.loads(trials["tune_validation"].iloc[0]) == {"kfold": 3}

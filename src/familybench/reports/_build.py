@@ -81,10 +81,19 @@ def dataset_table(summary: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
                 row[f"test_{metric}_mean"], row[f"test_{metric}_std"], decimals[metric])
         text.update({"fit s": fmt_seconds(row["fit_seconds"]), "predict s": fmt_seconds(row["predict_seconds"]),
                      "params": fmt_count(row["n_params"]), "status": row["status"]})
+        if "n_trials" in row and not is_missing(row.get("n_trials")):
+            text["trials"] = _trial_counts(row)
         rows.append(text)
         kinds.append(kind)
     frame = pd.DataFrame(rows)
     return frame, pd.DataFrame(kinds, index=frame.index)
+
+
+def _trial_counts(row) -> str:
+    """"30", or "30 (7 failed)": trials per seed behind the selected row (median over seeds)."""
+    text = fmt_count(row["n_trials"])
+    failed = row.get("n_trials_failed")
+    return text + (f" ({fmt_count(failed)} failed)" if not is_missing(failed) and failed else "")
 
 
 def _numeric_columns(frame: pd.DataFrame) -> list[str]:
@@ -97,7 +106,11 @@ def _dataset_facts(context, dataset: str) -> str:
     if rows.empty or is_missing(rows["n_train"].iloc[0]):
         return f"Task: {task}."
     first = rows.iloc[0]
-    return (f"Task: {task}; {fmt_count(first['n_train'])} training and {fmt_count(first['n_test'])} test rows, "
+    train = f"{fmt_count(first['n_train'])} training"
+    if not is_missing(first.get("n_valid")) and first.get("test_from") != "refit":
+        train = (f"{fmt_count(first['n_train'] + first['n_valid'])} training rows ({fmt_count(first['n_train'])} fit "
+                 f"each trial, {fmt_count(first['n_valid'])} validate it)")
+    return (f"Task: {task}; {train} and {fmt_count(first['n_test'])} test rows, "
             f"{_plural(first['n_features'], 'feature')} (seed {int(first['seed'])}).")
 
 

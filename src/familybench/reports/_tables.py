@@ -109,6 +109,7 @@ def summary_table(results: pd.DataFrame, *, metrics: list[str] | tuple[str, ...]
             row["valid_mean"] = float(valid.mean()) if len(valid) else np.nan
         if "n_trials" in group and group["n_trials"].notna().any():
             row["n_trials"] = float(group["n_trials"].median())
+            row["n_trials_failed"] = float(group["n_trials_failed"].sum())
             row["tuning_seconds"] = float(group["tuning_seconds"].median())
         rows.append(row)
     base = ["dataset", "task", "config", "family", "model", "metric", "mean", "std", "n_ok", "n_jobs",
