@@ -126,3 +126,45 @@ def test_check_validates_and_runs_nothing(tmp_path, capsys):
     bad.write_text('datasets = ["moons"]\nmodels = ["lineer"]\n')
     assert main(["run", str(bad), "--check"]) == 2
     assert "unknown model 'lineer'" in capsys.readouterr().err
+
+
+def _descendants(pid: int) -> list[int]:
+    import psutil
+
+    try:
+        return [p.pid for p in psutil.Process(pid).children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return []
+
+
+@pytest.mark.parametrize(("signum", "code"), [(2, 130), (15, 143)])
+def test_a_signal_stops_the_run_cleanly_and_the_same_command_resumes(tmp_path, signum, code):
+    import psutil
+
+    out = tmp_path / "run"
+    command = [sys.executable, "-m", "familybench", "run", "--models", "linear,lightgbm", "--datasets",
+               "moons,friedman1", "--seeds", "6", "--jobs", "2", "--out", str(out)]
+    run = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                           start_new_session=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if (out / "results.sqlite").is_file() and len(familybench.load_results(out)) >= 3:
+            break
+        time.sleep(0.1)
+    family = _descendants(run.pid)
+    assert family  # the two workers
+    if signum == 2:
+        os.killpg(run.pid, signum)  # Ctrl-C: the whole foreground group
+    else:
+        run.send_signal(signum)
+    _, err = run.communicate(timeout=60)
+    assert run.returncode == code, err
+    assert "interrupted; finished jobs are saved" in err
+    kept = familybench.load_results(out)
+    assert 3 <= len(kept) < 24 and set(kept["status"]) == {"ok"}  # nothing half-recorded
+    time.sleep(0.5)
+    assert not [p for p in family if psutil.pid_exists(p) and psutil.Process(p).status() != "zombie"]
+    with ResultStore(out, create=False) as store:
+        assert store.runs()[-1]["meta"]["interrupted"] is True
+    subprocess.run(command, check=True, capture_output=True, timeout=300)
+    assert len(familybench.load_results(out)) == 24

@@ -228,10 +228,22 @@ def _show_warning(message, category, filename, lineno, file=None, line=None):
     print(f"familybench: warning: {str(message).strip().splitlines()[0]}", file=sys.stderr)
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, turned into the same clean stop as Ctrl-C (exit 143 instead of 130)."""
+
+
+def _on_sigterm(signum, frame):
+    raise _Terminated
+
+
 def main(argv: list[str] | None = None) -> int:
+    import signal
+    import threading
     import warnings
 
     warnings.showwarning = _show_warning  # one line per warning, no source path
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _on_sigterm)
     args = build_parser().parse_args(argv)
     from ._errors import FamilybenchError
 
@@ -244,9 +256,11 @@ def main(argv: list[str] | None = None) -> int:
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         print(f"familybench: error: {message}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
+        # Finished results are committed one by one; jobs in flight are neither ok nor
+        # failed, so the same command runs them again.
         print("\nfamilybench: interrupted; finished jobs are saved, run the same command to resume", file=sys.stderr)
-        return 130
+        return 143 if isinstance(exc, _Terminated) else 130
     except Exception as exc:  # a bug, not bad input: say so, keep the traceback, exit 70 (EX_SOFTWARE)
         return _internal_error(exc)
 

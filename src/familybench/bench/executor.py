@@ -175,7 +175,10 @@ def _worker_main(conn, threads: int, models: set[str]):
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = str(threads)
     os.environ["FAMILYBENCH_THREADS"] = str(threads)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
+    # The parent decides when to stop (Ctrl-C reaches the whole process group): a worker
+    # ignores both signals and exits when its pipe to the parent closes.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     runner = JobRunner(threads)
     seconds = runner.warm_up(models)
     info = _environment_probe()
