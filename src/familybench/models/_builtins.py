@@ -28,8 +28,9 @@ _HIST = (
     "min_samples_leaf", "n_iter_no_change", "n_jobs", "preprocessor", "random_state", "validation_fraction",
 )
 _MLP = (
-    "activation", "batch_size", "device", "early_stopping", "hidden_layer_sizes", "lr", "max_epochs", "momentum",
-    "n_jobs", "optimizer", "patience", "preprocessor", "random_state", "tol", "validation_fraction", "weight_decay",
+    "activation", "batch_size", "device", "dropout", "early_stopping", "hidden_layer_sizes", "lr", "max_epochs",
+    "momentum", "n_jobs", "optimizer", "patience", "preprocessor", "random_state", "tol", "validation_fraction",
+    "weight_decay",
 )
 _SK_MLP = (
     "activation", "alpha", "batch_size", "early_stopping", "hidden_layer_sizes", "learning_rate_init", "max_iter",

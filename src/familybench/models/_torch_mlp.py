@@ -41,6 +41,7 @@ class _TorchMLPMixin:
         self,
         hidden_layer_sizes=(256, 256),
         activation="relu",
+        dropout=0.0,
         optimizer="adam",
         lr=1e-3,
         weight_decay=0.0,
@@ -58,6 +59,7 @@ class _TorchMLPMixin:
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
+        self.dropout = dropout
         self.optimizer = optimizer
         self.lr = lr
         self.weight_decay = weight_decay
@@ -126,6 +128,10 @@ class TorchMLPRegressor(_TorchMLPMixin, FamilyRegressor):
     activation : str, default="relu"
         One of identity, relu, gelu, softplus, elu, selu, leaky_relu, prelu, silu,
         sigmoid, tanh.
+    dropout : float, default=0.0
+        Probability of zeroing a hidden unit's output, applied after each hidden
+        activation while training only (predictions use the whole network); ``0.0``
+        adds no dropout layer, so the network and its fit are those without dropout.
     optimizer : {"adam", "adamw", "sgd"}, default="adam"
     lr, weight_decay, momentum : float
         Optimizer settings (``momentum`` for sgd only).
