@@ -173,6 +173,59 @@ def test_same_seed_same_predictions(name):
         assert not np.array_equal(a, c)
 
 
+def test_mlp_dropout_changes_the_fit_reproducibly_and_only_in_training():
+    X, y = _nonlinear(n=300)
+    params = {**FAST_MLP, "max_epochs": 10}
+    plain = get_model("mlp", **params).fit(X, y)
+    rng_state = torch.get_rng_state()
+    dropped = get_model("mlp", dropout=0.3, **params).fit(X, y)
+    assert torch.equal(torch.get_rng_state(), rng_state)  # the caller's random state is kept
+    assert [type(m).__name__ for m in dropped.module_] == [
+        "Linear", "ReLU", "Dropout", "Linear", "ReLU", "Dropout", "Linear"
+    ]
+    assert all(m.p == 0.3 for m in dropped.module_ if isinstance(m, torch.nn.Dropout))
+    assert [type(m).__name__ for m in plain.module_] == ["Linear", "ReLU", "Linear", "ReLU", "Linear"]
+    assert dropped.n_params_ == plain.n_params_
+    pred = dropped.predict(X)
+    assert not np.allclose(pred, plain.predict(X), atol=1e-4)
+    np.testing.assert_array_equal(pred, dropped.predict(X))  # no dropout when predicting
+    again = get_model("mlp", dropout=0.3, **params).fit(X, y)
+    np.testing.assert_array_equal(pred, again.predict(X))  # same seed, same dropout masks
+    other_seed = get_model("mlp", dropout=0.3, **{**params, "random_state": 1}).fit(X, y)
+    assert not np.array_equal(pred, other_seed.predict(X))
+
+
+def test_mlp_without_dropout_fits_the_network_it_fitted_before_dropout_existed(monkeypatch):
+    from torch import nn
+
+    from familybench.models import _torch_core
+
+    def network_without_dropout(n_in, hidden_layer_sizes, n_out, activation, dropout=0.0):
+        # The network as built before the dropout parameter: Linear -> activation blocks.
+        assert dropout == 0.0
+        layers, width = [], n_in
+        for size in hidden_layer_sizes:
+            layers += [nn.Linear(width, size), _torch_core.ACTIVATIONS[activation]()]
+            width = size
+        return nn.Sequential(*layers, nn.Linear(width, n_out))
+
+    X, y = _nonlinear(n=300)
+    labels = (y > np.median(y)).astype(int)
+    params = {**FAST_MLP, "max_epochs": 8, "dropout": 0.0}
+    for task, target, method in (("regression", y, "predict"), ("binary", labels, "predict_proba")):
+        current = getattr(get_model("mlp", task=task, **params).fit(X, target), method)(X)
+        with monkeypatch.context() as patch:
+            patch.setattr(_torch_core, "build_network", network_without_dropout)
+            before = getattr(get_model("mlp", task=task, **params).fit(X, target), method)(X)
+        np.testing.assert_array_equal(current, before)
+
+
+@pytest.mark.parametrize("dropout", [1.0, -0.1, True])
+def test_mlp_dropout_outside_0_1_is_refused(dropout):
+    with pytest.raises(ValueError, match=r"dropout must be a float in \[0, 1\)"):
+        get_model("mlp", dropout=dropout, max_epochs=1).fit(*_nonlinear(n=50))
+
+
 def test_mlp_diverging_loss_stops_with_a_clear_error():
     X, y = _nonlinear(n=200)
     model = get_model("mlp", optimizer="sgd", lr=1e4, max_epochs=50, random_state=0, early_stopping=False)

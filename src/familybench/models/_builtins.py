@@ -16,6 +16,9 @@ def _by_task(module: str, regressor: str, classifier: str):
     return factory
 
 
+# Search spaces are "module:function" strings: a family's module (and scikit-learn, LightGBM)
+# is imported only when a run tunes, never at registration.
+
 # Constructor parameters, declared so a suite is checked without importing the estimators
 # (scikit-learn, LightGBM, torch); tests/test_models.py keeps them equal to get_params().
 _BOOSTING = (
@@ -28,8 +31,9 @@ _HIST = (
     "min_samples_leaf", "n_iter_no_change", "n_jobs", "preprocessor", "random_state", "validation_fraction",
 )
 _MLP = (
-    "activation", "batch_size", "device", "early_stopping", "hidden_layer_sizes", "lr", "max_epochs", "momentum",
-    "n_jobs", "optimizer", "patience", "preprocessor", "random_state", "tol", "validation_fraction", "weight_decay",
+    "activation", "batch_size", "device", "dropout", "early_stopping", "hidden_layer_sizes", "lr", "max_epochs",
+    "momentum", "n_jobs", "optimizer", "patience", "preprocessor", "random_state", "tol", "validation_fraction",
+    "weight_decay",
 )
 _SK_MLP = (
     "activation", "alpha", "batch_size", "early_stopping", "hidden_layer_sizes", "learning_rate_init", "max_iter",
@@ -46,27 +50,33 @@ register(
     "linear", _by_task("_linear", "LinearRegressor", "LinearClassifier"), family="linear",
     description="LinearRegression / LogisticRegression on one-hot, scaled inputs",
     params=_by_regression(("preprocessor",), ("C", "max_iter", "preprocessor")),
+    search_space="familybench.models._linear:linear_space",
 )
 register(
     "poly", _by_task("_linear", "PolynomialRegressor", "PolynomialClassifier"), family="polynomial",
     description="PolynomialFeatures -> scaling -> Ridge / LogisticRegression",
     params=_by_regression(_POLY, (*_POLY, "max_iter")),
+    search_space="familybench.models._linear:poly_space",
 )
 register(
     "lightgbm", _by_task("_boosting", "LightGBMRegressor", "LightGBMClassifier"), family="boosting",
     description="LightGBM with native categoricals", params=_BOOSTING,
+    search_space="familybench.models._boosting:lightgbm_space",
 )
 register(
     "mlp", _by_task("_torch_mlp", "TorchMLPRegressor", "TorchMLPClassifier"), family="mlp",
     description="PyTorch MLP, in-memory batches, early stopping", params=_MLP,
+    search_space="familybench.models._torch_mlp:mlp_space",
 )
 register(
     "hist_gbm", _by_task("_boosting", "HistGBMRegressor", "HistGBMClassifier"), family="boosting",
     reference=True, description="scikit-learn HistGradientBoosting (reference)", params=_HIST,
+    search_space="familybench.models._boosting:hist_gbm_space",
 )
 register(
     "sk_mlp", _by_task("_sklearn_mlp", "SkMLPRegressor", "SkMLPClassifier"), family="mlp",
     reference=True, description="scikit-learn MLPRegressor / MLPClassifier (reference)", params=_SK_MLP,
+    search_space="familybench.models._sklearn_mlp:sk_mlp_space",
 )
 register(
     "lecture_wedge", _by_task("_lecture", "LectureWedgeNetwork", "LectureWedgeNetwork"), family="handmade",

@@ -8,7 +8,9 @@ import numpy as np
 from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
 from sklearn.preprocessing import PolynomialFeatures, StandardScaler
 
+from .._tasks import is_classification
 from ._base import FamilyClassifier, FamilyRegressor
+from ._space import Categorical, Float, Int, SearchSpace
 
 
 def _coef_count(model) -> int:
@@ -169,3 +171,59 @@ class PolynomialClassifier(_PolynomialMixin, FamilyClassifier):
 
     def _predict_proba_transformed(self, Xt):
         return self.model_.predict_proba(self._expand(Xt))
+
+
+def linear_space(task: str) -> SearchSpace | None:
+    """The ``linear`` family's built-in search space for ``task``.
+
+    Source: TabArena's linear model (``autogluon/tabrepo``,
+    ``tabarena/models/lr/generate.py``): ``C`` log-uniform in [0.1, 1e3]. Its other
+    dimensions (L1 or L2 penalty, imputation, skew threshold) are not ours to tune: the
+    estimator has an L2 penalty and a fixed preprocessing.
+
+    Parameters
+    ----------
+    task : {"regression", "binary", "multiclass"}
+
+    Returns
+    -------
+    SearchSpace or None
+        ``C`` for classification; ``None`` for regression, where least squares has no
+        hyperparameter.
+    """
+    if not is_classification(task):
+        return None
+    return SearchSpace(
+        {"C": Float(0.1, 1e3, log=True)},
+        source="TabArena LR (autogluon/tabrepo tabarena/models/lr/generate.py): C log 0.1-1e3",
+    )
+
+
+def poly_space(task: str) -> SearchSpace:
+    """The ``poly`` family's built-in search space for ``task``.
+
+    Source: familybench's own (neither TabArena nor Grinsztajn et al. tune a polynomial
+    model). ``degree`` 1-3; an expansion past ``max_features`` (left as configured) is
+    refused with a ValueError in ``fit``, which a tuning run records as a skipped trial.
+    ``interaction_only`` True or False (it changes the model from degree 2 on).
+    ``alpha`` log-uniform: the Ridge penalty in [1e-3, 1e3] for regression; for
+    classification ``C = 1 / alpha``, so alpha in [1e-3, 10] is TabArena's LR range
+    C in [0.1, 1e3].
+
+    Parameters
+    ----------
+    task : {"regression", "binary", "multiclass"}
+
+    Returns
+    -------
+    SearchSpace
+    """
+    if is_classification(task):
+        alpha = Float(1e-3, 10.0, log=True)
+        alpha_source = "1e-3-10 (C = 1/alpha: TabArena LR's C 0.1-1e3)"
+    else:
+        alpha, alpha_source = Float(1e-3, 1e3, log=True), "1e-3-1e3 (Ridge)"
+    return SearchSpace(
+        {"degree": Int(1, 3), "alpha": alpha, "interaction_only": Categorical((False, True))},
+        source=f"familybench: degree 1-3, interaction_only True/False, alpha log {alpha_source}",
+    )

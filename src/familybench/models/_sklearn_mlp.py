@@ -5,8 +5,11 @@ from __future__ import annotations
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from .._tasks import check_task
 from .._threads import thread_budget
 from ._base import FamilyClassifier, FamilyRegressor, _seed
+from ._space import Float, Int, SearchSpace
+from ._torch_mlp import layers_to_params
 
 
 class _SkMLPMixin:
@@ -93,3 +96,45 @@ class SkMLPClassifier(_SkMLPMixin, FamilyClassifier):
 
     def _predict_proba_transformed(self, Xt):
         return self._call("predict_proba", Xt)
+
+
+def sk_mlp_space(task: str) -> SearchSpace:
+    """The ``sk_mlp`` reference's built-in search space (the same for every task).
+
+    Source: the ``mlp`` space (TabArena's NeuralNetTorch, ``autogluon/tabrepo``
+    ``tabarena/models/nn_torch/generate.py``) under scikit-learn's names, so the reference
+    is tuned like the PyTorch MLP: learning_rate -> ``learning_rate_init`` (log
+    1e-4-3e-2), the virtual ``n_layers`` (1-5) and ``width`` (log 8-256) ->
+    ``hidden_layer_sizes``. ``alpha`` (log 1e-4-10) is the L2 penalty: scikit-learn adds
+    ``alpha * W / batch_size`` to the gradient where torch's weight decay adds
+    ``weight_decay * W``, so at the default batch of 256 it spans weight decays of
+    ~4e-7-0.04, about the ``mlp`` space's 1e-6-0.1. scikit-learn's MLP has no dropout and
+    no ELU, so neither is tuned. Fixed for sampled trials: at most 100 epochs with early
+    stopping after 10, as ``mlp``.
+
+    Parameters
+    ----------
+    task : {"regression", "binary", "multiclass"}
+
+    Returns
+    -------
+    SearchSpace
+    """
+    check_task(task)
+    return SearchSpace(
+        {
+            "learning_rate_init": Float(1e-4, 3e-2, log=True),
+            "alpha": Float(1e-4, 10.0, log=True),
+            "n_layers": Int(1, 5),
+            "width": Int(8, 256, log=True),
+        },
+        fixed={"max_iter": 100, "early_stopping": True, "n_iter_no_change": 10},
+        to_params=layers_to_params,
+        virtual=("n_layers", "width"),
+        source=(
+            "the mlp space (TabArena NeuralNetTorch, autogluon/tabrepo "
+            "tabarena/models/nn_torch/generate.py) as learning_rate->learning_rate_init, "
+            "weight_decay->alpha (log 1e-4-10, alpha/batch_size is the decay), "
+            "n_layers x width->hidden_layer_sizes"
+        ),
+    )

@@ -46,12 +46,20 @@ def resolve_device(device: str) -> torch.device:
     return torch.device(device)
 
 
-def build_network(n_in: int, hidden_layer_sizes, n_out: int, activation: str) -> nn.Sequential:
-    """Linear → activation blocks, then a linear output layer."""
+def build_network(
+    n_in: int, hidden_layer_sizes, n_out: int, activation: str, dropout: float = 0.0
+) -> nn.Sequential:
+    """Linear → activation (→ dropout) blocks, then a linear output layer.
+
+    ``dropout > 0`` adds an ``nn.Dropout(dropout)`` after each hidden activation (active in
+    training mode only); ``dropout == 0`` adds no module, so the network is the plain one.
+    """
     if activation not in ACTIVATIONS:
         raise ValueError(
             f"unknown activation {activation!r}; expected one of {', '.join(ACTIVATIONS)}"
         )
+    if isinstance(dropout, bool) or not 0.0 <= float(dropout) < 1.0:
+        raise ValueError(f"dropout must be a float in [0, 1), got {dropout!r}")
     layers: list[nn.Module] = []
     width = n_in
     for size in hidden_layer_sizes:
@@ -60,6 +68,8 @@ def build_network(n_in: int, hidden_layer_sizes, n_out: int, activation: str) ->
                 f"hidden_layer_sizes must be positive integers, got {hidden_layer_sizes!r}"
             )
         layers += [nn.Linear(width, int(size)), ACTIVATIONS[activation]()]
+        if dropout > 0:
+            layers.append(nn.Dropout(float(dropout)))
         width = int(size)
     layers.append(nn.Linear(width, n_out))
     return nn.Sequential(*layers)
@@ -73,6 +83,18 @@ def _torch_threads(n_threads: int):
         yield
     finally:
         torch.set_num_threads(previous)
+
+
+@contextmanager
+def _seeded_rng(seed: int, device: torch.device):
+    """torch's global generators seeded with ``seed`` inside, restored on exit (the CPU one,
+    and the CUDA device's when training there)."""
+    devices = []
+    if device.type == "cuda":
+        devices = [device.index if device.index is not None else torch.cuda.current_device()]
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(seed)
+        yield
 
 
 def _to_device(array, device, dtype):
@@ -110,25 +132,28 @@ def make_optimizer(est, params):
 def train(
     est, Xt, y_model, *, loss: str, target_dtype: str, n_threads: int, stratify_labels=None
 ) -> None:
-    """Fit ``est.module_`` on ``(Xt, y_model)``; sets the fitted attributes on ``est``."""
-    with _torch_threads(n_threads):
-        _train(est, Xt, y_model, _LOSSES[loss](), _DTYPES[target_dtype], stratify_labels)
+    """Fit ``est.module_`` on ``(Xt, y_model)``; sets the fitted attributes on ``est``.
 
-
-def _train(est, Xt, y_model, loss_fn, target_dtype, stratify_labels):
+    Initial weights and dropout masks come from torch's global generator, seeded with the
+    estimator's seed for the whole fit and restored afterwards, so the same ``random_state``
+    gives the same fit and the caller's random state is left as it was.
+    """
     if int(est.batch_size) < 1 or int(est.max_epochs) < 1:
         raise ValueError("batch_size and max_epochs must be >= 1")
     device = resolve_device(est.device)
-    est.device_ = device.type
     seed = _seed(est.random_state)
     if seed is None:
         seed = int(np.random.default_rng().integers(2**31 - 1))
-    generator = torch.Generator().manual_seed(seed)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        est.module_ = build_network(
-            Xt.shape[1], tuple(est.hidden_layer_sizes), est._n_outputs, est.activation
-        ).to(device)
+    with _torch_threads(n_threads), _seeded_rng(seed, device):
+        _train(est, Xt, y_model, _LOSSES[loss](), _DTYPES[target_dtype], stratify_labels, seed, device)
+
+
+def _train(est, Xt, y_model, loss_fn, target_dtype, stratify_labels, seed, device):
+    est.device_ = device.type
+    generator = torch.Generator().manual_seed(seed)  # batch order: its own stream
+    est.module_ = build_network(
+        Xt.shape[1], tuple(est.hidden_layer_sizes), est._n_outputs, est.activation, est.dropout
+    ).to(device)
     optimizer = make_optimizer(est, est.module_.parameters())
 
     use_validation = bool(est.early_stopping) and len(Xt) >= 20
