@@ -340,3 +340,25 @@ def test_inner_kfold_fits_k_models_per_trial(tmp_path):
     assert len(samples) == 3 and np.isclose(trials["fit_seconds"].iloc[0], sum(samples), rtol=1e-3)
     assert trials["n_valid"].iloc[0] == 32  # 96 training rows / 3 folds
     assert json.loads(trials["tune_validation"].iloc[0]) == {"kfold": 3}
+
+
+def test_a_poly_expansion_past_the_cap_is_skipped_and_never_chosen(tmp_path):
+    suite = _suite({"trials": 4}, {"poly": {"model": "poly", "params": {"max_features": 70},
+                                            "search": {"degree": [1, 9]}}},
+                   datasets={"friedman1": {"n_samples": 100}})
+    execute(suite, tmp_path, executor="serial")
+    trials = _trials(tmp_path)
+    capped = trials[trials["params"].map(lambda p: p.get("degree") == 9)]
+    assert len(capped) and (capped["status"] == "skipped").all()
+    assert capped["error"].str.startswith("feature cap: ").all()
+    chosen = select_best(familybench.load_results(tmp_path)).iloc[0]
+    assert chosen["status"] == "ok" and chosen["params"].get("degree") != 9
+    assert chosen["n_trials"] == 4 and chosen["n_trials_skipped"] == len(capped)  # every index counts
+
+
+def test_a_configs_extra_params_merge_with_sampled_ones():
+    from familybench.bench.tuning import _merge_params
+
+    merged = _merge_params({"extra_params": {"extra_trees": True}, "num_leaves": 8},
+                           {"extra_params": {"max_bin": 63}, "n_estimators": 5})
+    assert merged == {"extra_params": {"extra_trees": True, "max_bin": 63}, "num_leaves": 8, "n_estimators": 5}

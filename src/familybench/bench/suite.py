@@ -610,6 +610,9 @@ def _check_search_names(model: str, task: str, search: dict) -> None:
 
     builtin = get_search_space(model, task)
     virtual = set(builtin.virtual) if builtin is not None else set()
+    if virtual & set(search) and not virtual <= set(search):
+        raise ModelError(f"{', '.join(sorted(virtual & set(search)))} needs "
+                         f"{', '.join(sorted(virtual - set(search)))} too (together they map to the model's params)")
     real = {name: None for name in search if name not in virtual}
     try:
         check_params(model, task, real)

@@ -259,7 +259,7 @@ class Tuner(JobSource):
                 point = self._random_point(group, trial)
             # The user's params stand over the space's fixed ones (a searched name cannot
             # also be in params: the suite refuses it).
-            params = {**group.space.params(point), **group.config.params}
+            params = _merge_params(group.space.params(point), group.config.params)
         return replace(
             group.base_job, key=self.trial_key(group, trial), params=params, trial=trial, role=Role.TRIAL.value,
             validation=dict(self.settings.validation), search_params=point, repeats=1, plot=False,
@@ -342,6 +342,17 @@ class Tuner(JobSource):
             self._by_key[key] = (group, None)
             group.followups_in_flight += 1
             self._followups.append(job)
+
+
+def _merge_params(sampled: dict, own: dict) -> dict:
+    """The config's params over a sampled trial's; a dict-valued param (LightGBM's
+    ``extra_params``) is merged key by key, so a sampled ``extra_trees`` and the config's
+    own extras both stand."""
+    merged = {**sampled, **own}
+    for name, value in own.items():
+        if isinstance(value, dict) and isinstance(sampled.get(name), dict):
+            merged[name] = {**sampled[name], **value}
+    return merged
 
 
 def _validation_score(record: dict) -> float | None:

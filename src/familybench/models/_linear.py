@@ -8,6 +8,7 @@ import numpy as np
 from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
 from sklearn.preprocessing import PolynomialFeatures, StandardScaler
 
+from .._errors import FeatureCapError
 from .._tasks import is_classification
 from ._base import FamilyClassifier, FamilyRegressor
 from ._space import Categorical, Float, Int, SearchSpace
@@ -91,8 +92,9 @@ class _PolynomialMixin:
             raise ValueError(f"degree must be an integer >= 1, got {self.degree!r}")
         n_out = n_polynomial_features(Xt.shape[1], int(self.degree), self.interaction_only)
         if self.max_features is not None and n_out > self.max_features:
-            # Checked before PolynomialFeatures allocates the n_rows x n_out matrix.
-            raise ValueError(
+            # Checked before PolynomialFeatures allocates the n_rows x n_out matrix; the
+            # runner records the job as skipped ("feature cap: ..."), never as selectable.
+            raise FeatureCapError(
                 f"poly: degree={self.degree} on {Xt.shape[1]} input columns would make "
                 f"{n_out:,} features, above max_features={self.max_features:,}; lower the degree, "
                 "set interaction_only=True or raise max_features"

@@ -184,9 +184,18 @@ class SearchSpace:
         return {name: self.dimensions[name].to_optuna() for name in sorted(self.dimensions)}
 
     def replace(self, dimensions: Mapping[str, Dimension]) -> SearchSpace:
-        """The same mapping and fixed parameters over other dimensions (a suite's own table)."""
-        return SearchSpace(dimensions, self.fixed, self.to_params, tuple(n for n in self.virtual if n in dimensions),
-                           self.source)
+        """The same fixed parameters over other dimensions (a suite's own table).
+
+        The virtual-name mapping comes along when the table has every virtual name, and is
+        dropped when it has none; some but not all is an error (the mapping needs them all).
+        """
+        present = [n for n in self.virtual if n in dimensions]
+        if present and len(present) != len(self.virtual):
+            missing = [n for n in self.virtual if n not in dimensions]
+            raise ValueError(f"{', '.join(present)} needs {', '.join(missing)} too: together they map to the "
+                             "model's own parameters")
+        mapping = self.to_params if present else None
+        return SearchSpace(dimensions, self.fixed, mapping, tuple(present), self.source)
 
 
 def _probe_value(dim: Dimension):
