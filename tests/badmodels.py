@@ -46,3 +46,17 @@ class Sleepy(_Base):
 
 def diverging_mlp(task, **params):
     return get_model("mlp", task=task, optimizer="sgd", lr=1e4, max_epochs=20, early_stopping=False, **params)
+
+
+class MemoryBomb(_Base):
+    """Allocates (and touches) 50 MB chunks until it holds ``seconds`` x 1 GB, slowly."""
+
+    def fit(self, X, y):
+        import numpy as np
+
+        chunks = []
+        for _ in range(int(self.seconds * 20)):
+            chunks.append(np.ones(50 * 2**20 // 8))
+            time.sleep(0.02)
+        self.model_ = DummyRegressor().fit(X, y)
+        return self

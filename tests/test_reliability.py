@@ -168,3 +168,23 @@ def test_a_signal_stops_the_run_cleanly_and_the_same_command_resumes(tmp_path, s
         assert store.runs()[-1]["meta"]["interrupted"] is True
     subprocess.run(command, check=True, capture_output=True, timeout=300)
     assert len(familybench.load_results(out)) == 24
+
+
+def test_a_job_over_its_memory_limit_is_oom_and_the_run_goes_on(tmp_path):
+    from familybench.bench.executor import ProcessExecutor
+
+    suite = parse_suite({"datasets": {"friedman1": {"n_samples": 60}}, "memory_limit": "400MB",
+                         "models": {"bomb": {"model": "badmodels:MemoryBomb", "params": {"seconds": 3.0}},
+                                    "linear": {}}})
+    _, records = execute(suite, tmp_path, executor=ProcessExecutor(n_workers=1))
+    by_config = {r["config"]: r for r in records}
+    assert by_config["bomb"]["status"] == "oom" and "over the 381 MiB limit" in by_config["bomb"]["error"]
+    assert by_config["linear"]["status"] == "ok"
+    from familybench.bench.store import ResultStore as Store
+
+    with Store(tmp_path, create=False) as store:
+        assert by_config["bomb"]["job_key"] in store.failed_keys()  # --retry-failed runs it again
+    assert parse_suite({"datasets": ["moons"], "models": {"m": {"model": "linear", "memory_limit": "1.5GiB"}}}
+                       ).models[0].memory_limit == int(1.5 * 2**30)
+    with pytest.raises(familybench.FamilybenchError, match="memory_limit"):
+        parse_suite({"datasets": ["moons"], "models": ["linear"], "memory_limit": "lots"})

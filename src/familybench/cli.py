@@ -39,8 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="tuning budget: seconds of fit time per config x dataset x seed (adds [tune])")
     run.add_argument("--out", metavar="DIR", help="output directory (default reports/<suite name>)")
     run.add_argument("--fresh", action="store_true", help="discard earlier results in --out")
-    run.add_argument("--retry-failed", action="store_true", help="run failed/timed-out jobs again")
-    run.add_argument("--strict", action="store_true", help="exit 1 if any job failed or timed out")
+    run.add_argument("--retry-failed", action="store_true", help="run failed, timed-out and out-of-memory jobs again")
+    run.add_argument("--strict", action="store_true", help="exit 1 if any job failed, timed out or ran out of memory; exit 2 before running when resuming into rows of other versions")
     run.add_argument("--serial", action="store_true", help="run in this process (no worker processes)")
     run.add_argument("--check", action="store_true",
                      help="validate the suite and its data, print what would run, and run nothing")
@@ -112,7 +112,7 @@ def _cmd_run(args) -> int:
     bad = results["status"].isin(BAD_STATUSES)
     if bad.any():
         what = "jobs" if results["role"].isna().all() else "jobs (trials included)"
-        print(f"{int(bad.sum())} of {len(results)} {what} failed or timed out (see the report)", file=sys.stderr)
+        print(f"{int(bad.sum())} of {len(results)} {what} failed, timed out or ran out of memory (see the report)", file=sys.stderr)
         if args.strict:
             return 1
     return 0

@@ -23,6 +23,35 @@ from .jobs import Job
 from .worker import JobRunner, Outcome, job_record
 
 _WORKER_START_TIMEOUT = 300.0
+_MEMORY_POLL = 0.05  # seconds between resident-memory checks of a busy worker
+
+
+def default_memory_limit(concurrent_jobs: int) -> int:
+    """0.8 × the machine's RAM shared by the jobs that run at once (bytes per job)."""
+    import psutil
+
+    return int(0.8 * psutil.virtual_memory().total / max(1, concurrent_jobs))
+
+
+def tree_rss(pid: int) -> int:
+    """Resident bytes of a process and all its descendants (0 once it is gone)."""
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+        total = root.memory_info().rss
+        for child in root.children(recursive=True):
+            try:
+                total += child.memory_info().rss
+            except psutil.Error:
+                pass
+        return total
+    except psutil.Error:
+        return 0
+
+
+def _gib(n: float) -> str:
+    return f"{n / 2**30:.2f} GiB" if n >= 2**30 else f"{n / 2**20:.0f} MiB"
 
 
 class Executor:
@@ -121,6 +150,12 @@ class InProcessExecutor(Executor):
         return len(self._queue)
 
     def submit(self, job: Job) -> None:
+        if job.memory_limit and not getattr(self, "_warned_memory", False):
+            import warnings
+
+            warnings.warn("the serial executor cannot enforce memory_limit (jobs share this process); "
+                          "use the process executor", UserWarning, stacklevel=2)
+            self._warned_memory = True
         self._queue.append(job)
 
     def next_outcome(self) -> Outcome:
@@ -210,6 +245,8 @@ class _Worker:
         self.job: Job | None = None
         self.deadline = float("inf")
         self.job_started = 0.0
+        self.rss_at_start = 0  # the worker's resident memory when the job was sent
+        self.memory_limit: int | None = None
 
     def kill(self):
         if self.process.is_alive():
@@ -228,9 +265,10 @@ class ProcessExecutor(Executor):
         Threads per job; ``None`` splits the CPUs evenly (at least 1).
     """
 
-    def __init__(self, n_workers: int = 1, threads: int | None = None):
+    def __init__(self, n_workers: int = 1, threads: int | None = None, memory_limit: int | None = None):
         self.n_workers = max(1, int(n_workers))
         self.threads = threads or max(1, cpu_count() // self.n_workers)
+        self.memory_limit = memory_limit  # bytes a job may add; None: default_memory_limit(n_workers)
         self._ctx = mp.get_context("spawn")  # fork after torch/OpenMP start is unsafe
         self._workers: list[_Worker] = []
         self._models: set[str] = set()
@@ -271,6 +309,8 @@ class ProcessExecutor(Executor):
                 job = self._pending.popleft()
                 worker.job, worker.job_started = job, time.perf_counter()
                 worker.deadline = worker.job_started + job.timeout
+                worker.memory_limit = job.memory_limit or self.memory_limit or default_memory_limit(self.slots)
+                worker.rss_at_start = tree_rss(worker.process.pid)
                 worker.conn.send(job)
 
     def _poll(self) -> None:
@@ -279,6 +319,8 @@ class ProcessExecutor(Executor):
         deadlines = [w.deadline for w in self._workers if w.job] + [
             w.started + _WORKER_START_TIMEOUT for w in self._workers if not w.ready
         ]
+        if any(w.job for w in self._workers):  # the memory supervisor looks every _MEMORY_POLL seconds
+            deadlines.append(now + _MEMORY_POLL)
         ready = wait([w.conn for w in self._workers], timeout=max(0.0, min(deadlines, default=now + 1) - now))
         for index, worker in enumerate(list(self._workers)):
             if worker.conn in ready:
@@ -298,11 +340,15 @@ class ProcessExecutor(Executor):
                     self._done.append(message[1])
             elif worker.job is not None and time.perf_counter() >= worker.deadline:
                 self._replace(index, crashed=False)
+            elif worker.job is not None and worker.memory_limit:
+                used = tree_rss(worker.process.pid) - worker.rss_at_start
+                if used > worker.memory_limit:
+                    self._replace(index, crashed=False, oom=(used, worker.memory_limit))
             elif not worker.ready and time.perf_counter() - worker.started > _WORKER_START_TIMEOUT:
                 raise RuntimeError(f"a worker did not start within {_WORKER_START_TIMEOUT:.0f} s")
         self._dispatch()
 
-    def _replace(self, index: int, *, crashed: bool) -> None:
+    def _replace(self, index: int, *, crashed: bool, oom: tuple[int, int] | None = None) -> None:
         worker = self._workers[index]
         job = worker.job
         if crashed:
@@ -315,7 +361,12 @@ class ProcessExecutor(Executor):
                 raise RuntimeError(f"a worker process failed to start (exit code {code})")
             return
         seconds = time.perf_counter() - worker.job_started
-        if crashed:
+        if oom is not None:
+            used, limit = oom
+            self._done.append(_failure(
+                job, "oom", f"killed: used {_gib(used)} of memory above its start, over the {_gib(limit)} limit",
+                self.threads, seconds))
+        elif crashed:
             how = f"signal {signal.Signals(-code).name}" if code is not None and code < 0 else f"exit code {code}"
             self._done.append(
                 _failure(job, "failed", f"worker process crashed ({how}) while running this job", self.threads,

@@ -32,6 +32,9 @@ class Job:
     or every seed where the model config asks (``plot_seeds = "all"``)."""
     skip_reason: str | None = None
     """Set when the config's parameters do not apply to this dataset's task."""
+    memory_limit: int | None = None
+    """Bytes the job may add to its worker's resident memory (``None``: the executor's
+    default); not part of the key."""
     base: str = ""
     """The config's ``[models.NAME]`` (grid points share it)."""
     # -- tuning (``None`` for an untuned job)
@@ -107,6 +110,7 @@ def expand(suite: Suite) -> list[Job]:
                                 plot=fold == 0 and train_size is None
                                 and (model.plot_all_seeds or seed == min(seeds)),
                                 skip_reason=model.skip_tasks.get(dataset.known_task),
+                                memory_limit=model.memory_limit or suite.memory_limit,
                                 base=model.base,
                             )
                         )

@@ -21,6 +21,7 @@ class Status(str, Enum):
     OK = "ok"
     FAILED = "failed"
     TIMEOUT = "timeout"
+    OOM = "oom"  # killed for using more memory than its limit
     SKIPPED = "skipped"
 
     def __str__(self) -> str:
@@ -29,7 +30,7 @@ class Status(str, Enum):
 
 STATUSES = tuple(s.value for s in Status)
 #: Statuses of a job that ran and did not succeed (``--retry-failed`` re-runs these).
-BAD_STATUSES = (Status.FAILED.value, Status.TIMEOUT.value)
+BAD_STATUSES = (Status.FAILED.value, Status.TIMEOUT.value, Status.OOM.value)
 #: Statuses that end a job for good: resume does not run it again.
 FINISHED_STATUSES = STATUSES
 

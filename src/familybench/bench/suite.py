@@ -26,11 +26,11 @@ else:  # pragma: no cover
 
 _TOP_KEYS = {
     "name", "description", "seeds", "split", "test_size", "timeout", "device", "repeats",
-    "metrics", "train_sizes", "datasets", "models", "fast", "report", "compare", "tune",
+    "metrics", "train_sizes", "datasets", "models", "fast", "report", "compare", "tune", "memory_limit",
 }
 _MODEL_KEYS = {
     "model", "params", "grid", "datasets", "timeout", "compare", "seeds", "train_sizes", "plot_seeds", "search",
-    "tune",
+    "tune", "memory_limit",
 }
 _TUNE_KEYS = {"trials", "time_budget", "validation", "sampler", "seed", "shuffles", "refit"}
 _SAMPLERS = ("random", "tpe")
@@ -122,6 +122,7 @@ class ModelConfig:
     search: dict | None = None
     tune: bool = True
     skip_tasks: dict = field(default_factory=dict)
+    memory_limit: int | None = None  # bytes a job may add to its worker's memory
 
     def __post_init__(self):
         if not self.base:
@@ -147,6 +148,7 @@ class Suite:
     fast: dict = field(default_factory=dict, repr=False)
     compare: dict = field(default_factory=dict)  # regression-gate thresholds (bench/compare.py)
     tune: TuneSettings | None = None
+    memory_limit: int | None = None  # bytes; None: 0.8 x RAM / concurrent jobs
     raw: dict = field(default_factory=dict, repr=False, compare=False)  # the TOML table, for [fast]
     base_dir: str | None = field(default=None, repr=False, compare=False)  # relative paths start here
 
@@ -159,6 +161,7 @@ class Suite:
             "metrics": list(self.metrics), "train_sizes": list(self.train_sizes), "report": self.report,
             "models": [m.__dict__ for m in self.models], "datasets": [d.__dict__ for d in self.datasets],
             "compare": self.compare, "tune": self.tune.to_dict() if self.tune else None,
+            "memory_limit": self.memory_limit,
         }
 
 
@@ -236,6 +239,7 @@ def parse_suite(data: dict, *, source: str = "<suite>", default_name: str = "run
             fail("metrics", f"unknown metric {metric!r}; known: {', '.join(ALL_METRICS)}")
     train_sizes = _train_sizes(data.get("train_sizes", [None]), fail, "train_sizes")
     tune = _tune(data["tune"], fail) if "tune" in data else None
+    memory_limit = parse_bytes(data["memory_limit"], fail, "memory_limit") if "memory_limit" in data else None
     datasets = _datasets(data.get("datasets"), fail, base or Path.cwd())
     models = _models(data.get("models"), fail, {d.name: d.known_task for d in datasets}, tuned=tune is not None)
     compare = _compare_settings(data.get("compare", {}), fail, "compare")
@@ -263,6 +267,7 @@ def parse_suite(data: dict, *, source: str = "<suite>", default_name: str = "run
         fast=fast_table,
         compare=compare,
         tune=tune,
+        memory_limit=memory_limit,
         raw={k: v for k, v in data.items() if k != "fast"},
         base_dir=str(base) if base is not None else None,
     )
@@ -453,6 +458,27 @@ def _datasets(value, fail, base: Path) -> tuple[DataSource, ...]:
     return tuple(specs)
 
 
+_UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12, "kib": 2**10, "mib": 2**20,
+          "gib": 2**30, "tib": 2**40}
+
+
+def parse_bytes(value, fail, key: str) -> int:
+    """``"4GB"``, ``"400 MiB"`` or a number of bytes, as an int (> 0)."""
+    import re
+
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        fail(key, f'expected a size such as "4GB" or "512MiB", got {value!r}')
+    if isinstance(value, str):
+        match = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*([A-Za-z]*)\s*", value)
+        unit = match.group(2).lower() if match else None
+        if not match or unit not in _UNITS:
+            fail(key, f'expected a size such as "4GB" or "512MiB", got {value!r}')
+        value = float(match.group(1)) * _UNITS[unit]
+    if not value > 0:
+        fail(key, f"must be positive, got {value!r}")
+    return int(value)
+
+
 def _tune(value, fail) -> TuneSettings:
     if not isinstance(value, dict):
         fail("tune", "expected a table, e.g. [tune] trials = 30")
@@ -559,6 +585,7 @@ def _models(value, fail, dataset_tasks: dict[str, str | None], *, tuned: bool = 
         plot_seeds = table.get("plot_seeds", "first")
         if plot_seeds not in ("first", "all"):
             fail(f"{key}.plot_seeds", f"expected \"first\" or \"all\", got {plot_seeds!r}")
+        memory = parse_bytes(table["memory_limit"], fail, f"{key}.memory_limit") if "memory_limit" in table else None
         tune_flag = table.get("tune", True)
         if not isinstance(tune_flag, bool):
             fail(f"{key}.tune", f"expected true or false, got {tune_flag!r}")
@@ -576,7 +603,8 @@ def _models(value, fail, dataset_tasks: dict[str, str | None], *, tuned: bool = 
             skip_tasks = _check_for_tasks(model, tasks, merged, search, fail, key, check_params)
             configs.append(
                 ModelConfig(label, model, merged, tuple(restrict) if restrict else None, timeout, compare, seeds, sizes,
-                            plot_seeds == "all", base=name, search=search, tune=tune_flag, skip_tasks=skip_tasks)
+                            plot_seeds == "all", base=name, search=search, tune=tune_flag, skip_tasks=skip_tasks,
+                            memory_limit=memory)
             )
     return tuple(configs)
 

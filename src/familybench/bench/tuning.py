@@ -29,7 +29,7 @@ from collections import deque
 from dataclasses import dataclass, field, replace
 
 from .jobs import Job, content_key, expand
-from .record import FINISHED_STATUSES, Role
+from .record import BAD_STATUSES, FINISHED_STATUSES, Role
 from .suite import ModelConfig, Suite, TuneSettings
 
 
@@ -155,7 +155,7 @@ class Tuner(JobSource):
         self.suite, self.settings = suite, suite.tune
         self._stored = {k: r for k, r in (stored or {}).items()
                         if r.get("status") in FINISHED_STATUSES
-                        and not (retry_failed and r.get("status") in ("failed", "timeout"))}
+                        and not (retry_failed and r.get("status") in BAD_STATUSES)}
         configs = {m.config: m for m in suite.models}
         self.groups: list[Group] = []
         self.untunable: set[str] = set()  # configs that run trial 0 only (no space)

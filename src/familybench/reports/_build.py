@@ -70,7 +70,7 @@ def dataset_table(summary: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         kind = {"status": "fail" if row["status"] != f"ok {row['n_jobs']}" and not row["skipped"] else ""}
         label = f"test {main} {_arrow(main)}" if main else "test score"
         if row["n_ok"] == 0:  # the worst status says why there is no score
-            word = "skipped" if row["skipped"] else ("timeout" if "timeout" in row["status"] else "failed")
+            word = "skipped" if row["skipped"] else next((s for s in ("timeout", "oom") if s in row["status"]), "failed")
             text[label], kind[label] = word, ("muted" if row["skipped"] else "fail")
         else:
             text[label], kind[label] = fmt_mean_std(row["mean"], row["std"], decimals[main]), row["mark"]
@@ -281,7 +281,7 @@ def failures_section(context) -> Section | None:
         return None
     frame = bad.rename(columns={"error": "message", "n_jobs": "jobs"})
     kinds = pd.DataFrame({"status": "fail", "message": "error"}, index=frame.index)
-    intro = _both("{n} failed or timed out. Their configs appear in the tables as failed and rank last on "
+    intro = _both("{n} failed, timed out or ran out of memory. Their configs appear in the tables as failed and rank last on "
                   "those datasets.", n=_plural(bad["n_jobs"].sum(), "job"))
     return _section("Failures", [intro, _table(frame.astype(str), kinds, numeric=["jobs"])])
 

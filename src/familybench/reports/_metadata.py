@@ -6,7 +6,7 @@ import json
 
 import pandas as pd
 
-from ..bench.record import STATUSES
+from ..bench.record import BAD_STATUSES, STATUSES
 from ._format import fmt_seconds, html_text, md_text
 from ._render import html_table, markdown_table
 from ._sections import Section
@@ -40,9 +40,9 @@ def tuning_statement(context) -> str:
     cut = sorted(set(selected.loc[selected["stop_reason"] == "incomplete", "config"].astype(str)))
     if cut:
         text += f" Fewer trials than asked (interrupted run): {', '.join(cut)}."
-    bad = trials["status"].isin(("failed", "timeout"))
+    bad = trials["status"].isin(BAD_STATUSES)
     if bad.any():
-        text += f" {int(bad.sum())} of {len(trials)} trials failed or timed out"
+        text += f" {int(bad.sum())} of {len(trials)} trials failed, timed out or ran out of memory"
         skipped = int((trials["status"] == "skipped").sum())
         text += f" and {skipped} were skipped." if skipped else "."
     return text
