@@ -30,10 +30,15 @@ def tuning_statement(context) -> str:
            "validation rows (never on test rows)."
     trials = context.all_results[context.all_results["role"] == "trial"]
     selected = context.results
-    single = sorted({str(c) for c, n in selected.groupby("config")["n_trials"].max().items()
-                     if n == 1 and (trials.loc[trials["config"] == c, "tune_trials"].max() == 1)})
+    once = selected[(selected["n_trials"] == 1) & (selected["tune_trials"] == 1)]
+    single = []
+    for config, rows in once.groupby("config", sort=False):
+        tasks = sorted(set(rows["task"].dropna()))
+        everywhere = set(selected.loc[selected["config"] == config, "task"].dropna()) == set(tasks)
+        single.append(str(config) if everywhere else f"{config} on {' and '.join(tasks)} datasets")
     if single:
-        text += f" Ran trial 0 only (no search space, a one-point space or tune = false): {', '.join(single)}."
+        text += (" Ran trial 0 only (nothing to tune there: no search space, a one-point space or tune = false): "
+                 f"{', '.join(single)}.")
     ran_out = sorted(set(selected.loc[selected["stop_reason"] == "time_budget", "config"].astype(str)))
     if ran_out:
         text += f" Stopped by the time budget on some datasets: {', '.join(ran_out)}."
