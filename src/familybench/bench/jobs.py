@@ -32,6 +32,10 @@ class Job:
     or every seed where the model config asks (``plot_seeds = "all"``)."""
     skip_reason: str | None = None
     """Set when the config's parameters do not apply to this dataset's task."""
+    plugins: tuple = ()
+    """Plug-in modules (names or absolute .py paths) the worker imports before the job."""
+    registrations: tuple = ()
+    """Models registered in the parent process, as plain data the worker replays."""
     memory_limit: int | None = None
     """Bytes the job may add to its worker's resident memory (``None``: the executor's
     default); not part of the key."""
@@ -72,6 +76,30 @@ def job_key(model: ModelConfig, dataset: DataSource, seed: int, fold: int, train
     return content_key(payload)
 
 
+def plugin_registrations(suite: Suite, *, strict: bool = False) -> tuple:
+    """The suite's models that were registered in this process (not built-in, not from a
+    plug-in module a worker imports itself), as plain data for workers to replay.
+
+    ``strict`` raises when one cannot be replayed elsewhere (registered from ``__main__``).
+    """
+    from ..models import get_spec
+    from ..models._plugins import PluginError, registration
+
+    out = {}
+    for config in suite.models:
+        if ":" in config.model or config.model in out:
+            continue
+        try:
+            entry = registration(get_spec(config.model))
+        except PluginError:
+            if strict:
+                raise
+            entry = None
+        if entry is not None:
+            out[config.model] = entry
+    return tuple(out.values())
+
+
 def content_key(payload: dict) -> str:
     """A 20-hex-digit hash of a JSON-able payload (job keys, tuning groups)."""
     text = json.dumps(payload, sort_keys=True, default=str)
@@ -81,6 +109,7 @@ def content_key(payload: dict) -> str:
 def expand(suite: Suite) -> list[Job]:
     """All jobs of a suite, grouped by dataset so workers reuse loaded data."""
     n_folds = suite.split["kfold"] if isinstance(suite.split, dict) else 1
+    registrations = plugin_registrations(suite)
     jobs = []
     identities = {d.name: d for d in suite.datasets}
     for dataset in identities.values():
@@ -111,6 +140,8 @@ def expand(suite: Suite) -> list[Job]:
                                 and (model.plot_all_seeds or seed == min(seeds)),
                                 skip_reason=model.skip_tasks.get(dataset.known_task),
                                 memory_limit=model.memory_limit or suite.memory_limit,
+                                plugins=tuple(suite.plugins),
+                                registrations=registrations,
                                 base=model.base,
                             )
                         )

@@ -15,7 +15,7 @@ from pathlib import Path
 from .._errors import FamilybenchError
 from .._tasks import TASKS
 from . import environment
-from .executor import Executor, make_executor
+from .executor import Executor, InProcessExecutor, make_executor
 from .jobs import Job, expand
 from .progress import Hook, ProgressBar
 from .store import ResultStore, RunLock, StoreError, load_results
@@ -138,6 +138,11 @@ def execute(
     if not all_jobs:
         raise FamilybenchError(f"{suite.source}: the selection leaves no jobs to run")
     records: list[dict] = []
+    runner = make_executor(jobs, executor)
+    if not isinstance(runner, InProcessExecutor):
+        from .jobs import plugin_registrations
+
+        plugin_registrations(suite, strict=True)  # a model from __main__: refused before any job
     with RunLock(out), ResultStore(out, fresh=fresh) as store:
         _check_versions(store, strict)
         if suite.tune is not None:
@@ -156,7 +161,6 @@ def execute(
         for hook in hooks:
             hook.on_run_start(source.total, already_done, suite.name, str(out), bound=source.bound)
         start = time.perf_counter()
-        runner = make_executor(jobs, executor)
         finished = False
         try:
             with runner:

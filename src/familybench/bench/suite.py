@@ -26,7 +26,7 @@ else:  # pragma: no cover
 
 _TOP_KEYS = {
     "name", "description", "seeds", "split", "test_size", "timeout", "device", "repeats",
-    "metrics", "train_sizes", "datasets", "models", "fast", "report", "compare", "tune", "memory_limit",
+    "metrics", "train_sizes", "datasets", "models", "fast", "report", "compare", "tune", "memory_limit", "plugins",
 }
 _MODEL_KEYS = {
     "model", "params", "grid", "datasets", "timeout", "compare", "seeds", "train_sizes", "plot_seeds", "search",
@@ -149,6 +149,7 @@ class Suite:
     compare: dict = field(default_factory=dict)  # regression-gate thresholds (bench/compare.py)
     tune: TuneSettings | None = None
     memory_limit: int | None = None  # bytes; None: 0.8 x RAM / concurrent jobs
+    plugins: tuple[str, ...] = ()  # modules / absolute .py paths imported in the parent and every worker
     raw: dict = field(default_factory=dict, repr=False, compare=False)  # the TOML table, for [fast]
     base_dir: str | None = field(default=None, repr=False, compare=False)  # relative paths start here
 
@@ -161,7 +162,7 @@ class Suite:
             "metrics": list(self.metrics), "train_sizes": list(self.train_sizes), "report": self.report,
             "models": [m.__dict__ for m in self.models], "datasets": [d.__dict__ for d in self.datasets],
             "compare": self.compare, "tune": self.tune.to_dict() if self.tune else None,
-            "memory_limit": self.memory_limit,
+            "memory_limit": self.memory_limit, "plugins": list(self.plugins),
         }
 
 
@@ -219,6 +220,7 @@ def parse_suite(data: dict, *, source: str = "<suite>", default_name: str = "run
 
     if not isinstance(data, dict):
         fail("(top level)", "expected a table")
+    plugins = _plugins(data.get("plugins", []), fail, base or Path.cwd())  # first: they register models
     unknown = set(data) - _TOP_KEYS
     if unknown:
         fail(sorted(unknown, key=str)[0], f"unknown key; expected one of {', '.join(sorted(_TOP_KEYS))}")
@@ -268,6 +270,7 @@ def parse_suite(data: dict, *, source: str = "<suite>", default_name: str = "run
         compare=compare,
         tune=tune,
         memory_limit=memory_limit,
+        plugins=plugins,
         raw={k: v for k, v in data.items() if k != "fast"},
         base_dir=str(base) if base is not None else None,
     )
@@ -456,6 +459,22 @@ def _datasets(value, fail, base: Path) -> tuple[DataSource, ...]:
 
         specs.append(DataSource(name=name, loader=loader, params=settings, known_task=get_dataset_spec(loader).task))
     return tuple(specs)
+
+
+def _plugins(value, fail, base: Path) -> tuple[str, ...]:
+    from ..models._plugins import PluginError, load_plugin, resolve_plugin
+
+    if not isinstance(value, list) or not all(isinstance(p, str) and p.strip() for p in value):
+        fail("plugins", 'expected a list of module names or .py paths, e.g. ["mypkg.models"]')
+    resolved = []
+    for plugin in value:
+        try:
+            path = resolve_plugin(plugin, base)
+            load_plugin(path)
+        except PluginError as exc:
+            fail("plugins", str(exc))
+        resolved.append(path)
+    return tuple(resolved)
 
 
 _UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12, "kib": 2**10, "mib": 2**20,

@@ -216,6 +216,11 @@ class JobRunner:
         record = job_record(job, threads=self.threads, worker=str(os.getpid()))
         outcome = Outcome(job, record)
         try:
+            if job.plugins or job.registrations:
+                from ..models._plugins import load_plugins, replay
+
+                load_plugins(job.plugins)  # once per process; a broken one fails this job, naming it
+                replay(job.registrations)
             with thread_limits(self.threads), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 self._run(job, outcome)

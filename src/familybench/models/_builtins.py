@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 
 from .._tasks import BINARY, MULTICLASS, REGRESSION
-from ._registry import register
+from ._registry import _REGISTRY, register
 
 
 def _by_task(module: str, regressor: str, classifier: str):
@@ -82,3 +82,6 @@ register(
     "lecture_wedge", _by_task("_lecture", "LectureWedgeNetwork", "LectureWedgeNetwork"), family="handmade",
     tasks=("binary",), description="The lecture's two-neuron network with hand-set weights (wedge data)", params=(),
 )
+
+# Everything above ships with familybench; anything registered later is a plug-in.
+BUILTIN_NAMES = frozenset(_REGISTRY)

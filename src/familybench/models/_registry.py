@@ -37,6 +37,8 @@ class ModelSpec:
     search_space: Any = None
     """The family's built-in search space: a :class:`SearchSpace`, a callable
     ``task -> SearchSpace | None``, or ``"module:callable"`` imported on first use."""
+    target: str | None = None
+    """``"module:qualname"`` of what was registered, so a worker process can replay it."""
 
 
 _REGISTRY: dict[str, ModelSpec] = {}
@@ -93,6 +95,8 @@ def register(
         runs trial 0 (its own parameters) only.
     """
 
+    from . import _builtins  # noqa: F401  (built-ins first: what comes after is a plug-in)
+
     def decorate(obj):
         if name in _REGISTRY and not replace:
             raise ModelError(f"model {name!r} is already registered; pass replace=True to override it")
@@ -108,10 +112,16 @@ def register(
             reference=reference,
             params=_params_by_task(params, tasks),
             search_space=search_space,
+            target=_target(obj),
         )
         return obj
 
     return decorate if factory is None else decorate(factory)
+
+
+def _target(obj) -> str | None:
+    module, qualname = getattr(obj, "__module__", None), getattr(obj, "__qualname__", None)
+    return f"{module}:{qualname}" if module and qualname else None
 
 
 def _params_by_task(params, tasks) -> Mapping[str, frozenset[str]] | None:
@@ -185,6 +195,11 @@ def get_spec(name: str) -> ModelSpec:
     if ":" in name:
         obj = _import_callable(name)
         return ModelSpec(name=name, family=getattr(obj, "family", "custom"), tasks=TASKS, factory=_as_factory(obj))
+    from ._plugins import load_entry_points
+
+    load_entry_points()  # installed plug-ins register on first need
+    if name in _REGISTRY:
+        return _REGISTRY[name]
     close = difflib.get_close_matches(name, list(_REGISTRY), n=3)
     hint = f" (did you mean {', '.join(map(repr, close))}?)" if close else ""
     raise ModelError(f"unknown model {name!r}{hint}; known: {', '.join(sorted(_REGISTRY))}")
@@ -225,7 +240,9 @@ def list_models():
     import pandas as pd
 
     from . import _builtins  # noqa: F401
+    from ._plugins import load_entry_points
 
+    load_entry_points()
     rows = [
         {
             "name": s.name,
