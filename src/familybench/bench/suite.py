@@ -34,6 +34,8 @@ _MODEL_KEYS = {
 }
 _TUNE_KEYS = {"trials", "time_budget", "validation", "sampler", "seed", "shuffles", "refit"}
 _SAMPLERS = ("random", "tpe")
+_MAX_SEEDS = 1000
+_MAX_TRIALS = 100_000
 _DEVICES = ("auto", "cpu", "cuda")
 
 
@@ -356,10 +358,12 @@ def _seeds(value, fail) -> tuple[int, ...]:
     if isinstance(value, bool):
         fail("seeds", "expected an integer N (seeds 0..N-1) or a list of integers")
     if isinstance(value, int):
-        if value < 1:
-            fail("seeds", f"expected at least 1 seed, got {value}")
+        if not 1 <= value <= _MAX_SEEDS:
+            fail("seeds", f"expected 1 to {_MAX_SEEDS:,} seeds, got {value}")
         return tuple(range(value))
     if isinstance(value, list) and value and all(isinstance(s, int) and not isinstance(s, bool) for s in value):
+        if len(value) > _MAX_SEEDS or not all(0 <= s < 2**32 for s in value):
+            fail("seeds", f"expected at most {_MAX_SEEDS:,} seeds, each in 0 .. 2**32 - 1")
         return tuple(dict.fromkeys(value))
     fail("seeds", "expected an integer N (seeds 0..N-1) or a non-empty list of integers")
 
@@ -421,6 +425,8 @@ def _datasets(value, fail, base: Path) -> tuple[DataSource, ...]:
         fail("datasets", "no datasets given")
     known = _known_datasets()
     if isinstance(value, list):
+        if not all(isinstance(name, str) for name in value):
+            fail("datasets", "expected a list of dataset names or a table of name = { settings }")
         value = {name: {} for name in value}
     if not isinstance(value, dict):
         fail("datasets", "expected a list of names or a table of name = { settings }")
@@ -431,6 +437,9 @@ def _datasets(value, fail, base: Path) -> tuple[DataSource, ...]:
             fail(key, "expected a table of settings, e.g. { n_samples = 2000 }")
         settings = dict(settings)
         if "path" in settings:
+            for name_ in ("path", "target", "task"):
+                if name_ in settings and not isinstance(settings[name_], str):
+                    fail(f"{key}.{name_}", f"expected a string, got {settings[name_]!r}")
             path = Path(settings.pop("path"))
             path = path if path.is_absolute() else base / path
             target = settings.pop("target", None)
@@ -448,6 +457,8 @@ def _datasets(value, fail, base: Path) -> tuple[DataSource, ...]:
                                     known_task=file_task))
             continue
         loader = settings.pop("generator", settings.pop("dataset", name))
+        if not isinstance(loader, str):
+            fail(key, f"expected a dataset name, got {loader!r}")
         if loader not in known:
             import difflib
 
@@ -509,7 +520,7 @@ def _tune(value, fail) -> TuneSettings:
     def fail_tune(key, problem):
         fail(f"tune.{key}", problem)
 
-    trials = int(_number(sub, "trials", 30, fail_tune, low=1, integer=True))
+    trials = int(_number(sub, "trials", 30, fail_tune, low=1, high=_MAX_TRIALS, integer=True))
     budget = sub.get("time_budget")
     if budget is not None:
         budget = float(_number(sub, "time_budget", None, fail_tune, low=0.0, exclusive=True))
