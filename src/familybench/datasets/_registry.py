@@ -28,7 +28,9 @@ REAL = "real"
 _KINDS = (SYNTHETIC, REAL)
 #: Row cap of the large real tables registered with ``max_rows=DEFAULT_MAX_ROWS``.
 DEFAULT_MAX_ROWS = 20_000
-_BUILTIN_MODULES = ("_shapes_2d", "_functions_1d", "_regression", "_sklearn_data", "_rdata")
+_BUILTIN_MODULES = (
+    "_shapes_2d", "_functions_1d", "_regression", "_sklearn_data", "_rdata", "_tabular_suite"
+)
 
 
 @dataclass(frozen=True)
