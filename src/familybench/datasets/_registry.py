@@ -26,16 +26,19 @@ Loader = Callable[..., Dataset]
 SYNTHETIC = "synthetic"
 REAL = "real"
 _KINDS = (SYNTHETIC, REAL)
-# Real datasets are fixed tables: the only parameters are a deterministic row subsample.
-_REAL_PARAMS: dict[str, Any] = {"n_samples": None, "random_state": 0}
-_BUILTIN_MODULES = ("_shapes_2d", "_functions_1d", "_regression", "_sklearn_data", "_rdata")
+#: Row cap of the large real tables registered with ``max_rows=DEFAULT_MAX_ROWS``.
+DEFAULT_MAX_ROWS = 20_000
+_BUILTIN_MODULES = (
+    "_shapes_2d", "_functions_1d", "_regression", "_sklearn_data", "_rdata", "_tabular_suite"
+)
 
 
 @dataclass(frozen=True)
 class DatasetSpec:
     """What the registry knows about a dataset without loading it.
 
-    ``n_rows`` and ``n_features`` are those of the default parameters.
+    ``n_rows`` and ``n_features`` are those of the default parameters; ``max_rows`` is
+    the default row cap of a real dataset (None: no cap).
     """
 
     name: str
@@ -48,12 +51,14 @@ class DatasetSpec:
     licence: str
     description: str = ""
     requires: tuple[str, ...] = ()
+    max_rows: int | None = None
 
     @property
     def defaults(self) -> dict[str, Any]:
         """Parameter names and default values accepted by :func:`load_dataset`."""
         if self.kind == REAL:
-            return dict(_REAL_PARAMS)
+            # A real dataset is a fixed table: its only parameters pick a row subsample.
+            return {"n_samples": None, "max_rows": self.max_rows, "random_state": 0}
         return {
             name: parameter.default
             for name, parameter in inspect.signature(self.loader).parameters.items()
@@ -74,6 +79,7 @@ def register_dataset(
     source: str,
     licence: str,
     requires: tuple[str, ...] = (),
+    max_rows: int | None = None,
     replace: bool = False,
 ) -> Callable[[Loader], Loader]:
     """Register a loader under ``name`` (decorator).
@@ -98,6 +104,8 @@ def register_dataset(
     check_task(task)
     if kind not in _KINDS:
         raise ValueError(f"kind must be one of {_KINDS}, got {kind!r}")
+    if max_rows is not None and kind != REAL:
+        raise ValueError("max_rows is a parameter of real datasets only")
 
     def decorate(loader: Loader) -> Loader:
         if name in _REGISTRY and not replace:
@@ -114,6 +122,7 @@ def register_dataset(
             licence=licence,
             description=doc.split("\n\n")[0].replace("\n", " "),
             requires=tuple(requires),
+            max_rows=max_rows,
         )
         return loader
 
@@ -174,11 +183,14 @@ def load_dataset(name: str, **params: Any) -> Dataset:
         dataset = spec.loader(**resolved)
     else:
         check_seed(name, resolved["random_state"])
-        if resolved["n_samples"] is not None:
-            check_int(name, "n_samples", resolved["n_samples"], 1)
+        caps = []
+        for param in ("n_samples", "max_rows"):
+            if resolved[param] is not None:
+                check_int(name, param, resolved[param], 1)
+                caps.append(resolved[param])
         dataset = spec.loader()
-        if resolved["n_samples"] is not None:
-            dataset = dataset.subsample(resolved["n_samples"], resolved["random_state"])
+        if caps:
+            dataset = dataset.subsample(min(caps), resolved["random_state"])
     # Loaders may leave provenance to their registry entry (decorator and docstring).
     return dataclasses.replace(
         dataset,
