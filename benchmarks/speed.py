@@ -12,6 +12,7 @@ not leak into the next), streaming its output, and collects its headline numbers
     report    speed_report.py     write_report on a 100-job run
     mlp       mlp_throughput.py   MLP training throughput vs plain torch / sklearn / skorch
     tuning    speed_tuning.py     tuning lightgbm + mlp vs a hand-written loop; --jobs 2 vs 1
+    statistics speed_statistics.py statistics across datasets in a 1,000-job report
 
 Every number is a median of runs taken in rotation inside its section; every ratio
 compares variants measured in that same process. ``--quick`` is a smoke run (fewer
@@ -43,6 +44,7 @@ SECTIONS = {
     "report": "speed_report.py",
     "mlp": "mlp_throughput.py",
     "tuning": "speed_tuning.py",
+    "statistics": "speed_statistics.py",
 }
 
 
