@@ -227,8 +227,10 @@ def _significance(context, tables: list[str]) -> str:
     if behind:
         parts.append(f"{', '.join(behind)} is significantly ahead of it")
     n = stats.n_family_datasets
+    left_out = stats.dropped[stats.dropped["level"] == "family"] if len(stats.dropped) else stats.dropped
+    out = "".join(f" The {r.name} family is left out: {r.reason}." for r in left_out.itertuples())
     return (f"Across {n} tables (Wilcoxon signed-rank on normalised scores, Holm-corrected): "
-            + "; ".join(parts) + ".")
+            + "; ".join(parts) + "." + out)
 
 
 def claim_tabular(context) -> Section:
