@@ -50,3 +50,67 @@ def test_interleave_flags_a_slowdown_between_two_commits(tmp_path):
     assert report.startswith("**❌ familybench compare: 1 regression: linear on sine1d (fit ×")
     assert "(interleaved)" in report
     assert (tmp_path / "ab" / "baseline" / "results.sqlite").is_file()
+
+
+def test_the_gate_sees_a_pull_request_that_makes_a_job_hang(tmp_path):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    shutil.copytree(ROOT / "src", repo / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, repo / name)
+    (repo / "suite.toml").write_text(
+        'seeds = 2\ntimeout = 3\ndatasets = { sine1d = { n_samples = 100 } }\nmodels = ["linear", "poly"]\n')
+    _git(repo, "init", "-q")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-qm", "A")
+    linear = repo / "src" / "familybench" / "models" / "_linear.py"
+    text = linear.read_text()
+    hung = text.replace(
+        "        self.model_ = LinearRegression().fit(Xt, y)\n",
+        "        import sys\n        import time\n\n        print('linear is stuck', file=sys.stderr, flush=True)\n"
+        "        time.sleep(3600)\n        self.model_ = LinearRegression().fit(Xt, y)\n",
+    )
+    assert hung != text
+    linear.write_text(hung)
+    _git(repo, "commit", "-qam", "B: linear hangs")
+
+    # the hanging fit also hangs the side's warm-up: bounded, it is a cold start, not a stuck gate
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "FAMILYBENCH_WARM_UP_TIMEOUT": "2"}
+    result = subprocess.run(
+        [sys.executable, "-m", "familybench", "compare", "--interleave", "--baseline-ref", "HEAD~1", "suite.toml",
+         "--out", str(tmp_path / "ab"), "--markdown", str(tmp_path / "ab.md")],
+        cwd=repo, capture_output=True, text=True, env=env, timeout=600,
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    report = (tmp_path / "ab.md").read_text()
+    assert "linear on sine1d (now timeout (2/2)" in report
+    import familybench
+
+    current = familybench.load_results(tmp_path / "ab" / "current")
+    stuck = current[current["config"] == "linear"]
+    assert set(stuck["status"]) == {"timeout"} and stuck["error_detail"].str.contains("linear is stuck").all()
+    assert (familybench.load_results(tmp_path / "ab" / "baseline")["status"] == "ok").all()
+
+
+def test_a_job_missing_from_the_current_runs_plan_is_a_status_regression(tmp_path):
+    import familybench
+    from familybench.bench.compare import compare_runs
+    from familybench.bench.runner import execute
+    from familybench.bench.store import ResultStore
+    from familybench.bench.suite import parse_suite
+
+    suite = parse_suite({"seeds": 2, "datasets": {"moons": {"n_samples": 100}}, "models": ["linear", "poly"]})
+    execute(suite, tmp_path / "base", executor="serial")
+    execute(suite, tmp_path / "cur", executor="serial")
+    with ResultStore(tmp_path / "cur") as store:  # a job the current run planned, lost without a record
+        store._db.execute("DELETE FROM results WHERE config = 'poly' AND seed = 1")
+        store._db.commit()
+    comparison = compare_runs(tmp_path / "base", tmp_path / "cur")
+    assert [r.config for r in comparison.regressions] == ["poly"]
+    assert "now missing (1/2)" in comparison.regressions[0].status_regression
+    # outside the plan (a config the current run never had): not compared, not a regression
+    execute(parse_suite({"seeds": 2, "datasets": {"moons": {"n_samples": 100}}, "models": ["linear"]}),
+            tmp_path / "lin", executor="serial")
+    other = compare_runs(tmp_path / "base", tmp_path / "lin")
+    assert not other.regressions and other.missing == ["poly on moons"]
+    assert len(familybench.load_results(tmp_path / "cur")) == 3

@@ -16,7 +16,9 @@ Jobs are matched by config, dataset, seed, fold and train size. Per config × da
   threshold itself (with at least 4 such pairs timed above ``min_seconds``). When every pair
   moves together the comparison warns instead: drift and a change that slows everything
   look the same from runs taken apart (``--interleave`` tells them apart);
-- status: ok in the baseline, failed or timed out now.
+- status: ok in the baseline, and failed, timed out, out of memory or missing now ("missing":
+  planned in the current run's own stored plan, but without a record); jobs outside that
+  plan are "not compared".
 
 Two tuned runs are compared on their ``select_best`` rows (seed-paired test scores of the
 validation-chosen trials), with ``tuning_seconds`` judged as fit time with the runs-apart
@@ -39,7 +41,7 @@ from .select import is_tuned, select_best
 from .store import ResultStore, load_results
 
 MATCH = ["config", "dataset", "seed", "fold", "train_size"]
-BAD = BAD_STATUSES
+BAD = (*BAD_STATUSES, "missing")  # "missing": planned in the current run, no record
 
 
 @dataclass(frozen=True)
@@ -319,6 +321,33 @@ def _environment_warnings(base_meta: dict, cur_meta: dict) -> list[str]:
     return warnings
 
 
+def _with_missing_now(current: pd.DataFrame, baseline: pd.DataFrame, directory: Path) -> pd.DataFrame:
+    """Rows with status ``missing`` for what the current run planned but did not record.
+
+    Only jobs in the current run's own stored plan count: one outside it was not asked for
+    (it stays "not compared"); one inside it that has no record hung, crashed or was lost.
+    """
+    with ResultStore(directory, create=False) as store:
+        plan = store.plan()
+    if not plan:
+        return current
+
+    def key(config, dataset, seed, fold, size):
+        return (str(config), str(dataset), int(seed), int(fold), -1 if size is None or size != size else int(size))
+
+    have = {key(*r) for r in current[MATCH].itertuples(index=False)}
+    base = {key(*r) for r in baseline[MATCH].itertuples(index=False)}
+    absent = [k for k in dict.fromkeys(key(*p) for p in plan) if k not in have and k in base]
+    if not absent:
+        return current
+    from .record import empty_record
+
+    rows = [empty_record(config=c, dataset=d, seed=s, fold=f, train_size=(None if t == -1 else t), status="missing",
+                         error="planned in the current run, but it left no record (hung, crashed or was lost)")
+            for c, d, s, f, t in absent]
+    return pd.concat([current, pd.DataFrame(rows).astype({"train_size": "float64"})], ignore_index=True)
+
+
 def _tuned_view(selected: pd.DataFrame) -> pd.DataFrame:
     return selected.assign(fit_seconds=selected["tuning_seconds"], fit_seconds_samples=None)
 
@@ -340,6 +369,7 @@ def compare_runs(baseline: str | Path, current: str | Path, *, interleaved: bool
         # tuning a group (its trials' summed fit seconds), judged like fit time apart.
         base_frame, cur_frame = (_tuned_view(select_best(f)) for f in (base_frame, cur_frame))
         interleaved = False
+    cur_frame = _with_missing_now(cur_frame, base_frame, Path(current))
     defaults, per_config, cur_meta = _settings_by_config(Path(current), settings or CompareSettings())
     _, _, base_meta = _settings_by_config(Path(baseline), settings or CompareSettings())
     for frame in (base_frame, cur_frame):

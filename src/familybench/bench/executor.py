@@ -143,7 +143,7 @@ class InProcessExecutor(Executor):
 
     def start(self, models, *, expected_jobs=None):
         self.warm_up_seconds = self._runner.warm_up(set(models))
-        self.worker_info = _environment_probe()
+        self.worker_info = {**_environment_probe(), "cold_start": self._runner.cold}
 
     @property
     def in_flight(self) -> int:
@@ -216,7 +216,7 @@ def _worker_main(conn, threads: int, models: set[str]):
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     runner = JobRunner(threads)
     seconds = runner.warm_up(models)
-    info = _environment_probe()
+    info = {**_environment_probe(), "cold_start": runner.cold}
     conn.send(("ready", seconds, info))
     while True:
         try:

@@ -55,9 +55,11 @@ class _Side:
 
     def start(self, suite: str, fast: bool) -> dict:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in [str(self.env_dir), os.environ.get("PYTHONPATH", "")] if p)}
+        self.stderr_path = self.env_dir.parent / f"{self.name}.stderr"
+        self._stderr = open(self.stderr_path, "ab")  # noqa: SIM115 - kept while the side runs
         self.process = subprocess.Popen(
             [sys.executable, "-m", "familybench.bench.interleave_worker"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=self.cwd, env=env,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr, text=True, cwd=self.cwd, env=env,
         )
         self.suite, self.fast = suite, fast
         reply = self.ask({"op": "load", "suite": suite, "fast": fast}, timeout=600)
@@ -77,6 +79,15 @@ class _Side:
         line = self.process.stdout.readline()
         return json.loads(line) if line else None
 
+    def stderr_tail(self, limit: int = 2048) -> str:
+        """The last ``limit`` bytes this side wrote to stderr (what a crash left behind)."""
+        try:
+            self._stderr.flush()
+            data = self.stderr_path.read_bytes()
+        except OSError:
+            return ""
+        return data[-limit:].decode("utf-8", "replace")
+
     def restart(self):
         self.stop()
         self.start(self.suite, self.fast)
@@ -85,6 +96,9 @@ class _Side:
         if self.process and self.process.poll() is None:
             self.process.kill()
             self.process.wait()
+        if getattr(self, "_stderr", None) is not None:
+            self._stderr.close()
+            self._stderr = None
 
 
 def run_interleaved(ref: str, suite: str, *, fast: bool = False, out: str | Path | None = None,
@@ -107,6 +121,7 @@ def run_interleaved(ref: str, suite: str, *, fast: bool = False, out: str | Path
         loaded = {name: side.start(suite_arg, fast) for name, side in sides.items()}
         names = [name for name, _ in loaded["current"]["jobs"]]
         timeouts = dict(loaded["current"]["jobs"])
+        skeletons = loaded["current"].get("skeletons", {})
         stores = {name: ResultStore(out / name, fresh=True) for name in SIDES}
         run_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-ab"
         meta = environment.collect()
@@ -114,14 +129,28 @@ def run_interleaved(ref: str, suite: str, *, fast: bool = False, out: str | Path
             side_meta = {**meta, "git_commit": commit if name == "baseline" else meta.get("git_commit"),
                          "interleaved_with": ref, "worker_warm_up_seconds": loaded[name]["warm_up_seconds"]}
             stores[name].start_run(run_id, meta_time(), loaded[name]["suite"], side_meta)
+            # both sides plan the current side's jobs: one without a record is "missing now"
+            stores[name].write_plan(run_id, [(r["config"], r["dataset"], r["seed"], r["fold"], r["train_size"])
+                                             for r in skeletons.values()])
         start = time.perf_counter()
         for index, job_name in enumerate(names):
             order = SIDES if index % 2 == 0 else SIDES[::-1]  # A B, B A: drift within a pair cancels too
             for name in order:
+                started = time.perf_counter()
                 reply = sides[name].ask({"op": "run", "job": job_name}, timeout=timeouts[job_name])
-                if reply is None:
+                if reply is None:  # timed out or crashed: recorded as such, then a fresh side
+                    crashed = sides[name].process.poll() is not None
+                    detail = sides[name].stderr_tail()
+                    code = sides[name].process.returncode
                     sides[name].restart()
-                    continue  # timed out or crashed: the job is missing on this side
+                    if job_name in skeletons:
+                        status, error = (("failed", f"the {name} side's process crashed (exit code {code}) while "
+                                          "running this job") if crashed else
+                                         ("timeout", f"stopped after the {timeouts[job_name]:g} s timeout"))
+                        stores[name].write({**skeletons[job_name], "status": status, "error": error,
+                                            "error_detail": detail or None, "run_id": run_id,
+                                            "job_seconds": time.perf_counter() - started})
+                    continue
                 if "record" in reply:
                     stores[name].write({**reply["record"], "run_id": run_id})
             print(f"[{index + 1}/{len(names)}] {job_name}", file=sys.stderr, flush=True)

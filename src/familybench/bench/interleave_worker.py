@@ -20,7 +20,7 @@ def main() -> int:
     from .._threads import cpu_count
     from .jobs import expand
     from .runner import resolve_suite
-    from .worker import JobRunner
+    from .worker import JobRunner, job_record
 
     jobs, runner = {}, None
     for line in sys.stdin:
@@ -33,6 +33,9 @@ def main() -> int:
             reply = {
                 "jobs": [[name, job.timeout] for name, job in jobs.items()],
                 "suite": suite.to_dict(), "warm_up_seconds": warm,
+                # what a record of each job says before it runs: the parent records a job
+                # that hangs or crashes this side with it
+                "skeletons": {name: job_record(job) for name, job in jobs.items()},
             }
         elif message["op"] == "run":
             job = jobs.get(message["job"])

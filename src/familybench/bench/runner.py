@@ -158,6 +158,7 @@ def execute(
         meta = environment.collect()
         meta.update(n_jobs_total=source.total + already_done, n_jobs_run=source.total, parallel_jobs=jobs)
         store.start_run(run_id, started_at, suite.to_dict(), meta)
+        store.write_plan(run_id, [(j.config, j.dataset.name, j.seed, j.fold, j.train_size) for j in all_jobs])
         for hook in hooks:
             hook.on_run_start(source.total, already_done, suite.name, str(out), bound=source.bound)
         start = time.perf_counter()

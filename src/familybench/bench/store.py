@@ -136,6 +136,10 @@ class ResultStore:
             )
             self._db.execute("CREATE TABLE IF NOT EXISTS predictions (job_key TEXT PRIMARY KEY, payload BLOB)")
             self._db.execute("CREATE TABLE IF NOT EXISTS dataset_views (dataset TEXT PRIMARY KEY, payload BLOB)")
+            # What each run set out to do (config, dataset, seed, fold, train size): compare
+            # tells a job that is missing now from one outside the plan.
+            self._db.execute("CREATE TABLE IF NOT EXISTS plan (run_id TEXT, config TEXT, dataset TEXT, seed INTEGER, "
+                             "fold INTEGER, train_size INTEGER)")
             self._db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         self._migrate()
 
@@ -191,6 +195,25 @@ class ResultStore:
             )
             if meta is not None:
                 self._db.execute("UPDATE runs SET meta = ? WHERE run_id = ?", (json.dumps(meta, default=str), run_id))
+
+    def write_plan(self, run_id: str, entries) -> None:
+        """Record the (config, dataset, seed, fold, train_size) a run plans to finish."""
+        with self._db:
+            self._db.executemany("INSERT INTO plan VALUES (?, ?, ?, ?, ?, ?)", [(run_id, *e) for e in entries])
+
+    def plan(self, run_id: str | None = None) -> list[tuple] | None:
+        """The latest run's plan (or ``run_id``'s); ``None`` for a store that keeps none."""
+        tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "plan" not in tables:
+            return None
+        if run_id is None:
+            row = self._db.execute("SELECT run_id FROM plan p JOIN runs r USING (run_id) "
+                                   "ORDER BY r.started_at DESC LIMIT 1").fetchone()
+            if row is None:
+                return None
+            run_id = row[0]
+        rows = self._db.execute("SELECT config, dataset, seed, fold, train_size FROM plan WHERE run_id = ?", (run_id,))
+        return [tuple(r) for r in rows]
 
     def runs(self) -> list[dict]:
         rows = self._db.execute(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 import threading
 import time
@@ -31,6 +32,33 @@ from .record import empty_record
 
 _POINTS_IN_VIEW = 1500
 _BUILTIN_WARM_UP = {"linear", "poly", "lightgbm", "mlp", "hist_gbm", "sk_mlp"}
+_WARM_UP_TIMEOUT = 60.0  # seconds per family; past it the warm-up is abandoned (a cold start)
+
+
+class _WarmUpTimeout(BaseException):
+    pass
+
+
+class _time_limit:
+    """SIGALRM after ``seconds`` in the main thread (elsewhere, no limit)."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.armed = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+
+    def __enter__(self):
+        if self.armed:
+            def on_alarm(signum, frame):
+                raise _WarmUpTimeout
+
+            self.previous = signal.signal(signal.SIGALRM, on_alarm)
+            signal.setitimer(signal.ITIMER_REAL, self.seconds)
+        return self
+
+    def __exit__(self, *exc):
+        if self.armed:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self.previous)
 
 
 @dataclass
@@ -194,19 +222,22 @@ class JobRunner:
         rng = np.random.default_rng(0)
         X = rng.normal(size=(64, 3))
         y = X[:, 0] - X[:, 1]
+        self.cold = []  # families whose warm-up failed or overran: their first job starts cold
+        limit = float(os.environ.get("FAMILYBENCH_WARM_UP_TIMEOUT", _WARM_UP_TIMEOUT))
         with thread_limits(self.threads), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             # Only the built-in families: a user's model may crash or hang, and must do so
             # inside its own job, where the runner records it.
             for name in sorted(m for m in models if m in _BUILTIN_WARM_UP):
                 try:
-                    spec = get_spec(name)
-                    task = spec.tasks[0]
-                    target = y if task == REGRESSION else (y > 0).astype(int)
-                    params = {"max_epochs": 1} if name == "mlp" else {}
-                    get_model(name, task=task, **params).fit(X, target).predict(X)
-                except Exception:  # a broken model fails in its own job, with its message
-                    pass
+                    with _time_limit(limit):
+                        spec = get_spec(name)
+                        task = spec.tasks[0]
+                        target = y if task == REGRESSION else (y > 0).astype(int)
+                        params = {"max_epochs": 1} if name == "mlp" else {}
+                        get_model(name, task=task, **params).fit(X, target).predict(X)
+                except (Exception, _WarmUpTimeout):  # a broken model fails in its own job, with its message
+                    self.cold.append(name)
         return time.perf_counter() - start
 
     # -- one job

@@ -153,6 +153,10 @@ def metadata_items(context) -> list[tuple[str, str]]:
         items.append(("Warning", "This directory holds no run metadata; the results' origin is unknown."))
     if meta.get("command"):
         items.append(("Command", str(meta["command"])))
+    cold = (meta.get("worker") or {}).get("cold_start")
+    if cold:
+        items.append(("Warning", f"The warm-up of {', '.join(cold)} failed or overran its time limit: the first "
+                                 "job of each worker on them started cold (imports inside its clock)."))
     if meta.get("interrupted"):
         items.append(("Warning", "The latest run was interrupted: not every job finished."))
     return items
