@@ -17,8 +17,11 @@ def _csv(text: str) -> list[str]:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+
     parser = argparse.ArgumentParser(prog="familybench", description="Benchmark and compare model families.")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--version", action="version", version=f"familybench {__version__}")
+    sub = parser.add_subparsers(dest="command")
 
     run = sub.add_parser("run", help="run a suite (resumes unfinished work in --out)")
     run.add_argument("suite_file", nargs="?", metavar="SUITE.toml", help="a suite file")
@@ -166,9 +169,19 @@ def _cmd_list(args) -> int:
         from .bench.suite import builtin_suites
 
         table = pd.DataFrame(list(builtin_suites().items()), columns=["name", "description"])
-    with pd.option_context("display.max_rows", 500, "display.width", 200, "display.max_colwidth", 80):
-        print(table.to_string(index=False))
+    print(_left_aligned(table))
     return 0
+
+
+def _left_aligned(table, max_width: int = 100) -> str:
+    """A plain text table, every column left-aligned (names are easier to scan)."""
+    def cell(value) -> str:
+        text = "" if value is None else str(value)
+        return text if len(text) <= max_width else text[: max_width - 1] + "…"
+
+    cells = [[str(c) for c in table.columns]] + [[cell(v) for v in row] for row in table.itertuples(index=False)]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(table.columns))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells)
 
 
 def _cmd_report(args) -> int:
@@ -244,7 +257,11 @@ def main(argv: list[str] | None = None) -> int:
     warnings.showwarning = _show_warning  # one line per warning, no source path
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _on_sigterm)
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:  # bare `familybench`: the help, not an argparse error
+        parser.print_help()
+        return 0
     from ._errors import FamilybenchError
 
     handlers = {
