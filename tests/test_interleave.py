@@ -17,27 +17,31 @@ def _git(repo, *args):
                         "GIT_COMMITTER_EMAIL": "t@t"})
 
 
-def test_interleave_flags_a_slowdown_between_two_commits(tmp_path):
+def _repo_with_a_changed_linear_fit(tmp_path, suite: str, inserted: str, message: str) -> Path:
+    """A copy of the project with two commits: A, then B with ``inserted`` before linear's fit."""
     repo = tmp_path / "repo"
     repo.mkdir()
     shutil.copytree(ROOT / "src", repo / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, repo / name)
-    (repo / "suite.toml").write_text(
-        'seeds = 4\nrepeats = 3\ndatasets = { sine1d = { n_samples = 200 } }\nmodels = ["linear", "poly"]\n'
-    )
+    (repo / "suite.toml").write_text(suite)
     _git(repo, "init", "-q")
     _git(repo, "add", ".")
     _git(repo, "commit", "-qm", "A")
     linear = repo / "src" / "familybench" / "models" / "_linear.py"
     text = linear.read_text()
-    slowed = text.replace(
-        "        self.model_ = LinearRegression().fit(Xt, y)\n",
-        "        import time\n\n        time.sleep(0.05)\n        self.model_ = LinearRegression().fit(Xt, y)\n",
-    )
-    assert slowed != text
-    linear.write_text(slowed)
-    _git(repo, "commit", "-qam", "B: slower linear")
+    fit = "        self.model_ = LinearRegression().fit(Xt, y)\n"
+    changed = text.replace(fit, inserted + fit)
+    assert changed != text
+    linear.write_text(changed)
+    _git(repo, "commit", "-qam", message)
+    return repo
+
+
+def test_interleave_flags_a_slowdown_between_two_commits(tmp_path):
+    repo = _repo_with_a_changed_linear_fit(
+        tmp_path, 'seeds = 4\nrepeats = 3\ndatasets = { sine1d = { n_samples = 200 } }\nmodels = ["linear", "poly"]\n',
+        "        import time\n\n        time.sleep(0.05)\n", "B: slower linear")
 
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     result = subprocess.run(
@@ -53,26 +57,10 @@ def test_interleave_flags_a_slowdown_between_two_commits(tmp_path):
 
 
 def test_the_gate_sees_a_pull_request_that_makes_a_job_hang(tmp_path):
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    shutil.copytree(ROOT / "src", repo / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy(ROOT / name, repo / name)
-    (repo / "suite.toml").write_text(
-        'seeds = 2\ntimeout = 3\ndatasets = { sine1d = { n_samples = 100 } }\nmodels = ["linear", "poly"]\n')
-    _git(repo, "init", "-q")
-    _git(repo, "add", ".")
-    _git(repo, "commit", "-qm", "A")
-    linear = repo / "src" / "familybench" / "models" / "_linear.py"
-    text = linear.read_text()
-    hung = text.replace(
-        "        self.model_ = LinearRegression().fit(Xt, y)\n",
+    repo = _repo_with_a_changed_linear_fit(
+        tmp_path, 'seeds = 2\ntimeout = 3\ndatasets = { sine1d = { n_samples = 100 } }\nmodels = ["linear", "poly"]\n',
         "        import sys\n        import time\n\n        print('linear is stuck', file=sys.stderr, flush=True)\n"
-        "        time.sleep(3600)\n        self.model_ = LinearRegression().fit(Xt, y)\n",
-    )
-    assert hung != text
-    linear.write_text(hung)
-    _git(repo, "commit", "-qam", "B: linear hangs")
+        "        time.sleep(3600)\n", "B: linear hangs")
 
     # the hanging fit also hangs the side's warm-up: bounded, it is a cold start, not a stuck gate
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "FAMILYBENCH_WARM_UP_TIMEOUT": "2"}
