@@ -3,8 +3,8 @@
     python benchmarks/speed_tuning.py [--quick] [--repeats N] [--trials 20] [--json FILE]
 
 Tunes ``lightgbm`` and ``mlp`` (their built-in search spaces, random search, validation
-20 % of the training rows) on three small datasets (moons, friedman1, breast_cancer; 600
-rows each), one seed, and times, in rotation:
+20 % of the training rows; mlp at most 30 epochs) on three small datasets (moons and
+friedman1 at 400 rows, breast_cancer's 569), one seed, and times, in rotation:
 
 - ``familybench --jobs 1``: the suite through the process executor, one worker with all
   threads; wall clock minus the worker's warm-up (spawn, imports, warm-up fits), which is
@@ -32,7 +32,7 @@ import speed_common as sc
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-DATASETS = {"moons": {"n_samples": 600}, "friedman1": {"n_samples": 600}, "breast_cancer": {}}
+DATASETS = {"moons": {"n_samples": 400}, "friedman1": {"n_samples": 400}, "breast_cancer": {}}
 
 
 def make_suite(trials: int):
