@@ -28,13 +28,14 @@ threshold; a tuned run against an untuned one is refused.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .._errors import FamilybenchError
+from .gate_settings import CompareSettings
 from .metrics import HIGHER_IS_BETTER, MAIN_METRIC
 from .record import BAD_STATUSES
 from .select import is_tuned, select_best
@@ -42,24 +43,6 @@ from .store import ResultStore, load_results
 
 MATCH = ["config", "dataset", "seed", "fold", "train_size"]
 BAD = (*BAD_STATUSES, "missing")  # "missing": planned in the current run, no record
-
-
-@dataclass(frozen=True)
-class CompareSettings:
-    """Thresholds of the regression gate (override in a suite's ``[compare]`` table or a
-    model's ``compare = {...}``)."""
-
-    fit_seconds: float = 0.30
-    predict_seconds: float = 0.30
-    interleaved_time: float = 0.10
-    p_value: float = 0.01
-    quality: float = 0.01
-    quality_se: float = 2.0
-    min_seconds: float = 0.005  # mean time differences below this are timer noise, never flagged
-    spread: float = 3.0  # runs taken apart: robust SDs a change must stand out from the other pairs' changes
-
-    def updated(self, overrides: dict | None) -> CompareSettings:
-        return replace(self, **{k: float(v) for k, v in (overrides or {}).items()})
 
 
 @dataclass

@@ -679,7 +679,7 @@ def _check_search_names(model: str, task: str, search: dict) -> None:
 
 
 def _compare_settings(value, fail, key: str) -> dict:
-    from .compare import CompareSettings
+    from .gate_settings import CompareSettings
 
     if not isinstance(value, dict):
         fail(key, "expected a table of thresholds")
