@@ -5,3 +5,11 @@ from __future__ import annotations
 
 class FamilybenchError(ValueError):
     """Bad input (unknown name, malformed suite, unreadable data): a one-line message."""
+
+
+class ExecutorLost(FamilybenchError):
+    """The cluster a run was using went away mid-run (the Dask scheduler disappeared).
+
+    Every result that had arrived is in the store and the run is marked interrupted; the
+    CLI prints this one line and exits 3. Running the same command again resumes.
+    """
