@@ -20,6 +20,7 @@ _EXPORTS = {
     "run": "familybench.bench.runner",
     "load_results": "familybench.bench.store",
     "FamilybenchError": "familybench._errors",
+    "DaskExecutor": "familybench.bench.dask_executor",
 }
 
 __all__ = ["__version__", *_EXPORTS]

@@ -36,6 +36,7 @@ import sys
 import uuid
 import warnings
 from collections import deque
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -53,6 +54,25 @@ WORKER_WAIT_SECONDS = 60.0
 
 class ClusterWarning(UserWarning):
     """Something about the cluster that makes a run slower or less isolated than it should be."""
+
+
+def _warn(message: str) -> None:
+    """A :class:`ClusterWarning`, shown as one line ("familybench: ClusterWarning: ...")."""
+    warnings.warn_explicit(message, ClusterWarning, "familybench", 0)
+
+
+@contextmanager
+def _quiet(*loggers: str):
+    """Silence these loggers for a while (a client closing after its scheduler vanished logs
+    tracebacks of its reconnection attempts; the run has its own one-line error)."""
+    saved = [(logging.getLogger(name), logging.getLogger(name).level) for name in loggers]
+    for logger, _ in saved:
+        logger.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        for logger, level in saved:
+            logger.setLevel(level)
 
 
 def _import_distributed():
@@ -97,7 +117,7 @@ def start_local_cluster(n_workers: int, *, resources: dict | None = None):
             processes=True,
             host="127.0.0.1",
             dashboard_address="127.0.0.1:0",
-            silence_logs=logging.ERROR,
+            silence_logs=logging.CRITICAL,
             resources=resources,
         )
 
@@ -247,31 +267,25 @@ class DaskExecutor(Executor):
             have = cores_by_host.get(host, 0)
             threads = self._threads_by_host[host]
             if have and slots * threads > have:
-                warnings.warn(
+                _warn(
                     f"host {host}: {slots} task slots x {threads} thread(s) per job on {have} "
-                    "cores: jobs compete for CPUs, so their times are inflated",
-                    ClusterWarning,
-                    stacklevel=2,
+                    "cores: jobs compete for CPUs, so their times are inflated"
                 )
         self.threads = min(self._threads_by_host.values())
         settings = client.run_on_scheduler(_scheduler_settings)
         retries = settings["allowed_failures"]
         if retries > 0:
-            warnings.warn(
+            _warn(
                 f"the scheduler retries a job whose worker dies on up to {retries} more workers "
                 "(distributed.scheduler.allowed-failures): a job that kills its worker can take "
                 "others down; start the scheduler with "
-                "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES=0",
-                ClusterWarning,
-                stacklevel=2,
+                "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES=0"
             )
         if settings["saturation"] > 1.0:
-            warnings.warn(
+            _warn(
                 f"distributed.scheduler.worker-saturation is {settings['saturation']:g}: a worker "
                 "may hold a queued job besides the running one, and a worker that dies fails both; "
-                "start the scheduler with DASK_DISTRIBUTED__SCHEDULER__WORKER_SATURATION=1.0",
-                ClusterWarning,
-                stacklevel=2,
+                "start the scheduler with DASK_DISTRIBUTED__SCHEDULER__WORKER_SATURATION=1.0"
             )
         gpus = [a for a, info in workers.items() if info.get("resources", {}).get("GPU", 0) >= 1]
         self._gpu_workers = len(gpus)
@@ -360,10 +374,8 @@ class DaskExecutor(Executor):
                 continue
             size = sum(len(b) for b in files.values())
             if size > CODE_WARNING_BYTES:
-                warnings.warn(
-                    f"module {module!r}: {size / 1024**2:.0f} MB of files are sent to every worker",
-                    ClusterWarning,
-                    stacklevel=3,
+                _warn(
+                    f"module {module!r}: {size / 1024**2:.0f} MB of files are sent to every worker"
                 )
             digest = _digest(files)
             if digest not in digests:
@@ -406,11 +418,9 @@ class DaskExecutor(Executor):
             ref: tuple[str, str] | str = f"data file {source.path} cannot be read ({one_line(exc)})"
         else:
             if len(data) > DATA_WARNING_BYTES:
-                warnings.warn(
+                _warn(
                     f"{source.name}: {len(data) / 1024**2:.0f} MB are sent to every worker (and "
-                    "kept by the scheduler for workers that join later)",
-                    ClusterWarning,
-                    stacklevel=3,
+                    "kept by the scheduler for workers that join later)"
                 )
             sha256 = hashlib.sha256(data).hexdigest()
             filename = Path(source.path).name
@@ -481,7 +491,8 @@ class DaskExecutor(Executor):
                     message = f"Dask task failed: {one_line(exc)}"
                 return _failure(job, "failed", message, self.threads, 0.0)
             else:
-                raise self._lost(f"future {future.status}")
+                running = self._client.status == "running"
+                raise self._lost(f"its task was {future.status}" if running else "connection lost")
         except ExecutorLost:
             raise
         except Exception as exc:
@@ -494,7 +505,7 @@ class DaskExecutor(Executor):
         for note in result["notes"]:
             note = f"{result['worker']}: {note}"
             self.worker_info["cold_starts"].append(note)
-            warnings.warn(note, ClusterWarning, stacklevel=3)
+            _warn(note)
         if (
             result["info"]
             and "torch" not in self.worker_info
@@ -531,16 +542,18 @@ class DaskExecutor(Executor):
                 client.run(end_run, self._token, on_error="ignore")
             except Exception:  # the cluster is going or gone: its workers end their children
                 pass
-        for future in futures:
-            future.release()
-        if self._owns_client:
-            try:
-                client.close(timeout=10)
-            except Exception:
-                pass
-        if self._cluster is not None:
-            cluster, self._cluster = self._cluster, None
-            try:
-                cluster.close(timeout=10)
-            except Exception:
-                pass
+        noisy = ("distributed.client", "distributed.comm", "distributed.core")
+        with _quiet(*noisy) if client.status != "running" else _quiet():
+            for future in futures:
+                future.release()
+            if self._owns_client:
+                try:
+                    client.close(timeout=10)
+                except Exception:
+                    pass
+            if self._cluster is not None:
+                cluster, self._cluster = self._cluster, None
+                try:
+                    cluster.close(timeout=10)
+                except Exception:
+                    pass

@@ -33,6 +33,7 @@ from distributed.diagnostics.plugin import WorkerPlugin
 from .._threads import cpu_count
 from .dask_child import read_frame, write_frame
 from .executor import _failure
+from .worker import one_line
 
 CODE_DIR = "familybench-code"
 DATA_DIR = "familybench-data"
@@ -428,6 +429,15 @@ def run_job(payload: dict) -> dict:
             job,
             "failed",
             f"job process crashed ({how}) while running this job",
+            threads,
+            time.monotonic() - started,
+        )
+    except Exception as exc:  # a job or outcome that does not pickle: this job's failure only
+        _release(child, replace_it=True, cwd=local)
+        outcome = _failure(
+            job,
+            "failed",
+            f"job process protocol: {one_line(exc)}",
             threads,
             time.monotonic() - started,
         )
