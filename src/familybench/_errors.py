@@ -1,4 +1,5 @@
-"""The error every bad-input path raises, so the CLI can print one line and exit 2."""
+"""The error every bad-input path raises, so the CLI can print one line and exit 2, and the
+one a run raises when its cluster goes away (exit 3)."""
 
 from __future__ import annotations
 
