@@ -336,7 +336,7 @@ def _alive(processes) -> list:
 def test_nothing_outlives_a_killed_client_and_a_rerun_resumes(tmp_path, client):
     import psutil
 
-    suite_file = sleepy_suite_file(tmp_path, seeds=6, seconds=0.5)
+    suite_file = sleepy_suite_file(tmp_path, seeds=6, seconds=0.3)
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")]),

@@ -8,8 +8,9 @@ up. The child speaks length-prefixed pickles over its standard input and output:
 
 - on start it warms up (:meth:`JobRunner.warm_up` for the comma-separated ``MODELS``,
   none when the argument is empty) and sends ``("ready", seconds, environment)``, where
-  the environment probe (torch, the GPU) is skipped with ``--no-probe`` (a replacement
-  child: its run already has one, and importing torch costs a second);
+  the environment probe (torch, the GPU) is skipped with ``--no-probe`` (all children but
+  the one of a run's first job: one probe per run will do, and importing torch costs a
+  second);
 - then, for each ``Job`` it reads, it sends ``("done", Outcome)``; ``None`` ends it.
 
 The thread budget (``THREADS``) is in the environment before the interpreter starts (the

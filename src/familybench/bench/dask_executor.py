@@ -243,10 +243,11 @@ class DaskExecutor(Executor):
     # -- start
 
     def start(self, models, *, expected_jobs=None):
-        dask, distributed = _import_distributed()
+        _, distributed = _import_distributed()
         if self._client is not None:
             self.close()
         self._token = uuid.uuid4().hex
+        self._delivered, self.warm_up_seconds, self._probed = 0, 0.0, False
         self._models = tuple(sorted(set(models)))
         self._connect(distributed, expected_jobs)
         client = self._client
@@ -258,7 +259,10 @@ class DaskExecutor(Executor):
         from .dask_worker import host_cores
 
         cores = client.run(host_cores, workers=list(workers))
-        cores_by_host = {workers[a]["host"]: c for a, c in cores.items() if a in workers}
+        cores_by_host: dict[str, int] = {}
+        for address, count in cores.items():
+            host = workers[address]["host"]
+            cores_by_host[host] = max(count, cores_by_host.get(host, 0))
         self._threads_by_host = {
             host: self._threads_override or max(1, cores_by_host.get(host, 1) // slots)
             for host, slots in slots_by_host.items()
@@ -379,7 +383,10 @@ class DaskExecutor(Executor):
                 )
             digest = _digest(files)
             if digest not in digests:
-                self._client.register_plugin(ShipCode(digest, files))
+                try:
+                    self._client.register_plugin(ShipCode(digest, files))
+                except Exception as exc:  # the import fails in those workers' jobs, naming it
+                    _warn(f"module {module!r}: a worker could not store it ({one_line(exc)})")
                 digests.append(digest)
             self._code_modules.add(module.split(".")[0])
         return digests
@@ -424,7 +431,10 @@ class DaskExecutor(Executor):
                 )
             sha256 = hashlib.sha256(data).hexdigest()
             filename = Path(source.path).name
-            self._client.register_plugin(ShipData(sha256, filename, data))
+            try:
+                self._client.register_plugin(ShipData(sha256, filename, data))
+            except Exception as exc:  # those workers' jobs of this dataset fail, naming the file
+                _warn(f"{source.name}: a worker could not store {filename} ({one_line(exc)})")
             ref = (sha256, filename)
         self._shipped_data[source.path] = ref
         return ref
@@ -449,7 +459,9 @@ class DaskExecutor(Executor):
             "models": self._models,
             "code": self._code,
             "warm_up_timeout": self.warm_up_timeout,
+            "probe": not self._probed,
         }
+        self._probed = True
         from .dask_worker import run_job
 
         try:

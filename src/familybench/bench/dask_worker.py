@@ -256,8 +256,9 @@ _BUSY: set[_Child] = set()
 _ENDED: set[str] = set()
 
 
-def _acquire(settings: tuple, cwd: str) -> _Child:
-    """An idle child with these settings, or a new one; idle children of other runs end."""
+def _acquire(settings: tuple, cwd: str, probe: bool) -> _Child:
+    """An idle child with these settings, or a new one (``probe``: it reports its
+    environment); idle children of other runs end."""
     token = settings[0]
     with _LOCK:
         child = None
@@ -269,7 +270,7 @@ def _acquire(settings: tuple, cwd: str) -> _Child:
                 _IDLE.remove(candidate)
                 candidate.kill()
         if child is None:
-            child = _Child(settings, cwd)
+            child = _Child(settings, cwd, probe=probe)
         _BUSY.add(child)
         return child
 
@@ -325,14 +326,14 @@ def host_cores() -> int:
 
 
 def _ready_child(
-    settings: tuple, cwd: str, warm_up_timeout: float, notes: list[str]
+    settings: tuple, cwd: str, warm_up_timeout: float, notes: list[str], probe: bool
 ) -> tuple[_Child, float]:
     """A started child; a warm-up that fails or hangs becomes a noted cold start.
 
     Returns the child and the seconds spent starting children for this job (0 when reused).
     ``RuntimeError`` when not even a cold child starts.
     """
-    child = _acquire(settings, cwd)
+    child = _acquire(settings, cwd, probe)
     if child.ready:
         return child, 0.0
     spent = 0.0
@@ -370,7 +371,8 @@ def run_job(payload: dict) -> dict:
         ``job`` (its file dataset, if any, without a path), ``data`` (``None`` or
         ``(sha256, filename)`` of a :class:`ShipData` file), ``token`` (the run),
         ``threads`` (per host), ``models`` (warm-up), ``code`` (:class:`ShipCode` digests),
-        ``warm_up_timeout`` (seconds).
+        ``warm_up_timeout`` (seconds), ``probe`` (a new child reports its environment:
+        torch, the GPU; asked of one job per run, as importing torch costs a second).
 
     Returns
     -------
@@ -408,7 +410,7 @@ def run_job(payload: dict) -> dict:
     )
     try:
         child, result["warm_up_seconds"] = _ready_child(
-            settings, local, payload["warm_up_timeout"], result["notes"]
+            settings, local, payload["warm_up_timeout"], result["notes"], payload["probe"]
         )
     except RuntimeError as exc:
         result["outcome"] = _failure(job, "failed", str(exc), threads, 0.0)
