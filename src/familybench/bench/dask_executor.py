@@ -131,6 +131,18 @@ def _scheduler_settings(dask_scheduler=None) -> dict:
     }
 
 
+def _client_environment() -> dict[str, str | None]:
+    """The variables a Dask nanny sets for its workers (``distributed.nanny.pre-spawn-environ``
+    and ``PYTHONHASHSEED``, other than the thread counts familybench sets per job), as this
+    process has them: job processes get these, so they run like the process executor's
+    workers (no trimmed ``malloc``, this run's hash seed)."""
+    import dask
+
+    names = set(dask.config.get("distributed.nanny.pre-spawn-environ", {})) | {"PYTHONHASHSEED"}
+    names -= {"OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"}
+    return {name: os.environ.get(name) for name in sorted(names)}
+
+
 def _installed_top_levels() -> set[str]:
     from importlib.metadata import packages_distributions
 
@@ -248,6 +260,7 @@ class DaskExecutor(Executor):
             self.close()
         self._token = uuid.uuid4().hex
         self._delivered, self.warm_up_seconds, self._probed = 0, 0.0, False
+        self._child_env = _client_environment()
         self._models = tuple(sorted(set(models)))
         self._connect(distributed, expected_jobs)
         client = self._client
@@ -459,6 +472,7 @@ class DaskExecutor(Executor):
             "models": self._models,
             "code": self._code,
             "warm_up_timeout": self.warm_up_timeout,
+            "env": self._child_env,
             "probe": not self._probed,
         }
         self._probed = True

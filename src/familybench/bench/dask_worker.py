@@ -164,8 +164,13 @@ class _Child:
 
     def __init__(self, settings: tuple, cwd: str, *, warm: bool = True, probe: bool = True):
         self.settings = settings
-        token, threads, models, pythonpath = settings
+        token, threads, models, pythonpath, client_env = settings
         env = dict(os.environ)
+        for var, value in client_env:  # what the nanny set for its worker, as the client has it
+            if value is None:
+                env.pop(var, None)
+            else:
+                env[var] = value
         for var in (
             "OMP_NUM_THREADS",
             "OPENBLAS_NUM_THREADS",
@@ -233,8 +238,12 @@ class _Child:
         except subprocess.TimeoutExpired:
             return None
 
-    def kill(self) -> None:
-        """Kill the child and anything it started (its own session), and reap it."""
+    def kill(self, *, close_pipes: bool = True) -> None:
+        """Kill the child and anything it started (its own session), and reap it.
+
+        From another thread than the one waiting on the child, leave its pipes open
+        (``close_pipes=False``): that thread sees end-of-file and closes them itself.
+        """
         try:
             os.killpg(self.process.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
@@ -243,6 +252,8 @@ class _Child:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:  # pragma: no cover - a process that ignores SIGKILL
             pass
+        if not close_pipes:
+            return
         for pipe in (self.process.stdin, self.process.stdout):
             try:
                 pipe.close()
@@ -261,6 +272,8 @@ def _acquire(settings: tuple, cwd: str, probe: bool) -> _Child:
     environment); idle children of other runs end."""
     token = settings[0]
     with _LOCK:
+        if token in _ENDED:  # a task of a closed run that started late
+            raise RuntimeError("job process not started: its run has ended")
         child = None
         for candidate in list(_IDLE):
             if candidate.settings == settings and child is None:
@@ -303,8 +316,10 @@ class StopChildren(WorkerPlugin):
 
     def teardown(self, worker) -> None:
         with _LOCK:
-            for child in [*_IDLE, *_BUSY]:
+            for child in _IDLE:
                 child.kill()
+            for child in _BUSY:
+                child.kill(close_pipes=False)
             _IDLE.clear()
 
 
@@ -316,7 +331,9 @@ def end_run(token: str) -> int:
         for child in doomed:
             if child in _IDLE:
                 _IDLE.remove(child)
-            child.kill()
+                child.kill()
+            else:
+                child.kill(close_pipes=False)
     return len(doomed)
 
 
@@ -347,6 +364,10 @@ def _ready_child(
             what = f"crashed ({_exit_description(child.exit_code())})"
         spent = time.monotonic() - child.started
         child.kill()
+        if settings[0] in _ENDED:  # killed by end_run: no cold start for a closed run
+            with _LOCK:
+                _BUSY.discard(child)
+            raise RuntimeError("job process stopped: its run has ended")
         notes.append(f"warm-up of a job process {what}: cold start")
         child = _swap(child, _Child(settings, cwd, warm=False, probe=child.probe))
     try:
@@ -371,6 +392,7 @@ def run_job(payload: dict) -> dict:
         ``job`` (its file dataset, if any, without a path), ``data`` (``None`` or
         ``(sha256, filename)`` of a :class:`ShipData` file), ``token`` (the run),
         ``threads`` (per host), ``models`` (warm-up), ``code`` (:class:`ShipCode` digests),
+        ``env`` (variables to give the child as the client has them, ``None``: unset),
         ``warm_up_timeout`` (seconds), ``probe`` (a new child reports its environment:
         torch, the GPU; asked of one job per run, as importing torch costs a second).
 
@@ -407,6 +429,7 @@ def run_job(payload: dict) -> dict:
         threads,
         tuple(payload["models"]),
         tuple(code_path(local, digest) for digest in payload["code"]),
+        tuple(sorted(payload["env"].items())),
     )
     try:
         child, result["warm_up_seconds"] = _ready_child(
