@@ -33,6 +33,7 @@ import importlib.util
 import logging
 import os
 import sys
+import threading
 import uuid
 import warnings
 from collections import deque
@@ -94,6 +95,7 @@ def start_local_cluster(n_workers: int, *, resources: dict | None = None):
     job that kills its worker takes no other worker with it, and sends a worker no more
     tasks than it has threads (``worker-saturation`` 1.0), so a dying worker holds no queued
     job. The scheduler's HTTP server takes a free port (with ``None`` it would take 8787).
+    The workers' statistical profiler is off: its sampling thread competes with the jobs.
 
     Parameters
     ----------
@@ -109,6 +111,7 @@ def start_local_cluster(n_workers: int, *, resources: dict | None = None):
     settings = {
         "distributed.scheduler.allowed-failures": 0,
         "distributed.scheduler.worker-saturation": 1.0,
+        "distributed.worker.profile.enabled": False,  # a 10 ms sampling thread per worker
     }
     with dask.config.set(settings):
         return distributed.LocalCluster(
@@ -553,6 +556,12 @@ class DaskExecutor(Executor):
     # -- end
 
     def close(self) -> None:
+        """Stop this run's jobs and job processes and close what this executor started.
+
+        familybench's own local cluster shuts down in a background (non-daemon) thread, so
+        the caller goes on meanwhile (the CLI writes its report); :meth:`wait_closed` waits
+        for it, as the interpreter does before it exits. Safe to call twice.
+        """
         client, self._client = self._client, None
         if client is None:
             return
@@ -568,18 +577,29 @@ class DaskExecutor(Executor):
                 client.run(end_run, self._token, on_error="ignore")
             except Exception:  # the cluster is going or gone: its workers end their children
                 pass
-        noisy = ("distributed.client", "distributed.comm", "distributed.core")
-        with _quiet(*noisy) if client.status != "running" else _quiet():
-            for future in futures:
-                future.release()
-            if self._owns_client:
-                try:
-                    client.close(timeout=10)
-                except Exception:
-                    pass
-            if self._cluster is not None:
-                cluster, self._cluster = self._cluster, None
-                try:
-                    cluster.close(timeout=10)
-                except Exception:
-                    pass
+        lost = client.status != "running"
+        cluster, self._cluster = self._cluster, None
+        owns_client = self._owns_client
+
+        def shut_down():
+            noisy = ("distributed.client", "distributed.comm", "distributed.core")
+            with _quiet(*noisy) if lost else _quiet():
+                for future in futures:
+                    future.release()
+                for closable in ([client] if owns_client else []) + ([cluster] if cluster else []):
+                    try:
+                        closable.close(timeout=10)
+                    except Exception:
+                        pass
+
+        if cluster is None:
+            shut_down()
+        else:
+            self._closer = threading.Thread(target=shut_down, name="familybench-dask-close")
+            self._closer.start()
+
+    def wait_closed(self, timeout: float | None = None) -> None:
+        """Wait until the local cluster that :meth:`close` shuts down in the background is gone."""
+        closer = getattr(self, "_closer", None)
+        if closer is not None:
+            closer.join(timeout)
