@@ -13,6 +13,7 @@ not leak into the next), streaming its output, and collects its headline numbers
     mlp       mlp_throughput.py   MLP training throughput vs plain torch / sklearn / skorch
     tuning    speed_tuning.py     tuning lightgbm + mlp vs a hand-written loop; --jobs 2 vs 1
     statistics speed_statistics.py statistics across datasets in a 1,000-job report
+    dask      speed_dask.py       quick suite on a local Dask cluster vs --jobs 2; 2 vs 1 Dask worker
 
 Every number is a median of runs taken in rotation inside its section; every ratio
 compares variants measured in that same process. ``--quick`` is a smoke run (fewer
@@ -45,6 +46,7 @@ SECTIONS = {
     "mlp": "mlp_throughput.py",
     "tuning": "speed_tuning.py",
     "statistics": "speed_statistics.py",
+    "dask": "speed_dask.py",
 }
 
 
@@ -57,7 +59,7 @@ def command(name: str, args, json_path: str) -> list[str]:
         return cmd + (["--repeats", str(repeats)] if repeats else [])
     cmd += ["--json", json_path] + (["--quick"] if args.quick else [])
     cmd += ["--repeats", str(args.repeats)] if args.repeats else []
-    if args.fast_suite and name in ("overhead", "parallel"):
+    if args.fast_suite and name in ("overhead", "parallel", "dask"):
         cmd.append("--fast-suite")
     return cmd
 
@@ -129,7 +131,7 @@ def main(argv=None) -> int:
     p.add_argument("--only", help=f"comma-separated sections: {', '.join(SECTIONS)}")
     p.add_argument("--quick", action="store_true", help="smoke run: fewer repeats, smaller sizes")
     p.add_argument("--repeats", type=int, help="runs per variant in every section (default 5; 3 with --quick)")
-    p.add_argument("--fast-suite", action="store_true", help="overhead/parallel on quick --fast (24 jobs), not the full quick suite")
+    p.add_argument("--fast-suite", action="store_true", help="overhead/parallel/dask on quick --fast (24 jobs), not the full quick suite")
     p.add_argument("--markdown", metavar="FILE", help="write one Markdown table of every headline number")
     args = p.parse_args(argv)
     names = [n.strip() for n in args.only.split(",")] if args.only else list(SECTIONS)

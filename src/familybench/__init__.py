@@ -22,6 +22,7 @@ _EXPORTS = {
     "select_best": "familybench.bench.select",
     "normalised_scores": "familybench.bench.select",
     "FamilybenchError": "familybench._errors",
+    "DaskExecutor": "familybench.bench.dask_executor",
 }
 
 __all__ = ["__version__", *_EXPORTS]

@@ -1,4 +1,5 @@
-"""The error every bad-input path raises, so the CLI can print one line and exit 2."""
+"""The error every bad-input path raises, so the CLI can print one line and exit 2, and the
+one a run raises when its cluster goes away (exit 3)."""
 
 from __future__ import annotations
 
@@ -9,3 +10,11 @@ class FamilybenchError(ValueError):
 
 class FeatureCapError(ValueError):
     """A feature expansion refused before allocating (the job is ``skipped``, not failed)."""
+
+
+class ExecutorLost(FamilybenchError):
+    """The cluster a run was using went away mid-run (the Dask scheduler disappeared).
+
+    Every result that had arrived is in the store and the run is marked interrupted; the
+    CLI prints this one line and exits 3. Running the same command again resumes.
+    """

@@ -1,9 +1,10 @@
 """The ``familybench`` command: run, list, report, export.
 
 Exit codes: 0 when the run completed (failed jobs are recorded and shown; ``--strict``
-makes any failure exit 1), 2 for bad input, with a one-line message and no traceback,
-70 for an internal error (a bug: the traceback is saved to a file the message names),
-130 when interrupted.
+makes any failure exit 1), 2 for bad input, with a one-line message and no traceback, 3
+when the cluster went away mid-run (finished results are kept; re-run to resume), 70 for
+an internal error (a bug: the traceback is saved to a file the message names), 130/143
+when interrupted by SIGINT/SIGTERM.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--target", metavar="COL", help="target column of --data")
     run.add_argument("--task", choices=("regression", "binary", "multiclass"), help="task of --data (else inferred)")
     run.add_argument("--seeds", type=int, help="number of seeds (0..N-1)")
-    run.add_argument("--jobs", type=int, default=1, help="parallel worker processes (threads split between them)")
+    run.add_argument("--jobs", type=int, help="parallel worker processes (threads split between them); "
+                     "with --scheduler: jobs in flight (default: the workers' task slots)")
     run.add_argument("--device", choices=("auto", "cpu", "cuda"))
     run.add_argument("--timeout", type=float, metavar="SECONDS", help="per-job time limit")
     run.add_argument("--fast", action="store_true", help="the suite's smaller sizes")
@@ -44,7 +46,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--fresh", action="store_true", help="discard earlier results in --out")
     run.add_argument("--retry-failed", action="store_true", help="run failed, timed-out and out-of-memory jobs again")
     run.add_argument("--strict", action="store_true", help="exit 1 if any job failed, timed out or ran out of memory; exit 2 before running when resuming into rows of other versions")
-    run.add_argument("--serial", action="store_true", help="run in this process (no worker processes)")
+    run.add_argument("--executor", choices=("process", "serial", "dask"),
+                     help="where jobs run: worker processes (default), this process, or a local Dask cluster")
+    run.add_argument("--serial", action="store_true", help="run in this process (same as --executor serial)")
+    run.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run on this Dask scheduler's workers")
     run.add_argument("--check", action="store_true",
                      help="validate the suite and its data, print what would run, and run nothing")
 
@@ -96,13 +101,13 @@ def _cmd_run(args) -> int:
         task=args.task, seeds=args.seeds, device=args.device, timeout=args.timeout, fast=args.fast,
         tune=args.tune, tune_seconds=args.tune_seconds,
     )
-    if args.jobs < 1:
+    if args.jobs is not None and args.jobs < 1:
         raise _BadInput(f"--jobs must be >= 1, got {args.jobs}")
     out = args.out or default_out(resolved)
     if args.check:
         return _check(resolved, out)
     execute(
-        resolved, out, jobs=args.jobs, executor="serial" if args.serial else None,
+        resolved, out, jobs=args.jobs or 1, executor=_executor(args),
         fresh=args.fresh, retry_failed=args.retry_failed, hooks=[ProgressBar()], strict=args.strict,
     )
     from .bench.select import select_best
@@ -135,6 +140,22 @@ def _check(suite, out) -> int:
     print(f"familybench: {suite.name}: ok — {what} ({len(suite.models)} configs, {len(suite.datasets)} datasets, "
           f"{len(seeds)} seeds) -> {out}; nothing was run (--check)")
     return 0
+
+
+def _executor(args):
+    """The executor ``--executor``, ``--serial`` and ``--scheduler`` ask for (``None``: the default)."""
+    executor = args.executor
+    if args.serial:
+        if executor not in (None, "serial"):
+            raise _BadInput(f"--serial conflicts with --executor {executor}")
+        executor = "serial"
+    if args.scheduler:
+        if executor not in (None, "dask"):
+            raise _BadInput(f"--scheduler runs on Dask; it conflicts with --executor {executor}")
+        from .bench.dask_executor import DaskExecutor
+
+        return DaskExecutor(scheduler=args.scheduler, max_in_flight=args.jobs)
+    return executor
 
 
 def _print_summary(table) -> None:
@@ -262,13 +283,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:  # bare `familybench`: the help, not an argparse error
         parser.print_help()
         return 0
-    from ._errors import FamilybenchError
+    from ._errors import ExecutorLost, FamilybenchError
 
     handlers = {
         "run": _cmd_run, "list": _cmd_list, "report": _cmd_report, "export": _cmd_export, "compare": _cmd_compare,
     }
     try:
         return handlers[args.command](args)
+    except ExecutorLost as exc:  # the cluster went away: results so far are kept
+        print(f"familybench: error: {str(exc).strip().splitlines()[0]}", file=sys.stderr)
+        return 3
     except (FamilybenchError, _BadInput, FileNotFoundError) as exc:
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         print(f"familybench: error: {message}", file=sys.stderr)

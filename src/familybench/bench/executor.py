@@ -393,11 +393,16 @@ class ProcessExecutor(Executor):
 
 
 def make_executor(jobs: int = 1, executor: str | Executor | None = None) -> Executor:
-    """``"process"`` (default) with ``jobs`` workers, or ``"serial"`` in this process."""
+    """``"process"`` (default) with ``jobs`` workers, ``"serial"`` in this process, or
+    ``"dask"``: a local Dask cluster of ``jobs`` workers (``bench/dask_executor.py``)."""
     if isinstance(executor, Executor):
         return executor
     if executor in (None, "process"):
         return ProcessExecutor(n_workers=jobs)
     if executor == "serial":
         return InProcessExecutor()
-    raise ValueError(f"unknown executor {executor!r}; expected 'process' or 'serial'")
+    if executor == "dask":
+        from .dask_executor import DaskExecutor  # imports dask only when it starts
+
+        return DaskExecutor(n_workers=jobs)
+    raise ValueError(f"unknown executor {executor!r}; expected 'process', 'serial' or 'dask'")

@@ -1,0 +1,169 @@
+"""The Dask executor's cost: the quick suite on a local Dask cluster vs the process executor.
+
+    python benchmarks/speed_dask.py [--fast-suite] [--repeats 5] [--quick]
+
+Three variants in rotation, each through ``execute(suite, out, fresh=True)``:
+
+- ``process 2``: ``--jobs 2`` (two worker processes, 1 thread each on 2 cores);
+- ``dask 2``: ``--executor dask --jobs 2`` (a LocalCluster of 2 workers; each job in a child
+  process of its worker, 1 thread each);
+- ``dask 1``: ``--executor dask --jobs 1`` (1 worker, all cores per job).
+
+Each run's wall time (``execute``'s, as stored) includes starting the workers (and, for
+Dask, the cluster) and their warm-up, as a user waits for them; a local Dask cluster shuts
+down in the background after the run (while the CLI writes its report), which is not in
+the wall: the script waits for it before the next variant starts. Reported: median walls, the ratios dask 2 / process 2
+(target <= 1.15x) and dask 1 / dask 2 (the speed-up of a second Dask worker, target >= 1.6x),
+each with the per-round paired ratios and a bootstrap 95% interval of the ratio of medians,
+and the dispatch overhead per job: the time from ``submit`` to the outcome in the client
+minus the job's own ``job_seconds`` (the scheduler, the task, pickling, the child's pipe and
+the result's way back), median and 2.5-97.5 percentiles over steady jobs (a worker's first
+job, which waits for its warm-up, is left out), for both executors.
+"""
+
+from __future__ import annotations
+
+import random
+import tempfile
+import time
+
+import speed_common as sc
+from speed_overhead import add_suite_args, quick_suite
+
+from familybench.bench.executor import Executor, make_executor
+from familybench.bench.runner import execute
+from familybench.bench.store import ResultStore
+
+WALL_TARGET = 1.15
+SCALING_TARGET = 1.6
+
+
+class Timed(Executor):
+    """Wraps an executor; records submit-to-outcome latency minus each job's own seconds."""
+
+    def __init__(self, inner: Executor):
+        self.inner = inner
+        self.submitted: dict[str, float] = {}
+        self.overheads: list[float] = []
+        self.first: set[str] = set()
+        self.count = 0
+
+    threads = property(lambda self: self.inner.threads)
+    warm_up_seconds = property(lambda self: self.inner.warm_up_seconds)
+    worker_info = property(lambda self: self.inner.worker_info)
+    slots = property(lambda self: self.inner.slots)
+    in_flight = property(lambda self: self.inner.in_flight)
+
+    def start(self, models, *, expected_jobs=None):
+        self.inner.start(models, expected_jobs=expected_jobs)
+
+    def submit(self, job):
+        self.count += 1
+        if self.count <= self.inner.slots:
+            self.first.add(job.key)  # waits for its worker's warm-up: not a steady job
+        self.submitted[job.key] = time.perf_counter()
+        self.inner.submit(job)
+
+    def next_outcome(self):
+        outcome = self.inner.next_outcome()
+        latency = time.perf_counter() - self.submitted.pop(outcome.job.key)
+        if outcome.job.key not in self.first:
+            self.overheads.append(latency - outcome.record["job_seconds"])
+        return outcome
+
+    def close(self):
+        self.inner.close()
+
+
+def measure(suite, executor: str, jobs: int) -> dict:
+    timed = Timed(make_executor(jobs, executor))
+    with tempfile.TemporaryDirectory() as out:
+        _, records = execute(suite, out, jobs=jobs, executor=timed, fresh=True)
+        with ResultStore(out) as store:
+            run = store.runs()[-1]
+    if hasattr(timed.inner, "wait_closed"):  # its cluster shuts down while a user's report is
+        timed.inner.wait_closed()  # written; here, before the next variant starts
+    return {
+        "jobs": len(records),
+        "failed": sum(r["status"] != "ok" for r in records),
+        "wall": run["wall_seconds"],
+        "warm_up_sum": run["meta"].get("worker_warm_up_seconds") or 0.0,
+        "overhead_ms": 1000 * sc.median([{"v": v} for v in timed.overheads], "v"),
+        "_overheads": timed.overheads,
+    }
+
+
+def bootstrap_ratio(a: list[float], b: list[float], rounds: int = 4000) -> tuple[float, float]:
+    """95% bootstrap interval of median(a) / median(b), resampling the runs of each."""
+    rng = random.Random(0)
+    ratios = sorted(
+        sc.median([{"v": rng.choice(a)} for _ in a], "v")
+        / sc.median([{"v": rng.choice(b)} for _ in b], "v")
+        for _ in range(rounds)
+    )
+    return ratios[int(0.025 * rounds)], ratios[int(0.975 * rounds) - 1]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+def main(argv=None):
+    p = sc.parser(__doc__)
+    add_suite_args(p)
+    args = p.parse_args(argv)
+    n = sc.repeats(args)
+    suite, label = quick_suite(args)
+    sc.header(
+        "Dask executor",
+        args,
+        n,
+        f"{label}; process 2 = --jobs 2, dask 2 = --executor dask --jobs 2, dask 1 = --jobs 1",
+    )
+    variants = {
+        "process 2": lambda: measure(suite, "process", 2),
+        "dask 2": lambda: measure(suite, "dask", 2),
+        "dask 1": lambda: measure(suite, "dask", 1),
+    }
+    samples = sc.rotate(variants, n)
+    print()
+    keys = ["jobs", "failed", "wall", "warm_up_sum", "overhead_ms"]
+    sc.table(
+        [[name] + [sc.median(s, k) for k in keys] for name, s in samples.items()],
+        ["mode", "jobs", "failed", "wall s", "warm-up s (sum)", "dispatch ms/job (median)"],
+    )
+    walls = {name: [r["wall"] for r in s] for name, s in samples.items()}
+    med = {name: sc.median(s, "wall") for name, s in samples.items()}
+    cost = med["dask 2"] / med["process 2"]
+    scaling = med["dask 1"] / med["dask 2"]
+    for what, num, den, value in (
+        ("wall dask 2 / process 2", "dask 2", "process 2", cost),
+        ("speed-up dask 1 / dask 2", "dask 1", "dask 2", scaling),
+    ):
+        low, high = bootstrap_ratio(walls[num], walls[den])
+        paired = sorted(a / b for a, b in zip(walls[num], walls[den], strict=True))
+        print(
+            f"{what}: {value:.3f}x (bootstrap 95% interval {low:.3f}-{high:.3f}); per-round paired "
+            "ratios: " + ", ".join(f"{r:.2f}" for r in paired)
+            + f" (median {sc.median([{'v': r} for r in paired], 'v'):.3f}x)"
+        )
+    print("\ndispatch overhead per steady job (submit -> outcome in the client - job_seconds):")
+    rows = {}
+    for name, s in samples.items():
+        values = [v for r in s for v in r["_overheads"]]
+        rows[name] = [name, len(values), 1000 * sc.median([{"v": v} for v in values], "v"),
+                      1000 * percentile(values, 0.025), 1000 * percentile(values, 0.975)]
+    sc.table(list(rows.values()), ["mode", "jobs", "median ms", "2.5% ms", "97.5% ms"])
+    h = sc.Headlines("dask", args)
+    h.add(f"--executor dask --jobs 2 vs process --jobs 2 wall, {label}", cost, "x",
+          f"<= {WALL_TARGET}x", cost <= WALL_TARGET)
+    h.add(f"Dask 2 workers vs 1 wall speed-up, {label}", scaling, "x", f">= {SCALING_TARGET}x",
+          scaling >= SCALING_TARGET)
+    h.add("Dask dispatch overhead per job (median, 2 workers)", rows["dask 2"][2], " ms")
+    h.add("process dispatch overhead per job (median, 2 workers)", rows["process 2"][2], " ms")
+    h.finish()
+
+
+if __name__ == "__main__":
+    main()

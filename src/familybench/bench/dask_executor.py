@@ -1,0 +1,605 @@
+"""Run a suite's jobs on a Dask cluster: a local one, or an existing scheduler.
+
+:class:`DaskExecutor` implements the one-job-at-a-time :class:`~.executor.Executor`
+interface, so ``execute()`` (and a tuner that submits trials as others finish) runs on it
+unchanged, and only this process writes the result store, each result as its future
+completes. Each job is one Dask task (:func:`.dask_worker.run_job`) that runs the job in a
+reused, pre-warmed child process of its worker, which gives the process executor's
+semantics on a cluster:
+
+- a job past its timeout is killed with its child (``timeout``) and the worker runs the
+  next job in a fresh child, warmed up outside every job's clock; a job that kills its
+  child is ``failed`` "job process crashed (...)"; a job whose worker dies is ``failed``
+  "Dask worker ADDR died while running this job" and is not retried (familybench's local
+  cluster sets ``distributed.scheduler.allowed-failures`` to 0; on an existing cluster a
+  larger value is reported as a warning);
+- threads per job are ``cores // task slots`` of the workers on each host;
+- ``device = "auto"`` is resolved once per run (``cuda`` only when every worker offers a
+  ``GPU`` resource); a ``cuda`` job asks for ``resources={"GPU": 1}``, and a run without
+  any GPU worker is refused before a job is queued;
+- modules named by the suite's models (``"module:callable"``) that are not installed are
+  shipped to every worker (:class:`.dask_worker.ShipCode`), and a user's data file by its
+  content (:class:`.dask_worker.ShipData`), never as a path;
+- if the scheduler disappears, :class:`~familybench._errors.ExecutorLost` stops the run
+  (the CLI exits 3); the results that arrived are kept, and re-running resumes.
+
+``dask`` and ``distributed`` are imported only when a :class:`DaskExecutor` starts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import logging
+import os
+import sys
+import threading
+import uuid
+import warnings
+from collections import deque
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+
+from .._errors import ExecutorLost, FamilybenchError
+from .executor import Executor, _failure
+from .jobs import Job
+from .worker import Outcome, one_line
+
+DATA_WARNING_BYTES = 500 * 1024**2
+"""A data file above this size is sent to every worker with a warning."""
+CODE_WARNING_BYTES = 50 * 1024**2
+WORKER_WAIT_SECONDS = 60.0
+"""How long an existing cluster may take to show its first worker."""
+
+
+class ClusterWarning(UserWarning):
+    """Something about the cluster that makes a run slower or less isolated than it should be."""
+
+
+def _warn(message: str) -> None:
+    """A :class:`ClusterWarning`, shown as one line ("familybench: ClusterWarning: ...")."""
+    warnings.warn_explicit(message, ClusterWarning, "familybench", 0)
+
+
+@contextmanager
+def _quiet(*loggers: str):
+    """Silence these loggers for a while (a client closing after its scheduler vanished logs
+    tracebacks of its reconnection attempts; the run has its own one-line error)."""
+    saved = [(logging.getLogger(name), logging.getLogger(name).level) for name in loggers]
+    for logger, _ in saved:
+        logger.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        for logger, level in saved:
+            logger.setLevel(level)
+
+
+def _import_distributed():
+    try:
+        import dask
+        import distributed
+    except ImportError as exc:
+        raise FamilybenchError(
+            f"the Dask executor needs dask and distributed ({exc}); pip install 'familybench[dask]'"
+        ) from None
+    return dask, distributed
+
+
+def start_local_cluster(n_workers: int, *, resources: dict | None = None):
+    """familybench's own ``LocalCluster``: ``n_workers`` nanny-managed worker processes with
+    one task slot each, listening on 127.0.0.1 only.
+
+    The scheduler fails a task at once when its worker dies (``allowed-failures`` 0), so a
+    job that kills its worker takes no other worker with it, and sends a worker no more
+    tasks than it has threads (``worker-saturation`` 1.0), so a dying worker holds no queued
+    job. The scheduler's HTTP server takes a free port (with ``None`` it would take 8787).
+    The workers' statistical profiler is off: its sampling thread competes with the jobs.
+
+    Parameters
+    ----------
+    n_workers : int
+    resources : dict, default=None
+        Resources every worker offers, e.g. ``{"GPU": 1}``.
+
+    Returns
+    -------
+    distributed.LocalCluster
+    """
+    dask, distributed = _import_distributed()
+    settings = {
+        "distributed.scheduler.allowed-failures": 0,
+        "distributed.scheduler.worker-saturation": 1.0,
+        "distributed.worker.profile.enabled": False,  # a 10 ms sampling thread per worker
+    }
+    with dask.config.set(settings):
+        return distributed.LocalCluster(
+            n_workers=max(1, int(n_workers)),
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address="127.0.0.1:0",
+            silence_logs=logging.CRITICAL,
+            resources=resources,
+        )
+
+
+def _scheduler_settings(dask_scheduler=None) -> dict:
+    """Runs on the scheduler: the settings that decide how a dying worker is handled."""
+    return {
+        "allowed_failures": dask_scheduler.allowed_failures,
+        "saturation": dask_scheduler.WORKER_SATURATION,
+        "bokeh": importlib.util.find_spec("bokeh") is not None,
+    }
+
+
+def _client_environment() -> dict[str, str | None]:
+    """The variables a Dask nanny sets for its workers (``distributed.nanny.pre-spawn-environ``
+    and ``PYTHONHASHSEED``, other than the thread counts familybench sets per job), as this
+    process has them: job processes get these, so they run like the process executor's
+    workers (no trimmed ``malloc``, this run's hash seed)."""
+    import dask
+
+    names = set(dask.config.get("distributed.nanny.pre-spawn-environ", {})) | {"PYTHONHASHSEED"}
+    names -= {"OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"}
+    return {name: os.environ.get(name) for name in sorted(names)}
+
+
+def _installed_top_levels() -> set[str]:
+    from importlib.metadata import packages_distributions
+
+    return set(packages_distributions()) | set(sys.stdlib_module_names) | {"familybench"}
+
+
+def local_module_files(module: str) -> dict[str, bytes] | None:
+    """The files of ``module``'s top-level package or module when it is local code: found
+    on this process's path but not installed (no distribution provides it).
+
+    Returns ``None`` for installed, standard-library and unknown modules.
+    """
+    top = module.split(".")[0]
+    if not top or top in _installed_top_levels():
+        return None
+    try:
+        spec = importlib.util.find_spec(top)
+    except (ImportError, ValueError):
+        return None
+    if spec is None:
+        return None
+    files: dict[str, bytes] = {}
+    if spec.submodule_search_locations:
+        for location in spec.submodule_search_locations:
+            for root, dirs, names in os.walk(location):
+                dirs[:] = sorted(d for d in dirs if d != "__pycache__" and not d.startswith("."))
+                for name in sorted(names):
+                    if name.endswith((".pyc", ".pyo")):
+                        continue
+                    path = os.path.join(root, name)
+                    files[os.path.join(top, os.path.relpath(path, location))] = Path(
+                        path
+                    ).read_bytes()
+    elif spec.origin and os.path.isfile(spec.origin) and spec.origin.endswith(".py"):
+        files[os.path.basename(spec.origin)] = Path(spec.origin).read_bytes()
+    else:  # an extension module or a frozen one: nothing we can ship as source
+        return None
+    return files
+
+
+def _digest(files: dict[str, bytes]) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(path.encode() + b"\0" + hashlib.sha256(files[path]).digest())
+    return digest.hexdigest()[:32]
+
+
+class DaskExecutor(Executor):
+    """Run jobs as Dask tasks, each in a reused child process of its worker.
+
+    Give one of ``client`` (an existing ``distributed.Client``, left open at
+    :meth:`close`), ``scheduler`` (an address such as ``"tcp://10.0.0.5:8786"``) or neither
+    (a :func:`start_local_cluster` of ``n_workers`` workers, closed at :meth:`close`).
+
+    Parameters
+    ----------
+    client : distributed.Client, default=None
+    scheduler : str, default=None
+    n_workers : int, default=1
+        Workers of the local cluster (at most the number of jobs expected).
+    max_in_flight : int, default=None
+        Jobs submitted at once (``slots``); ``None``: the workers' total task slots.
+    threads : int, default=None
+        Threads per job everywhere; ``None``: ``max(1, cores // task slots)`` of each host.
+    workers : list of str, default=None
+        Run only on these worker addresses.
+    warm_up_timeout : float, default=180
+        Seconds a child may spend importing and warming up before it is replaced by one
+        that skips the warm-up fits (a noted cold start, see ``worker_info["cold_starts"]``).
+    worker_resources : dict, default=None
+        Resources the local cluster's workers offer (``{"GPU": 1}``).
+    """
+
+    def __init__(
+        self,
+        client=None,
+        *,
+        scheduler: str | None = None,
+        n_workers: int = 1,
+        max_in_flight: int | None = None,
+        threads: int | None = None,
+        workers: list[str] | None = None,
+        warm_up_timeout: float = 180.0,
+        worker_resources: dict | None = None,
+    ):
+        if client is not None and scheduler is not None:
+            raise ValueError("give a client or a scheduler address, not both")
+        if max_in_flight is not None and max_in_flight < 1:
+            raise ValueError(f"max_in_flight must be >= 1, got {max_in_flight}")
+        self._given_client = client
+        self.scheduler = scheduler
+        self.n_workers = max(1, int(n_workers))
+        self.max_in_flight = max_in_flight
+        self._threads_override = threads
+        self.threads = threads or 1
+        self._restrict = list(workers) if workers else None
+        self.warm_up_timeout = float(warm_up_timeout)
+        self._worker_resources = worker_resources
+        self._client = None
+        self._cluster = None
+        self._owns_client = False
+        self._slots = 0
+        self._futures: dict[str, tuple[object, Job]] = {}
+        self._done: deque[Outcome] = deque()
+        self._shipped_data: dict[str, tuple[str, str] | str] = {}
+        self._delivered = 0
+        self.warm_up_seconds = 0.0
+        self.worker_info = {}
+
+    # -- start
+
+    def start(self, models, *, expected_jobs=None):
+        _, distributed = _import_distributed()
+        if self._client is not None:
+            self.close()
+        self._token = uuid.uuid4().hex
+        self._delivered, self.warm_up_seconds, self._probed = 0, 0.0, False
+        self._child_env = _client_environment()
+        self._models = tuple(sorted(set(models)))
+        self._connect(distributed, expected_jobs)
+        client = self._client
+        workers = self._workers_now()
+        slots_by_host: dict[str, int] = {}
+        for info in workers.values():
+            slots_by_host[info["host"]] = slots_by_host.get(info["host"], 0) + info["nthreads"]
+        self._slots = sum(info["nthreads"] for info in workers.values())
+        from .dask_worker import host_cores
+
+        cores = client.run(host_cores, workers=list(workers))
+        cores_by_host: dict[str, int] = {}
+        for address, count in cores.items():
+            host = workers[address]["host"]
+            cores_by_host[host] = max(count, cores_by_host.get(host, 0))
+        self._threads_by_host = {
+            host: self._threads_override or max(1, cores_by_host.get(host, 1) // slots)
+            for host, slots in slots_by_host.items()
+        }
+        for host, slots in slots_by_host.items():
+            have = cores_by_host.get(host, 0)
+            threads = self._threads_by_host[host]
+            if have and slots * threads > have:
+                _warn(
+                    f"host {host}: {slots} task slots x {threads} thread(s) per job on {have} "
+                    "cores: jobs compete for CPUs, so their times are inflated"
+                )
+        self.threads = min(self._threads_by_host.values())
+        settings = client.run_on_scheduler(_scheduler_settings)
+        retries = settings["allowed_failures"]
+        if retries > 0:
+            _warn(
+                f"the scheduler retries a job whose worker dies on up to {retries} more workers "
+                "(distributed.scheduler.allowed-failures): a job that kills its worker can take "
+                "others down; start the scheduler with "
+                "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES=0"
+            )
+        if settings["saturation"] > 1.0:
+            _warn(
+                f"distributed.scheduler.worker-saturation is {settings['saturation']:g}: a worker "
+                "may hold a queued job besides the running one, and a worker that dies fails both; "
+                "start the scheduler with DASK_DISTRIBUTED__SCHEDULER__WORKER_SATURATION=1.0"
+            )
+        gpus = [a for a, info in workers.items() if info.get("resources", {}).get("GPU", 0) >= 1]
+        self._gpu_workers = len(gpus)
+        self._auto_device = "cuda" if workers and len(gpus) == len(workers) else "cpu"
+        from .dask_worker import StopChildren
+
+        client.register_plugin(StopChildren())
+        self._code = self._ship_code(self._models)
+        self._shipped_data = {}
+        self._ac = distributed.as_completed(loop=client.loop)
+        dashboard = None
+        if settings["bokeh"] and "dashboard" in self._info.get("services", {}):
+            dashboard = client.dashboard_link
+            print(f"familybench: Dask dashboard at {dashboard}", file=sys.stderr)
+        self.worker_info = {
+            "executor": "dask",
+            "scheduler": client.scheduler.address,
+            "workers": len(workers),
+            "task_slots": self._slots,
+            "threads_by_host": self._threads_by_host,
+            "cores_by_host": cores_by_host,
+            "gpu_workers": len(gpus),
+            "auto_device": self._auto_device,
+            "allowed_failures": settings["allowed_failures"],
+            "worker_saturation": settings["saturation"],
+            "shipped_modules": sorted(self._code_modules),
+            "dashboard": dashboard,
+            "cold_starts": [],
+        }
+
+    def _connect(self, distributed, expected_jobs) -> None:
+        if self._given_client is not None:
+            self._client, self._owns_client = self._given_client, False
+        elif self.scheduler is not None:
+            try:
+                self._client = distributed.Client(self.scheduler, timeout=10, set_as_default=False)
+            except (OSError, TimeoutError) as exc:
+                raise FamilybenchError(
+                    f"--scheduler {self.scheduler}: cannot connect ({one_line(exc)})"
+                ) from None
+            self._owns_client = True
+        else:
+            count = (
+                self.n_workers
+                if expected_jobs is None
+                else max(1, min(self.n_workers, expected_jobs))
+            )
+            self._cluster = start_local_cluster(count, resources=self._worker_resources)
+            self._client = distributed.Client(self._cluster, set_as_default=False)
+            self._owns_client = True
+        if self._cluster is None and self._given_client is None:
+            try:
+                self._client.wait_for_workers(1, timeout=WORKER_WAIT_SECONDS)
+            except (OSError, TimeoutError):
+                self.close()
+                raise FamilybenchError(
+                    f"the Dask scheduler {self.scheduler} has no workers "
+                    f"(waited {WORKER_WAIT_SECONDS:g} s)"
+                ) from None
+
+    def _workers_now(self) -> dict[str, dict]:
+        self._info = self._client.scheduler_info(n_workers=-1)
+        workers = self._info["workers"]
+        if self._restrict is not None:
+            missing = [a for a in self._restrict if a not in workers]
+            if missing:
+                raise FamilybenchError(f"workers not in the cluster: {', '.join(missing)}")
+            workers = {a: w for a, w in workers.items() if a in self._restrict}
+        if not workers:
+            raise FamilybenchError(
+                f"the Dask cluster at {self._client.scheduler.address} has no workers"
+            )
+        return workers
+
+    def _ship_code(self, models: tuple[str, ...]) -> list[str]:
+        """Register every local, not-installed module the models name; their digests."""
+        from .dask_worker import ShipCode
+
+        digests, self._code_modules = [], set()
+        for name in models:
+            if ":" not in name:
+                continue
+            module = name.partition(":")[0]
+            files = local_module_files(module)
+            if files is None:
+                continue
+            size = sum(len(b) for b in files.values())
+            if size > CODE_WARNING_BYTES:
+                _warn(
+                    f"module {module!r}: {size / 1024**2:.0f} MB of files are sent to every worker"
+                )
+            digest = _digest(files)
+            if digest not in digests:
+                try:
+                    self._client.register_plugin(ShipCode(digest, files))
+                except Exception as exc:  # the import fails in those workers' jobs, naming it
+                    _warn(f"module {module!r}: a worker could not store it ({one_line(exc)})")
+                digests.append(digest)
+            self._code_modules.add(module.split(".")[0])
+        return digests
+
+    # -- jobs
+
+    @property
+    def slots(self) -> int:
+        if self.max_in_flight is not None:
+            return self.max_in_flight
+        return self._slots or self.n_workers
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._futures) + len(self._done)
+
+    def _device(self, device: str) -> str:
+        if device == "auto":
+            device = self._auto_device
+        if device == "cuda" and not self._gpu_workers:
+            raise FamilybenchError(
+                "device 'cuda': no Dask worker offers a GPU (start workers with --resources "
+                "GPU=1); refusing to queue jobs that would wait forever"
+            )
+        return device
+
+    def _ship_data(self, source) -> tuple[str, str] | str:
+        """``(sha256, filename)`` of a user's file sent to every worker, or why it cannot be."""
+        if source.path in self._shipped_data:
+            return self._shipped_data[source.path]
+        from .dask_worker import ShipData
+
+        try:
+            data = Path(source.path).read_bytes()
+        except OSError as exc:
+            ref: tuple[str, str] | str = f"data file {source.path} cannot be read ({one_line(exc)})"
+        else:
+            if len(data) > DATA_WARNING_BYTES:
+                _warn(
+                    f"{source.name}: {len(data) / 1024**2:.0f} MB are sent to every worker (and "
+                    "kept by the scheduler for workers that join later)"
+                )
+            sha256 = hashlib.sha256(data).hexdigest()
+            filename = Path(source.path).name
+            try:
+                self._client.register_plugin(ShipData(sha256, filename, data))
+            except Exception as exc:  # those workers' jobs of this dataset fail, naming the file
+                _warn(f"{source.name}: a worker could not store {filename} ({one_line(exc)})")
+            ref = (sha256, filename)
+        self._shipped_data[source.path] = ref
+        return ref
+
+    def submit(self, job: Job) -> None:
+        if self._client is None:
+            raise RuntimeError("submit() before start()")
+        device = self._device(job.device)
+        task_job = replace(job, device=device) if device != job.device else job
+        data = None
+        if job.dataset.loader == "file" and job.dataset.path is not None:
+            data = self._ship_data(job.dataset)
+            if isinstance(data, str):
+                self._done.append(_failure(job, "failed", data, self.threads, 0.0))
+                return
+            task_job = replace(task_job, dataset=replace(job.dataset, path=None))
+        payload = {
+            "job": task_job,
+            "data": data,
+            "token": self._token,
+            "threads": self._threads_by_host,
+            "models": self._models,
+            "code": self._code,
+            "warm_up_timeout": self.warm_up_timeout,
+            "env": self._child_env,
+            "probe": not self._probed,
+        }
+        self._probed = True
+        from .dask_worker import run_job
+
+        try:
+            future = self._client.submit(
+                run_job,
+                payload,
+                key=f"familybench-{job.key}-{uuid.uuid4().hex[:8]}",
+                pure=False,
+                resources={"GPU": 1} if device == "cuda" else None,
+                workers=self._restrict,
+                allow_other_workers=False,
+                retries=0,
+            )
+        except Exception as exc:
+            raise self._lost(exc) from None
+        self._futures[future.key] = (future, job)
+        self._ac.add(future)
+
+    def next_outcome(self) -> Outcome:
+        if not self.in_flight:
+            raise RuntimeError("next_outcome() with no job submitted")
+        while not self._done:
+            self._done.append(self._collect(next(self._ac)))
+        self._delivered += 1
+        return self._done.popleft()
+
+    def _collect(self, future) -> Outcome:
+        _, job = self._futures.pop(future.key)
+        from distributed.scheduler import KilledWorker
+
+        try:
+            if future.status == "finished":
+                result = future.result()
+            elif future.status == "error":
+                exc = future.exception()
+                if isinstance(exc, KilledWorker):
+                    message = f"Dask worker {exc.last_worker.address} died while running this job"
+                else:
+                    message = f"Dask task failed: {one_line(exc)}"
+                return _failure(job, "failed", message, self.threads, 0.0)
+            else:
+                running = self._client.status == "running"
+                raise self._lost(f"its task was {future.status}" if running else "connection lost")
+        except ExecutorLost:
+            raise
+        except Exception as exc:
+            raise self._lost(exc) from None
+        finally:
+            future.release()
+        outcome = result["outcome"]
+        outcome.job = job
+        self.warm_up_seconds += result["warm_up_seconds"]
+        for note in result["notes"]:
+            note = f"{result['worker']}: {note}"
+            self.worker_info["cold_starts"].append(note)
+            _warn(note)
+        if (
+            result["info"]
+            and "torch" not in self.worker_info
+            and "torch_error" not in self.worker_info
+        ):
+            self.worker_info.update({k: v for k, v in result["info"].items() if k != "pid"})
+        return outcome
+
+    def _lost(self, cause) -> ExecutorLost:
+        address = self.scheduler or getattr(
+            getattr(self._client, "scheduler", None), "address", "?"
+        )
+        reason = cause if isinstance(cause, str) else one_line(cause)
+        return ExecutorLost(
+            f"lost the Dask scheduler {address} ({reason}): {self._delivered} results kept; "
+            "re-run to resume"
+        )
+
+    # -- end
+
+    def close(self) -> None:
+        """Stop this run's jobs and job processes and close what this executor started.
+
+        familybench's own local cluster shuts down in a background (non-daemon) thread, so
+        the caller goes on meanwhile (the CLI writes its report); :meth:`wait_closed` waits
+        for it, as the interpreter does before it exits. Safe to call twice.
+        """
+        client, self._client = self._client, None
+        if client is None:
+            return
+        futures = [f for f, _ in self._futures.values()]
+        self._futures.clear()
+        self._done.clear()
+        if client.status == "running":
+            from .dask_worker import end_run
+
+            try:
+                if futures:
+                    client.cancel(futures, force=True)
+                client.run(end_run, self._token, on_error="ignore")
+            except Exception:  # the cluster is going or gone: its workers end their children
+                pass
+        lost = client.status != "running"
+        cluster, self._cluster = self._cluster, None
+        owns_client = self._owns_client
+
+        def shut_down():
+            noisy = ("distributed.client", "distributed.comm", "distributed.core")
+            with _quiet(*noisy) if lost else _quiet():
+                for future in futures:
+                    future.release()
+                for closable in ([client] if owns_client else []) + ([cluster] if cluster else []):
+                    try:
+                        closable.close(timeout=10)
+                    except Exception:
+                        pass
+
+        if cluster is None:
+            shut_down()
+        else:
+            self._closer = threading.Thread(target=shut_down, name="familybench-dask-close")
+            self._closer.start()
+
+    def wait_closed(self, timeout: float | None = None) -> None:
+        """Wait until the local cluster that :meth:`close` shuts down in the background is gone."""
+        closer = getattr(self, "_closer", None)
+        if closer is not None:
+            closer.join(timeout)

@@ -1,0 +1,474 @@
+"""The worker side of the Dask executor: the task that runs one job, its job processes, and
+the plugins that bring a run's code and data files to every worker.
+
+A Dask task cannot be interrupted, so :func:`run_job` hands its job to a reused child
+process (:mod:`familybench.bench.dask_child`), waits at most the job's timeout, and kills
+the child when the time is up (``timeout``) or finds it dead (``failed``, "job process
+crashed"). A killed or crashed child is replaced at once and warms up again while the
+worker goes on, so no job's clock counts a warm-up. Children are kept per worker process
+in this module (one per task slot in use); a run's children end with :func:`end_run`, with
+their worker process (each watches its standard input), or when a different run arrives.
+
+This module is imported by Dask workers (pickled references to :func:`run_job` and the
+plugins) and must therefore be importable wherever familybench is installed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from dataclasses import replace
+
+from distributed.diagnostics.plugin import WorkerPlugin
+
+from .._threads import cpu_count
+from .dask_child import read_frame, write_frame
+from .executor import _failure
+from .worker import one_line
+
+CODE_DIR = "familybench-code"
+DATA_DIR = "familybench-data"
+COLD_START_TIMEOUT = 120.0
+"""Seconds a child without warm-up fits (imports only) may take to start."""
+
+
+# -- code and data that travel with a run
+
+
+def _atomic_directory(target: str, fill) -> None:
+    """Create directory ``target`` by filling a temporary sibling and renaming it."""
+    if os.path.isdir(target):
+        return
+    parent = os.path.dirname(target)
+    os.makedirs(parent, exist_ok=True)
+    tmp = os.path.join(parent, f".tmp-{uuid.uuid4().hex}")
+    os.makedirs(tmp)
+    try:
+        fill(tmp)
+        os.rename(tmp, target)
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if not os.path.isdir(target):  # another worker thread may have won the race
+            raise
+
+
+def code_path(local_directory: str, digest: str) -> str:
+    """Where :class:`ShipCode` ``digest`` lives on a worker (an entry for ``PYTHONPATH``)."""
+    return os.path.join(local_directory, CODE_DIR, digest)
+
+
+def data_path(local_directory: str, sha256: str, filename: str) -> str:
+    """Where :class:`ShipData` puts the file with content hash ``sha256`` on a worker."""
+    return os.path.join(local_directory, DATA_DIR, sha256, filename)
+
+
+class ShipCode(WorkerPlugin):
+    """Modules named by a suite's models that the workers do not have installed.
+
+    Registered once per content (``name`` holds the digest): the scheduler gives it to
+    every worker now and to each worker that joins later, which writes the files under
+    its local directory; job processes get that directory on their ``PYTHONPATH``.
+
+    Parameters
+    ----------
+    digest : str
+        Hash of every path and content in ``files``.
+    files : dict of str to bytes
+        Relative path (``pkg/mod.py`` or ``mod.py``) to file content.
+    """
+
+    idempotent = True
+
+    def __init__(self, digest: str, files: dict[str, bytes]):
+        self.digest = digest
+        self.files = files
+        self.name = f"familybench-code-{digest}"
+
+    def _write(self, local_directory: str) -> None:
+        def fill(tmp):
+            for relative, content in self.files.items():
+                path = os.path.join(tmp, relative)
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                with open(path, "wb") as fh:
+                    fh.write(content)
+
+        _atomic_directory(code_path(local_directory, self.digest), fill)
+
+    async def setup(self, worker) -> None:
+        await asyncio.get_running_loop().run_in_executor(None, self._write, worker.local_directory)
+
+
+class ShipData(WorkerPlugin):
+    """A user's data file, sent by content: each worker writes it once, verified, under its
+    local directory, keyed by its SHA-256; a worker that joins later (a replacement) gets it too.
+
+    Parameters
+    ----------
+    sha256 : str
+        Full hex SHA-256 of ``data``, checked on the worker before the file is used.
+    filename : str
+        The file's base name (its suffix tells CSV from Parquet).
+    data : bytes
+    """
+
+    idempotent = True
+
+    def __init__(self, sha256: str, filename: str, data: bytes):
+        self.sha256 = sha256
+        self.filename = filename
+        self.data = data
+        self.name = f"familybench-data-{sha256[:32]}"
+
+    def _write(self, local_directory: str) -> None:
+        if hashlib.sha256(self.data).hexdigest() != self.sha256:
+            raise ValueError(
+                f"{self.filename}: the bytes received do not match their SHA-256 {self.sha256}"
+            )
+
+        def fill(tmp):
+            with open(os.path.join(tmp, self.filename), "wb") as fh:
+                fh.write(self.data)
+
+        _atomic_directory(
+            os.path.dirname(data_path(local_directory, self.sha256, self.filename)), fill
+        )
+        self.data = b""  # written and verified: the worker need not hold it in memory
+
+    async def setup(self, worker) -> None:
+        await asyncio.get_running_loop().run_in_executor(None, self._write, worker.local_directory)
+
+
+# -- job processes
+
+
+def _exit_description(code: int | None) -> str:
+    if code is not None and code < 0:
+        try:
+            return f"signal {signal.Signals(-code).name}"
+        except ValueError:
+            return f"signal {-code}"
+    return f"exit code {code}"
+
+
+class _Child:
+    """One job process, started at construction; warming up until :meth:`wait_ready`."""
+
+    def __init__(self, settings: tuple, cwd: str, *, warm: bool = True, probe: bool = True):
+        self.settings = settings
+        token, threads, models, pythonpath, client_env = settings
+        env = dict(os.environ)
+        for var, value in client_env:  # what the nanny set for its worker, as the client has it
+            if value is None:
+                env.pop(var, None)
+            else:
+                env[var] = value
+        for var in (
+            "OMP_NUM_THREADS",
+            "OPENBLAS_NUM_THREADS",
+            "MKL_NUM_THREADS",
+            "FAMILYBENCH_THREADS",
+        ):
+            env[var] = str(threads)
+        env["PYTHONPATH"] = os.pathsep.join(
+            [*pythonpath, *filter(None, [os.environ.get("PYTHONPATH")])]
+        )
+        command = [
+            sys.executable,
+            "-m",
+            "familybench.bench.dask_child",
+            str(threads),
+            ",".join(models) if warm else "",
+        ]
+        self.process = subprocess.Popen(
+            command + ([] if probe else ["--no-probe"]),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+            cwd=cwd,
+            start_new_session=True,
+        )
+        self.started = time.monotonic()
+        self.warm = warm
+        self.probe = probe
+        self.ready = False
+        self.warm_up_seconds: float | None = None
+        self.info: dict = {}
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def send(self, message) -> None:
+        write_frame(self.process.stdin.fileno(), message)
+
+    def receive(self, deadline: float):
+        """The child's next message; ``TimeoutError`` at ``deadline``, ``EOFError`` if it died."""
+        fd = self.process.stdout.fileno()
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError
+            readable, _, _ = select.select([fd], [], [], min(left, 3600.0))
+            if readable:
+                return read_frame(fd)
+
+    def wait_ready(self, timeout: float) -> None:
+        """Block until the warm-up is done; ``TimeoutError`` or ``EOFError`` otherwise."""
+        if self.ready:
+            return
+        message = self.receive(self.started + timeout)
+        if message[0] != "ready":
+            raise EOFError(f"unexpected message {message[0]!r}")
+        self.ready = True
+        self.warm_up_seconds = time.monotonic() - self.started  # spawn + imports + warm-up fits
+        self.info = message[2]
+
+    def exit_code(self, wait: float = 5.0) -> int | None:
+        try:
+            return self.process.wait(timeout=wait)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def kill(self, *, close_pipes: bool = True) -> None:
+        """Kill the child and anything it started (its own session), and reap it.
+
+        From another thread than the one waiting on the child, leave its pipes open
+        (``close_pipes=False``): that thread sees end-of-file and closes them itself.
+        """
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # pragma: no cover - a process that ignores SIGKILL
+            pass
+        if not close_pipes:
+            return
+        for pipe in (self.process.stdin, self.process.stdout):
+            try:
+                pipe.close()
+            except OSError:
+                pass
+
+
+_LOCK = threading.Lock()
+_IDLE: list[_Child] = []
+_BUSY: set[_Child] = set()
+_ENDED: set[str] = set()
+
+
+def _acquire(settings: tuple, cwd: str, probe: bool) -> _Child:
+    """An idle child with these settings, or a new one (``probe``: it reports its
+    environment); idle children of other runs end."""
+    token = settings[0]
+    with _LOCK:
+        if token in _ENDED:  # a task of a closed run that started late
+            raise RuntimeError("job process not started: its run has ended")
+        child = None
+        for candidate in list(_IDLE):
+            if candidate.settings == settings and child is None:
+                child = candidate
+                _IDLE.remove(candidate)
+            elif candidate.settings[0] != token:
+                _IDLE.remove(candidate)
+                candidate.kill()
+        if child is None:
+            child = _Child(settings, cwd, probe=probe)
+        _BUSY.add(child)
+        return child
+
+
+def _release(child: _Child, *, replace_it: bool, cwd: str) -> None:
+    """Back to the idle pool; ``replace_it``: kill it and pool a fresh one, warming up now."""
+    with _LOCK:
+        _BUSY.discard(child)
+        if replace_it or child.settings[0] in _ENDED:
+            child.kill()
+        if child.settings[0] not in _ENDED:
+            _IDLE.append(
+                _Child(child.settings, cwd, warm=child.warm, probe=False) if replace_it else child
+            )
+
+
+def _swap(old: _Child, new: _Child) -> _Child:
+    with _LOCK:
+        _BUSY.discard(old)
+        _BUSY.add(new)
+    return new
+
+
+class StopChildren(WorkerPlugin):
+    """Kill every job process when its worker closes, so a closing worker does not wait
+    for a job that its task thread is still watching (the nanny would kill it after 4 s)."""
+
+    idempotent = True
+    name = "familybench-stop-children"
+
+    def teardown(self, worker) -> None:
+        with _LOCK:
+            for child in _IDLE:
+                child.kill()
+            for child in _BUSY:
+                child.kill(close_pipes=False)
+            _IDLE.clear()
+
+
+def end_run(token: str) -> int:
+    """Kill every child of run ``token`` on this worker (idle or busy); how many there were."""
+    with _LOCK:
+        _ENDED.add(token)
+        doomed = [c for c in [*_IDLE, *_BUSY] if c.settings[0] == token]
+        for child in doomed:
+            if child in _IDLE:
+                _IDLE.remove(child)
+                child.kill()
+            else:
+                child.kill(close_pipes=False)
+    return len(doomed)
+
+
+def host_cores() -> int:
+    """CPUs this worker process may use (for the client's threads-per-job split)."""
+    return cpu_count()
+
+
+def _ready_child(
+    settings: tuple, cwd: str, warm_up_timeout: float, notes: list[str], probe: bool
+) -> tuple[_Child, float]:
+    """A started child; a warm-up that fails or hangs becomes a noted cold start.
+
+    Returns the child and the seconds spent starting children for this job (0 when reused).
+    ``RuntimeError`` when not even a cold child starts.
+    """
+    child = _acquire(settings, cwd, probe)
+    if child.ready:
+        return child, 0.0
+    spent = 0.0
+    if child.warm:
+        try:
+            child.wait_ready(warm_up_timeout)
+            return child, child.warm_up_seconds
+        except TimeoutError:
+            what = f"timed out after {warm_up_timeout:g} s"
+        except (EOFError, OSError):
+            what = f"crashed ({_exit_description(child.exit_code())})"
+        spent = time.monotonic() - child.started
+        child.kill()
+        if settings[0] in _ENDED:  # killed by end_run: no cold start for a closed run
+            with _LOCK:
+                _BUSY.discard(child)
+            raise RuntimeError("job process stopped: its run has ended")
+        notes.append(f"warm-up of a job process {what}: cold start")
+        child = _swap(child, _Child(settings, cwd, warm=False, probe=child.probe))
+    try:
+        child.wait_ready(max(warm_up_timeout, COLD_START_TIMEOUT))
+        return child, spent + child.warm_up_seconds
+    except TimeoutError:
+        what = f"timed out after {max(warm_up_timeout, COLD_START_TIMEOUT):g} s"
+    except (EOFError, OSError):
+        what = f"crashed ({_exit_description(child.exit_code())})"
+    child.kill()
+    with _LOCK:
+        _BUSY.discard(child)
+    raise RuntimeError(f"job process could not start ({what})")
+
+
+def run_job(payload: dict) -> dict:
+    """The Dask task: run ``payload["job"]`` in a child of this worker; never raises.
+
+    Parameters
+    ----------
+    payload : dict
+        ``job`` (its file dataset, if any, without a path), ``data`` (``None`` or
+        ``(sha256, filename)`` of a :class:`ShipData` file), ``token`` (the run),
+        ``threads`` (per host), ``models`` (warm-up), ``code`` (:class:`ShipCode` digests),
+        ``env`` (variables to give the child as the client has them, ``None``: unset),
+        ``warm_up_timeout`` (seconds), ``probe`` (a new child reports its environment:
+        torch, the GPU; asked of one job per run, as importing torch costs a second).
+
+    Returns
+    -------
+    dict
+        ``outcome`` (an :class:`~familybench.bench.worker.Outcome`), ``warm_up_seconds``
+        (spent starting children for this job), ``notes`` (cold starts), ``info`` (the
+        child's environment probe) and ``worker`` (this worker's address).
+    """
+    from distributed import get_worker
+    from distributed.comm import get_address_host
+
+    worker = get_worker()
+    local = worker.local_directory
+    job = payload["job"]
+    threads = payload["threads"].get(get_address_host(worker.address)) or max(
+        1, cpu_count() // max(1, worker.state.nthreads)
+    )
+    result = {"warm_up_seconds": 0.0, "notes": [], "info": {}, "worker": worker.address}
+    if payload["data"] is not None:
+        sha256, filename = payload["data"]
+        path = data_path(local, sha256, filename)
+        if not os.path.isfile(path):
+            message = (
+                f"data file {filename} (sha256 {sha256[:16]}) was not delivered to worker "
+                f"{worker.address}"
+            )
+            result["outcome"] = _failure(job, "failed", message, threads, 0.0)
+            return result
+        job = replace(job, dataset=replace(job.dataset, path=path))
+    settings = (
+        payload["token"],
+        threads,
+        tuple(payload["models"]),
+        tuple(code_path(local, digest) for digest in payload["code"]),
+        tuple(sorted(payload["env"].items())),
+    )
+    try:
+        child, result["warm_up_seconds"] = _ready_child(
+            settings, local, payload["warm_up_timeout"], result["notes"], payload["probe"]
+        )
+    except RuntimeError as exc:
+        result["outcome"] = _failure(job, "failed", str(exc), threads, 0.0)
+        return result
+    result["info"] = child.info
+    started = time.monotonic()
+    try:
+        child.send(job)
+        message = child.receive(started + job.timeout)
+    except TimeoutError:
+        _release(child, replace_it=True, cwd=local)
+        message = f"stopped after the {job.timeout:g} s timeout"
+        outcome = _failure(job, "timeout", message, threads, time.monotonic() - started)
+    except (EOFError, OSError):
+        how = _exit_description(child.exit_code())
+        _release(child, replace_it=True, cwd=local)
+        outcome = _failure(
+            job,
+            "failed",
+            f"job process crashed ({how}) while running this job",
+            threads,
+            time.monotonic() - started,
+        )
+    except Exception as exc:  # a job or outcome that does not pickle: this job's failure only
+        _release(child, replace_it=True, cwd=local)
+        outcome = _failure(
+            job,
+            "failed",
+            f"job process protocol: {one_line(exc)}",
+            threads,
+            time.monotonic() - started,
+        )
+    else:
+        _release(child, replace_it=False, cwd=local)
+        outcome = message[1]
+    outcome.record["worker"] = f"{worker.address} pid {child.pid}"
+    result["outcome"] = outcome
+    return result

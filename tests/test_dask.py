@@ -1,0 +1,398 @@
+"""The Dask executor: the process executor's records and semantics on a Dask cluster.
+
+Same metrics as the process executor; timeouts, crashed job processes and dead workers
+each fail only their job; a lost scheduler stops the run with exit 3 and keeps results;
+nothing outlives a killed client and a re-run resumes; a CUDA run without GPU workers is
+refused; code and data files reach the workers by content.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+distributed = pytest.importorskip("distributed")
+
+import familybench  # noqa: E402
+from familybench._threads import cpu_count  # noqa: E402
+from familybench.bench.dask_executor import ClusterWarning, DaskExecutor, start_local_cluster  # noqa: E402
+from familybench.bench.dask_worker import data_path  # noqa: E402
+from familybench.bench.executor import ProcessExecutor  # noqa: E402
+from familybench.bench.progress import Hook  # noqa: E402
+from familybench.bench.runner import execute  # noqa: E402
+from familybench.bench.store import ResultStore, load_results  # noqa: E402
+from familybench.bench.suite import load_suite, parse_suite  # noqa: E402
+from familybench.cli import main  # noqa: E402
+
+TESTS = Path(__file__).parent
+MOONS = {"moons": {"n_samples": 200}}
+SINE = {"sine1d": {"n_samples": 200}}
+GBM = {"model": "lightgbm", "params": {"n_estimators": 15}}
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = start_local_cluster(2)
+    client = distributed.Client(cluster, set_as_default=False)
+    yield client
+    client.close()
+    cluster.close()
+
+
+def suite(models, datasets=None, **extra):
+    table = {"seeds": 2, "datasets": datasets or MOONS, "models": models, **extra}
+    return parse_suite(table, source="<test>", default_name="dask")
+
+
+def worker_addresses(client) -> list[str]:
+    return sorted(client.scheduler_info(n_workers=-1)["workers"])
+
+
+def count_rows(db_path: Path) -> int:
+    if not db_path.exists():
+        return 0
+    try:
+        with sqlite3.connect(db_path, timeout=1) as db:
+            return db.execute("SELECT COUNT(*) FROM results").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+def wait_for_rows(db_path: Path, n: int, timeout: float = 120) -> int:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if (done := count_rows(db_path)) >= n:
+            return done
+        time.sleep(0.05)
+    raise AssertionError(f"fewer than {n} results in {db_path} after {timeout} s")
+
+
+def sleepy_suite_file(tmp_path: Path, seeds: int, seconds: float) -> Path:
+    path = tmp_path / "sleepy.toml"
+    path.write_text(
+        f"seeds = {seeds}\ndatasets = {{ sine1d = {{ n_samples = 100 }} }}\n"
+        f'[models.sleepy]\nmodel = "badmodels:Sleepy"\nparams = {{ seconds = {seconds} }}\n'
+    )
+    return path
+
+
+def test_same_records_as_the_process_executor(tmp_path, client):
+    jobs = suite({"linear": {"model": "linear"}, "gbm": GBM})
+    execute(jobs, tmp_path / "process", executor=ProcessExecutor(n_workers=2, threads=1))
+    dask = DaskExecutor(client, threads=1)
+    execute(jobs, tmp_path / "dask", executor=dask)
+    cols = [
+        "job_key",
+        "config",
+        "seed",
+        "status",
+        "task",
+        "family",
+        "n_train",
+        "n_test",
+        "threads",
+        "train_roc_auc",
+        "test_roc_auc",
+        "test_log_loss",
+        "test_accuracy",
+        "n_params",
+    ]
+    a = load_results(tmp_path / "process").sort_values("job_key")[cols].reset_index(drop=True)
+    b = load_results(tmp_path / "dask").sort_values("job_key")[cols].reset_index(drop=True)
+    assert (b["status"] == "ok").all() and len(b) == 4
+    assert a.equals(b)
+    with ResultStore(tmp_path / "dask") as store:
+        meta = store.runs()[-1]["meta"]
+        assert set(store.dataset_views()) == {"moons"}
+        assert len(store.predictions()) == 2  # seed 0 of each config, as the reports draw
+    assert meta["worker"]["executor"] == "dask" and meta["worker"]["task_slots"] == 2
+    assert meta["worker"]["auto_device"] == "cpu" and meta["threads_per_job"] == 1
+    assert meta["worker_warm_up_seconds"] > 0 and meta["interrupted"] is False
+
+
+def test_threads_per_job_split_the_host_and_oversubscription_warns(client):
+    executor = DaskExecutor(client)
+    with executor:
+        executor.start({"linear"})
+        assert executor.threads == max(1, cpu_count() // 2) and executor.slots == 2
+    with pytest.warns(ClusterWarning, match="2 task slots x"):
+        with DaskExecutor(client, threads=cpu_count(), max_in_flight=5) as crowded:
+            crowded.start({"linear"})
+            assert crowded.slots == 5
+
+
+def test_a_hung_job_is_killed_at_its_timeout_and_its_worker_runs_the_next_job(tmp_path, client):
+    address = worker_addresses(client)[0]
+    jobs = suite(
+        {"hang": {"model": "badmodels:Hang", "timeout": 1, "seeds": [0]}, "linear": {}}, SINE
+    )
+    executor = DaskExecutor(client, workers=[address])
+    execute(jobs, tmp_path, executor=executor)
+    frame = load_results(tmp_path).set_index(["config", "seed"])
+    hang = frame.loc[("hang", 0)]
+    assert hang["status"] == "timeout" and hang["error"] == "stopped after the 1 s timeout"
+    assert 1 <= hang["job_seconds"] < 30
+    hang_worker, hang_pid = hang["worker"].split(" pid ")
+    assert hang_worker == address and executor.slots == 1
+    after = frame.xs("linear")
+    assert (after["status"] == "ok").all() and len(after) == 2
+    for worker in after["worker"]:
+        where, pid = worker.split(" pid ")
+        assert where == address and pid != hang_pid  # the same worker, in a fresh job process
+    assert executor.worker_info["shipped_modules"] == ["badmodels"]
+
+
+def test_a_dead_worker_or_a_crashed_job_process_fails_only_its_job(tmp_path, client):
+    jobs = suite(
+        {
+            "kill": {"model": "dask_badmodels:KillWorker", "seeds": [0]},
+            "crash": {"model": "badmodels:Crash", "seeds": [0]},
+            "linear": {},
+        },
+        SINE,
+    )
+    _, records = execute(jobs, tmp_path, executor=DaskExecutor(client))
+    frame = load_results(tmp_path).set_index(["config", "seed"])
+    assert len(records) == len(frame) == 4
+    kill = frame.loc[("kill", 0)]
+    assert kill["status"] == "failed"
+    assert re.fullmatch(
+        r"Dask worker tcp://127\.0\.0\.1:\d+ died while running this job", kill["error"]
+    )
+    crash = frame.loc[("crash", 0)]
+    assert crash["status"] == "failed"
+    assert crash["error"] == "job process crashed (exit code 3) while running this job"
+    assert (frame.xs("linear")["status"] == "ok").all()
+    client.wait_for_workers(2, timeout=60)  # the nanny replaced the dead worker
+
+
+def test_a_users_csv_renamed_after_hashing_still_runs_and_reaches_new_workers(tmp_path, client):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200, 2))
+    rows = "\n".join(f"{a:.6f},{b:.6f},{int(a + b > 0)}" for a, b in x)
+    csv = tmp_path / "points.csv"
+    csv.write_text("x1,x2,y\n" + rows + "\n")
+    content = csv.read_bytes()
+
+    class MoveAway(Hook):
+        ended, moved_after = 0, None
+
+        def on_job_end(self, record):
+            self.ended += 1
+            if csv.exists():
+                csv.rename(tmp_path / "moved.csv")
+                self.moved_after = self.ended
+
+    hook = MoveAway()
+    jobs = suite(
+        {"linear": {}, "gbm": GBM}, {"points": {"path": str(csv), "target": "y", "task": "binary"}}
+    )
+    _, records = execute(jobs, tmp_path / "out", executor=DaskExecutor(client), hooks=[hook])
+    assert (
+        hook.moved_after == 1 and not csv.exists()
+    )  # 2 of the 4 jobs were submitted after the move
+    assert len(records) == 4 and all(r["status"] == "ok" for r in records), [
+        r["error"] for r in records
+    ]
+    import hashlib
+
+    sha = hashlib.sha256(content).hexdigest()
+
+    def cached(dask_worker):
+        path = data_path(dask_worker.local_directory, sha, "points.csv")
+        return os.path.isfile(path) and Path(path).read_bytes() == content
+
+    assert all(client.run(cached).values())
+
+    # a worker that joins later (a replacement) is sent the file too
+    async def join():
+        return await distributed.Worker(client.scheduler.address, nthreads=1, host="127.0.0.1")
+
+    extra = client.sync(join)
+    try:
+        assert client.run(cached, workers=[extra.address])[extra.address]
+    finally:
+        client.sync(extra.close)
+
+
+def test_a_cuda_run_without_gpu_workers_is_refused_before_any_job(tmp_path, client, capsys):
+    with pytest.raises(familybench.FamilybenchError, match="no Dask worker offers a GPU"):
+        execute(
+            suite({"linear": {}}, device="cuda"), tmp_path / "api", executor=DaskExecutor(client)
+        )
+    assert count_rows(tmp_path / "api" / "results.sqlite") == 0
+    code = main(
+        [
+            "run",
+            "--models",
+            "linear",
+            "--datasets",
+            "moons",
+            "--device",
+            "cuda",
+            "--scheduler",
+            client.scheduler.address,
+            "--out",
+            str(tmp_path / "cli"),
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 2 and "familybench: error: device 'cuda': no Dask worker offers a GPU" in err
+    assert count_rows(tmp_path / "cli" / "results.sqlite") == 0
+
+
+def test_executor_flags_that_conflict_exit_2(capsys):
+    for flags in (
+        ["--scheduler", "tcp://127.0.0.1:1", "--executor", "process"],
+        ["--serial", "--executor", "dask"],
+    ):
+        assert main(["run", "--models", "linear", "--datasets", "moons", *flags]) == 2
+        assert "conflicts with --executor" in capsys.readouterr().err
+
+
+def test_a_hung_warm_up_is_a_cold_start_and_a_module_the_workers_lack_fails_its_job(
+    tmp_path, client, monkeypatch
+):
+    (tmp_path / "needs_more.py").write_text(
+        "import sys\n\n"
+        "from sklearn.linear_model import LinearRegression as Model\n\n"
+        "# importable here, not in a job process: stands for a dependency the workers lack\n"
+        "main = getattr(sys.modules['__main__'].__spec__, 'name', None)\n"
+        "if main == 'familybench.bench.dask_child':\n"
+        "    import a_package_the_workers_do_not_have  # noqa: F401\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    jobs = suite({"linear": {}, "needs": {"model": "needs_more:Model"}}, SINE, seeds=1)
+    executor = DaskExecutor(client, workers=worker_addresses(client)[:1], warm_up_timeout=0.001)
+    with pytest.warns(
+        ClusterWarning, match=r"warm-up of a job process timed out after 0\.001 s: cold start"
+    ):
+        execute(jobs, tmp_path / "out", executor=executor)
+    frame = load_results(tmp_path / "out").set_index("config")
+    assert frame.loc["linear", "status"] == "ok"
+    assert frame.loc["needs", "status"] == "failed"
+    assert "cannot import 'needs_more'" in frame.loc["needs", "error"]
+    assert "a_package_the_workers_do_not_have" in frame.loc["needs", "error"]
+    assert executor.worker_info["shipped_modules"] == ["needs_more"]
+    assert len(executor.worker_info["cold_starts"]) == 1
+
+
+def test_a_lost_scheduler_stops_the_run_with_exit_3_and_keeps_its_results(tmp_path, capsys):
+    cluster = start_local_cluster(1)
+    db_path = tmp_path / "out" / "results.sqlite"
+
+    def stop_after_first_result():
+        wait_for_rows(db_path, 1)
+        cluster.close()
+
+    stopper = threading.Thread(target=stop_after_first_result, daemon=True)
+    stopper.start()
+    code = main(
+        [
+            "run",
+            str(sleepy_suite_file(tmp_path, seeds=4, seconds=0.5)),
+            "--scheduler",
+            cluster.scheduler_address,
+            "--out",
+            str(tmp_path / "out"),
+        ]
+    )
+    stopper.join(30)
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    kept = count_rows(db_path)
+    assert code == 3, err
+    assert re.fullmatch(
+        rf"familybench: error: lost the Dask scheduler tcp://127\.0\.0\.1:\d+ \(.+\): "
+        rf"{kept} results kept; re-run to resume",
+        err,
+    )
+    assert 1 <= kept < 4
+    with ResultStore(tmp_path / "out") as store:
+        assert store.runs()[-1]["meta"]["interrupted"] is True
+
+
+def _alive(processes) -> list:
+    import psutil
+
+    alive = []
+    for p in processes:
+        try:
+            if p.is_running() and p.status() != psutil.STATUS_ZOMBIE:
+                alive.append(p)
+        except psutil.NoSuchProcess:
+            pass
+    return alive
+
+
+def test_nothing_outlives_a_killed_client_and_a_rerun_resumes(tmp_path, client):
+    import psutil
+
+    suite_file = sleepy_suite_file(tmp_path, seeds=6, seconds=0.3)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")]),
+    }
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "familybench",
+            "run",
+            str(suite_file),
+            "--executor",
+            "dask",
+            "--jobs",
+            "2",
+            "--out",
+            "out",
+        ],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    db_path = tmp_path / "out" / "results.sqlite"
+    try:
+        wait_for_rows(db_path, 1)
+        tree = psutil.Process(proc.pid).children(recursive=True)
+        commands = [" ".join(p.cmdline()) for p in tree]
+    finally:
+        proc.kill()  # the client only: what it started must notice by itself
+        proc.wait()
+    assert any("familybench.bench.dask_child" in c for c in commands) and len(tree) >= 3, commands
+    deadline = time.monotonic() + 15
+    while _alive(tree) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(tree), [p.cmdline() for p in _alive(tree)]
+    kept = count_rows(db_path)
+    assert 1 <= kept < 6
+    _, records = execute(load_suite(suite_file), tmp_path / "out", executor=DaskExecutor(client))
+    assert len(records) == 6 - kept and all(r["status"] == "ok" for r in records)
+    with sqlite3.connect(db_path) as db:
+        assert db.execute("SELECT COUNT(*), COUNT(DISTINCT job_key) FROM results").fetchone() == (
+            6,
+            6,
+        )
+
+
+def test_familybench_start_up_does_not_import_dask():
+    code = (
+        "import sys, familybench, familybench.cli as cli, familybench.bench.runner\n"
+        "import familybench.bench.dask_executor\n"
+        "cli.build_parser()\n"
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed'))\n"
+        "assert not loaded, loaded\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
