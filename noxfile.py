@@ -10,7 +10,8 @@ nox.options.reuse_existing_virtualenvs = True
 # Benchmark numbers are only comparable on the same versions: every session installs
 # against the pinned environment (torch 2.13.0 is the CPU wheel).
 CONSTRAINTS = ("-c", "constraints.txt")
-# Thread counts are set per job by familybench; a stray OMP/MKL setting must not leak in.
+# Thread counts are set per job by familybench itself (workers overwrite OMP/OPENBLAS/MKL_NUM_THREADS);
+# PYTHONHASHSEED is fixed so that hash-ordered output is the same in every session.
 ENV = {"PYTHONHASHSEED": "0"}
 
 

@@ -11,7 +11,8 @@ friedman1 at 400 rows, breast_cancer's 569), one seed, and times, in rotation:
   reported apart;
 - ``hand loop``: the same trials, in this process with the same threads: the params
   familybench stored, the same inner split, plain ``fit``/``predict``/``score`` calls
-  producing the same validation and test metrics;
+  producing the same train, validation and test metrics, then the chosen trial of each
+  drawn group fitted again to predict the plot grid (familybench's plot job);
 - ``familybench --jobs 2``: two workers, one thread each.
 
 Targets: familybench / loop ≤ 1.10 at ``--jobs 1``; ``--jobs 2`` ≥ 1.6× faster than
@@ -68,6 +69,7 @@ def hand_loop(trials_frame, threads: int) -> dict:
     os.environ["FAMILYBENCH_THREADS"] = str(threads)
     cache = {}
     metrics = []
+    groups: dict = {}
     start = time.perf_counter()
     with threadpool_limits(threads):
         import torch
@@ -85,7 +87,7 @@ def hand_loop(trials_frame, threads: int) -> dict:
             model = get_model(row.model, task=data.task, random_state=int(row.seed), **params)
             model.fit(data.X.iloc[inner.train], data.y.iloc[inner.train].to_numpy())
             out = {}
-            for side, rows in (("valid", inner.test), ("test", split.test)):
+            for side, rows in (("train", inner.train), ("valid", inner.test), ("test", split.test)):
                 X = data.X.iloc[rows]
                 proba = model.predict_proba(X) if hasattr(model, "predict_proba") else None
                 pred = model.classes_[np.argmax(proba, axis=1)] if proba is not None else model.predict(X)
@@ -93,6 +95,21 @@ def hand_loop(trials_frame, threads: int) -> dict:
                                          getattr(model, "classes_", None)).items():
                     out[f"{side}_{name}"] = value
             metrics.append(out)
+            groups.setdefault((row.dataset, row.model), []).append((out, row, model))
+        # familybench's extra job per drawn group: the chosen trial again, predicting the
+        # plot grid (same work here, so the two sides do the same fits)
+        for (dataset, _), trials in groups.items():
+            data = cache[dataset][0]
+            grid = data.plot_grid()
+            if grid is None:
+                continue
+            metric = "valid_r2" if data.task == "regression" else ("valid_roc_auc" if data.task == "binary"
+                                                                    else "valid_accuracy")
+            _, row, _ = max(trials, key=lambda t: (t[0][metric], -t[1].trial))
+            _, split, inner = cache[dataset]
+            model = get_model(row.model, task=data.task, random_state=int(row.seed), **dict(row.params))
+            model.fit(data.X.iloc[inner.train], data.y.iloc[inner.train].to_numpy())
+            (model.predict_proba if hasattr(model, "predict_proba") else model.predict)(grid)
     return {"seconds": time.perf_counter() - start, "metrics": metrics}
 
 
