@@ -12,9 +12,11 @@ Three variants in rotation, each through ``execute(suite, out, fresh=True)``:
 Each run's wall time (``execute``'s, as stored) includes starting the workers (and, for
 Dask, the cluster) and their warm-up, as a user waits for them; a local Dask cluster shuts
 down in the background after the run (while the CLI writes its report), which is not in
-the wall: the script waits for it before the next variant starts. Reported: median walls, the ratios dask 2 / process 2
-(target <= 1.15x) and dask 1 / dask 2 (the speed-up of a second Dask worker, target >= 1.6x),
-each with the per-round paired ratios and a bootstrap 95% interval of the ratio of medians,
+the wall: the script waits for it before the next variant starts.
+
+Reported: median walls, the ratios dask 2 / process 2 (target <= 1.15x) and dask 1 / dask 2
+(the speed-up of a second Dask worker, target >= 1.6x), each with the per-round paired
+ratios (and their median) and a bootstrap 95% interval of the ratio of medians,
 and the dispatch overhead per job: the time from ``submit`` to the outcome in the client
 minus the job's own ``job_seconds`` (the scheduler, the task, pickling, the child's pipe and
 the result's way back), median and 2.5-97.5 percentiles over steady jobs (a worker's first

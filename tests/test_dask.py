@@ -24,7 +24,12 @@ distributed = pytest.importorskip("distributed")
 
 import familybench  # noqa: E402
 from familybench._threads import cpu_count  # noqa: E402
-from familybench.bench.dask_executor import ClusterWarning, DaskExecutor, start_local_cluster  # noqa: E402
+from familybench.bench.dask_executor import (  # noqa: E402
+    ClusterWarning,
+    DaskExecutor,
+    restore_environment,
+    start_local_cluster,
+)
 from familybench.bench.dask_worker import data_path  # noqa: E402
 from familybench.bench.executor import ProcessExecutor  # noqa: E402
 from familybench.bench.progress import Hook  # noqa: E402
@@ -46,6 +51,7 @@ def client():
     yield client
     client.close()
     cluster.close()
+    restore_environment()  # a worker the nanny restarted wrote its hash seed into os.environ
 
 
 def suite(models, datasets=None, **extra):
@@ -117,6 +123,12 @@ def test_same_records_as_the_process_executor(tmp_path, client):
     assert meta["worker"]["executor"] == "dask" and meta["worker"]["task_slots"] == 2
     assert meta["worker"]["auto_device"] == "cpu" and meta["threads_per_job"] == 1
     assert meta["worker_warm_up_seconds"] > 0 and meta["interrupted"] is False
+
+
+def test_a_local_cluster_leaves_this_process_environment_alone(client):
+    # a nanny writes its workers' settings into os.environ, where later processes inherit them
+    assert os.environ.get("MALLOC_TRIM_THRESHOLD_") != "65536"
+    assert os.environ.get("PYTHONHASHSEED") != "6640"
 
 
 def test_threads_per_job_split_the_host_and_oversubscription_warns(client):

@@ -97,6 +97,11 @@ def start_local_cluster(n_workers: int, *, resources: dict | None = None):
     job. The scheduler's HTTP server takes a free port (with ``None`` it would take 8787).
     The workers' statistical profiler is off: its sampling thread competes with the jobs.
 
+    A nanny writes its workers' environment into this process's ``os.environ`` before it
+    starts one (``MALLOC_TRIM_THRESHOLD_``, thread counts, ``PYTHONHASHSEED``), where every
+    process started later inherits it: familybench's nannies set nothing but the hash seed,
+    and :func:`restore_environment` undoes what they wrote (here, after the start).
+
     Parameters
     ----------
     n_workers : int
@@ -112,17 +117,43 @@ def start_local_cluster(n_workers: int, *, resources: dict | None = None):
         "distributed.scheduler.allowed-failures": 0,
         "distributed.scheduler.worker-saturation": 1.0,
         "distributed.worker.profile.enabled": False,  # a 10 ms sampling thread per worker
+        "distributed.nanny.pre-spawn-environ": {},  # workers run no numeric code themselves
     }
-    with dask.config.set(settings):
-        return distributed.LocalCluster(
-            n_workers=max(1, int(n_workers)),
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address="127.0.0.1:0",
-            silence_logs=logging.CRITICAL,
-            resources=resources,
-        )
+    _ENVIRONMENT.setdefault("before", {name: os.environ.get(name) for name in _NANNY_VARIABLES})
+    try:
+        with dask.config.set(settings):
+            return distributed.LocalCluster(
+                n_workers=max(1, int(n_workers)),
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address="127.0.0.1:0",
+                silence_logs=logging.CRITICAL,
+                resources=resources,
+            )
+    finally:
+        restore_environment()
+
+
+_NANNY_VARIABLES = (
+    "MALLOC_TRIM_THRESHOLD_",
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "PYTHONHASHSEED",
+)
+_ENVIRONMENT: dict[str, dict[str, str | None]] = {}
+
+
+def restore_environment() -> None:
+    """Put back the variables a nanny of :func:`start_local_cluster` wrote into
+    ``os.environ`` (at the start and whenever it restarts a worker) as they were before
+    the first one started."""
+    for name, value in _ENVIRONMENT.get("before", {}).items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 def _scheduler_settings(dask_scheduler=None) -> dict:
@@ -143,7 +174,8 @@ def _client_environment() -> dict[str, str | None]:
 
     names = set(dask.config.get("distributed.nanny.pre-spawn-environ", {})) | {"PYTHONHASHSEED"}
     names -= {"OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"}
-    return {name: os.environ.get(name) for name in sorted(names)}
+    before = _ENVIRONMENT.get("before", {})  # as before a local cluster wrote into it
+    return {name: before.get(name, os.environ.get(name)) for name in sorted(names)}
 
 
 def _installed_top_levels() -> set[str]:
@@ -591,6 +623,8 @@ class DaskExecutor(Executor):
                         closable.close(timeout=10)
                     except Exception:
                         pass
+                if cluster is not None:  # its nannies may have restarted workers meanwhile
+                    restore_environment()
 
         if cluster is None:
             shut_down()

@@ -197,6 +197,7 @@ class _Child:
             start_new_session=True,
         )
         self.started = time.monotonic()
+        self._reap_lock = threading.Lock()
         self.warm = warm
         self.probe = probe
         self.ready = False
@@ -233,10 +234,11 @@ class _Child:
         self.info = message[2]
 
     def exit_code(self, wait: float = 5.0) -> int | None:
-        try:
-            return self.process.wait(timeout=wait)
-        except subprocess.TimeoutExpired:
-            return None
+        with self._reap_lock:
+            try:
+                return self.process.wait(timeout=wait)
+            except subprocess.TimeoutExpired:
+                return None
 
     def kill(self, *, close_pipes: bool = True) -> None:
         """Kill the child and anything it started (its own session), and reap it.
@@ -244,14 +246,18 @@ class _Child:
         From another thread than the one waiting on the child, leave its pipes open
         (``close_pipes=False``): that thread sees end-of-file and closes them itself.
         """
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:  # pragma: no cover - a process that ignores SIGKILL
-            pass
+        with self._reap_lock:
+            # Signal only a child not yet reaped: a reaped one's pid (and so its group id) may
+            # already belong to another process. Unreaped, even a dead child keeps it.
+            if self.process.returncode is None:
+                try:
+                    os.killpg(self.process.pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+                try:
+                    self.process.wait(timeout=10)
+                except subprocess.TimeoutExpired:  # pragma: no cover - ignores SIGKILL
+                    pass
         if not close_pipes:
             return
         for pipe in (self.process.stdin, self.process.stdout):
