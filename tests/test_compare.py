@@ -5,12 +5,9 @@ from __future__ import annotations
 import pytest
 
 from familybench._errors import FamilybenchError
-from familybench.bench.compare import (
-    CompareSettings,
-    _environment_warnings,
-    _time_change,
-    compare_runs,
-)
+from familybench.bench.compare import CompareSettings, compare_runs
+from familybench.bench.compare_evidence import PairEvidence, environment_differences, time_evidence
+from familybench.bench.compare_policy import decide, time_verdict
 from familybench.bench.runner import execute
 from familybench.bench.suite import parse_suite
 from familybench.cli import main
@@ -18,8 +15,11 @@ from familybench.cli import main
 DATA = {"sine1d": {"n_samples": 300}, "moons": {"n_samples": 300}}
 
 
-def _run(out, models, seeds=6, **extra):  # 6 seeds: one timing hiccup cannot mask a slowdown
-    suite = parse_suite({"seeds": seeds, "datasets": DATA, "models": models, **extra}, source="<test>")
+def _run(out, models, seeds=6, **extra):
+    # 6 seeds, each fit timed 3 times (the median counts): a stall of a loaded machine
+    # (seen: 1.2 s for a 4 ms fit) cannot mask or fake a slowdown
+    suite = parse_suite({"seeds": seeds, "repeats": 3, "datasets": DATA, "models": models, **extra},
+                        source="<test>")
     execute(suite, out, executor="serial")
     return out
 
@@ -84,6 +84,11 @@ def test_thresholds_come_from_the_suite(baseline, tmp_path):
     assert not [r for r in compare_runs(baseline, current).regressions if r.config == "gbm"]
 
 
+def _time_change(base, cur, threshold, alpha, base_samples=None, cur_samples=None):
+    return time_verdict(time_evidence(base, cur, base_samples, cur_samples), threshold,
+                        CompareSettings(p_value=alpha))
+
+
 def test_time_rule_needs_both_threshold_and_significance():
     import numpy as np
 
@@ -96,12 +101,14 @@ def test_time_rule_needs_both_threshold_and_significance():
     assert not single.regression and "not judged" in single.note
     repeats = _time_change(np.array([1.0]), np.array([5.0]), 0.3, 0.01, [1.0, 1.01, 0.99], [5.0, 5.1, 4.9])
     assert repeats.regression
+    tiny = _time_change(base * 1e-4, base * 5e-4, 0.3, 0.01)  # 5x of 0.1 ms: timer noise, never flagged
+    assert tiny.ratio > 4 and not tiny.regression
 
 
 def test_environment_differences_are_warned():
     base = {"versions": {"torch": "2.13.0", "numpy": "2.4"}, "cpu": "A", "device": "cpu"}
     cur = {"versions": {"torch": "2.14.0", "numpy": "2.4"}, "cpu": "B", "device": "cpu"}
-    warnings = _environment_warnings(base, cur)
+    warnings = environment_differences(base, cur)
     assert "library versions differ: torch 2.13.0 → 2.14.0" in warnings
     assert "CPU differs: A → B" in warnings
 
@@ -119,36 +126,68 @@ def test_bad_input_and_cli_exit_codes(baseline, tmp_path, capsys):
     assert "Only in the baseline" in capsys.readouterr().out
 
 
-def test_default_settings_are_documented_values():
-    s = CompareSettings()
-    assert (s.fit_seconds, s.interleaved_time, s.p_value, s.quality, s.quality_se) == (0.30, 0.10, 0.01, 0.01, 2.0)
+def _pair(config, ratios, seconds=0.1, dataset="d"):
+    import numpy as np
+
+    base = np.full(len(ratios), seconds)
+    same = time_evidence(base, base)
+    return PairEvidence(config, dataset, "r2", len(ratios), len(ratios), 0.5, 0.5, 0.0, 0.0, 0.0, 0, None, None,
+                        time_evidence(base, base * np.array(ratios)), same)
+
+
+def test_the_gate_flags_consistent_slowdowns_past_its_threshold_only():
+    steady = [_pair(f"c{i}", [1.0, 1.01, 0.99]) for i in range(5)]
+
+    def flagged(ratio, interleaved):
+        rows, _ = decide([*steady, _pair("x", [ratio, ratio * 1.01, ratio * 0.99])], interleaved=interleaved,
+                         defaults=CompareSettings())
+        return rows[-1].fit.regression
+
+    # runs taken apart: +25 % could be the machine, +40 % is flagged; interleaved runs: +15 % is flagged
+    assert not flagged(1.25, False) and flagged(1.4, False)
+    assert flagged(1.15, True) and not flagged(1.05, True)
+    assert not flagged(0.6, False)  # faster is an improvement, not a regression
+    rows, _ = decide([*steady, _pair("x", [0.6, 0.61, 0.59])], interleaved=False, defaults=CompareSettings())
+    assert rows[-1].fit.improvement and rows[-1].improvement
 
 
 def test_runs_apart_judge_a_change_against_the_spread_of_all_pairs():
-    import numpy as np
+    def fit_flags(pairs):
+        rows, warnings = decide(pairs, interleaved=False, defaults=CompareSettings())
+        return [r.config for r in rows if r.fit.regression], rows, warnings
 
-    from familybench.bench.compare import Row, _judge_against_spread
-
-    def row(config, ratios, seconds=0.1):
-        base = np.full(len(ratios), seconds)
-        fit = _time_change(base, base * np.array(ratios), 0.3, 0.01)
-        none = _time_change(base, base, 0.3, 0.01)
-        return Row(config, "d", "r2", len(ratios), 0.5, 0.5, 0.0, 0.0, False, False, fit, none)
-
+    scatter = [1.0, 0.8, 1.25, 0.9, 1.1, 0.75, 1.3]
     # A busy minute slowed every seed of two pairs by ~1.5x while the rest scattered:
     # consistent across seeds (p < 0.01), yet no more than the comparison's own spread.
-    drift = [row(f"c{i}", [r] * 3) for i, r in enumerate([1.0, 0.8, 1.25, 0.9, 1.1, 0.75, 1.3])]
-    drift += [row("busy1", [1.55, 1.5, 1.6]), row("busy2", [1.5, 1.45, 1.55])]
-    assert drift[-1].fit.regression  # the seed-paired test alone flags it
-    assert _judge_against_spread(drift, "fit", CompareSettings(), {}) == []
-    assert not any(r.fit.regression for r in drift) and "spread" in drift[-1].fit.note
+    drift = [_pair(f"c{i}", [r] * 3) for i, r in enumerate(scatter)]
+    drift += [_pair("busy1", [1.55, 1.5, 1.6]), _pair("busy2", [1.5, 1.45, 1.55])]
+    assert time_verdict(drift[-1].fit, 0.3, CompareSettings()).regression  # the seed-paired test alone flags it
+    names, rows, warnings = fit_flags(drift)
+    assert names == [] and warnings == [] and "spread" in rows[-1].fit.note
     # A config 5x slower stands out from the same spread and stays flagged.
-    slow = [row(f"c{i}", [r] * 3) for i, r in enumerate([1.0, 0.8, 1.25, 0.9, 1.1, 0.75, 1.3])]
-    slow.append(row("gbm", [5.0, 5.5, 4.8]))
-    _judge_against_spread(slow, "fit", CompareSettings(), {})
-    assert [r.config for r in slow if r.fit.regression] == ["gbm"]
+    names, _, _ = fit_flags([_pair(f"c{i}", [r] * 3) for i, r in enumerate(scatter)] + [_pair("gbm", [5.0, 5.5, 4.8])])
+    assert names == ["gbm"]
     # Everything 1.6x slower: no pair stands out, and the shift is reported as a warning.
-    shifted = [row(f"c{i}", [1.6 * r] * 3) for i, r in enumerate([1.0, 0.95, 1.05, 1.0, 0.98, 1.02])]
-    warnings = _judge_against_spread(shifted, "fit", CompareSettings(), {})
-    assert not any(r.fit.regression for r in shifted)
+    names, _, warnings = fit_flags([_pair(f"c{i}", [1.6 * r] * 3) for i, r in enumerate([1.0, 0.95, 1.05, 1.0, 0.98, 1.02])])
+    assert names == []
     assert len(warnings) == 1 and "moved together" in warnings[0] and "--interleave" in warnings[0]
+
+
+def test_compare_states_the_versions_of_each_group_of_rows(baseline, tmp_path, capsys):
+    import shutil
+    import sqlite3
+
+    current = tmp_path / "cur"
+    shutil.copytree(baseline, current)
+    with sqlite3.connect(current / "results.sqlite") as db:  # half the rows "made by" other libraries
+        db.execute("UPDATE results SET libs_digest = 'otherdigest00' WHERE seed < 3")
+    result = compare_runs(baseline, current)
+    base_groups, cur_groups = result.versions["baseline"], result.versions["current"]
+    assert [g.rows for g in base_groups] == [36] and base_groups[0].libraries["numpy"]
+    assert sorted(g.libs_digest for g in cur_groups) == sorted(["otherdigest00", base_groups[0].libs_digest])
+    assert any("library versions of the compared rows differ" in w and "otherdigest00" in w for w in result.warnings)
+    assert "otherdigest00 (versions not recorded)" in result.markdown()
+    assert main(["compare", str(baseline), str(current)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("✅ familybench compare") and "Versions of the rows compared" in out
+    assert "| config |" not in out  # the terminal gets an aligned table, the Markdown goes to --markdown

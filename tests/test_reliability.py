@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pytest
 
 import familybench
@@ -63,7 +64,12 @@ def test_each_row_records_where_it_came_from_and_a_version_change_warns(tmp_path
     assert len(familybench.load_results(tmp_path)) == 2  # strict ran nothing
     from familybench.reports import write_report
 
-    assert "more than one version" in write_report(tmp_path).read_text()
+    report = write_report(tmp_path).read_text()
+    assert "come from 2 different versions" in report
+    # each group of rows is stated with its own versions: the resolved one names numpy's,
+    # the foreign digest is named as such
+    assert "1 rows: familybench" in report and "olderlibs000 (versions not recorded)" in report
+    assert f"numpy {np.__version__}" in report
 
 
 def test_a_serial_timeout_is_recorded_as_timeout(tmp_path):

@@ -231,12 +231,11 @@ def _cmd_compare(args) -> int:
         baseline, current = args.dirs
         interleaved = args.interleaved
     comparison = compare_runs(baseline, current, interleaved=interleaved)
-    text = comparison.markdown()
-    print(text)
+    print(comparison.terminal(), end="")
     if args.markdown:
         from pathlib import Path
 
-        Path(args.markdown).write_text(text, encoding="utf-8")
+        Path(args.markdown).write_text(comparison.markdown(), encoding="utf-8")
     return 1 if comparison.regressions else 0
 
 

@@ -60,11 +60,18 @@ def collect() -> dict:
         "memory_bytes": psutil.virtual_memory().total,
         "hostname": platform.node(),
         "git_commit": git_commit(),
+        # digest -> versions: lets a reader name the libraries behind each row's libs_digest
+        "libraries": {provenance()["libs_digest"]: result_library_versions()},
         "command": " ".join([os.path.basename(sys.argv[0])] + sys.argv[1:]),
     }
 
 
 _PROVENANCE: dict | None = None
+
+
+def result_library_versions() -> dict[str, str | None]:
+    """The versions of the libraries a result's numbers depend on (``libs_digest``'s input)."""
+    return {name: _version(name) for name in _RESULT_PACKAGES}
 
 
 def provenance() -> dict:
@@ -79,7 +86,7 @@ def provenance() -> dict:
 
         import familybench
 
-        libs = ";".join(f"{name}=={_version(name)}" for name in _RESULT_PACKAGES)
+        libs = ";".join(f"{name}=={version}" for name, version in result_library_versions().items())
         package = Path(familybench.__file__).resolve().parent
         commit = git_commit(str(package)) if (package.parents[1] / "pyproject.toml").is_file() else None
         if commit is None:

@@ -7,6 +7,7 @@ import json
 import pandas as pd
 
 from ..bench.record import BAD_STATUSES, STATUSES
+from ..bench.versions import version_groups
 from ._format import fmt_seconds, html_text, md_text
 from ._render import html_table, markdown_table
 from ._sections import Section
@@ -53,13 +54,19 @@ def tuning_statement(context) -> str:
     return text
 
 
-def _row_versions(rows: pd.DataFrame) -> list[str]:
-    """'N rows: familybench V, libraries D, source C' per group of rows (provenance columns)."""
-    columns = ["familybench_version", "libs_digest", "source_commit"]
-    if rows.empty or not all(c in rows for c in columns) or rows[columns].isna().all().all():
-        return []
-    counts = rows[columns].fillna("unknown").value_counts()
-    return [f"{n} rows: familybench {v}, libraries {d}, source {str(c)[:20]}" for (v, d, c), n in counts.items()]
+def _versions(rows: pd.DataFrame, runs: list[dict], meta: dict) -> str:
+    """Versions per group of rows (their provenance), not the latest run's alone."""
+    python = f"Python {meta['python']}; " if meta.get("python") else ""
+    groups = version_groups(rows, runs)
+    if len(groups) == 1 and groups[0].libraries:
+        g = groups[0]
+        return f"{python}familybench {g.familybench}, {g.libraries_text()} (source {g.source[:20]})"
+    if groups:
+        return python + "; ".join(g.describe() for g in groups)
+    versions = meta.get("versions") or {}  # rows without provenance (an old store): the latest run's
+    if not meta.get("python"):
+        return "unknown"
+    return python + ", ".join(f"{name} {v}" for name, v in versions.items() if v) + " (the latest run's)"
 
 
 def _machine(meta: dict) -> str:
@@ -121,7 +128,6 @@ def metadata_items(context) -> list[tuple[str, str]]:
     counts = every["status"].value_counts()
     jobs = ", ".join(f"{counts[s]} {s}" for s in STATUSES if s in counts)
     seeds = sorted({int(s) for s in results["seed"].dropna()})
-    versions = meta.get("versions") or {}
     items = [
         ("Suite", f"{suite.get('name', '?')} ({suite.get('source', '?')})"
          + (f" — {suite['description']}" if suite.get("description") else "")),
@@ -137,16 +143,13 @@ def metadata_items(context) -> list[tuple[str, str]]:
         ("Model configuration", tuning_statement(context)),
         ("Machine", _machine(meta)),
         ("Device", _device(suite, meta)),
-        ("Versions", f"Python {meta['python']}; " + ", ".join(f"{name} {v}" for name, v in versions.items() if v)
-         if meta.get("python") else "unknown"),
+        ("Versions", _versions(every, runs, meta)),
         ("Commit", str(meta.get("git_commit") or "not a git checkout")),
     ]
-    groups = _row_versions(every)
+    groups = version_groups(every, runs)
     if len(groups) > 1:
-        items.append(("Warning", "These rows come from more than one version: " + "; ".join(groups)
-                      + ". The versions line above is the latest run's."))
-    elif groups:
-        items.append(("Rows made by", groups[0]))
+        items.append(("Warning", f"These rows come from {len(groups)} different versions (listed under Versions): "
+                                 "numbers of one group may not be comparable with another's."))
     if not runs:  # results written without `familybench run` (e.g. copied in): say so, once
         unknown = {"Suite", "Date (UTC)", "Total time", "Plan", "Device", "Commit"}
         items = [(label, "unknown" if label in unknown else value) for label, value in items]
