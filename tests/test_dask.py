@@ -408,3 +408,32 @@ def test_familybench_start_up_does_not_import_dask():
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_a_job_over_its_memory_limit_is_oom_on_dask_and_the_nannies_leave_memory_alone(tmp_path, client):
+    workers = client.scheduler_info(n_workers=-1)["workers"]
+    assert all(not w.get("memory_limit") for w in workers.values())  # familybench bounds each job itself
+    jobs = suite({"bomb": {"model": "badmodels:MemoryBomb", "params": {"seconds": 3.0}}, "linear": {}},
+                 memory_limit="400MB", seeds=1)
+    _, records = execute(jobs, tmp_path, executor=DaskExecutor(client, threads=1))
+    by_config = {r["config"]: r for r in records}
+    assert by_config["bomb"]["status"] == "oom" and "over the 381 MiB limit" in by_config["bomb"]["error"]
+    assert by_config["linear"]["status"] == "ok"
+
+
+def test_a_suites_plugin_file_is_shipped_to_the_workers(tmp_path, client):
+    plugin = tmp_path / "where_am_i.py"
+    plugin.write_text(
+        "from sklearn.linear_model import LinearRegression\n"
+        "from familybench.models import register\n"
+        "SHIPPED = 'familybench-code' in __file__  # the worker's copy, not the client's file\n"
+        "class Here(LinearRegression):\n"
+        "    def fit(self, X, y):\n"
+        "        if not SHIPPED:\n"
+        "            raise RuntimeError('imported from ' + __file__)\n"
+        "        return super().fit(X, y)\n"
+        "register('here', lambda task, **p: Here(**p), tasks=('regression',), family='linear')\n"
+    )
+    jobs = suite({"here": {}}, datasets=SINE, plugins=[str(plugin)], seeds=1)
+    _, records = execute(jobs, tmp_path / "out", executor=DaskExecutor(client, threads=1))
+    assert [r["status"] for r in records] == ["ok"], records[0]["error"]

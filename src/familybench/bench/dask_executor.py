@@ -130,6 +130,7 @@ def start_local_cluster(n_workers: int, *, resources: dict | None = None):
                 dashboard_address="127.0.0.1:0",
                 silence_logs=logging.CRITICAL,
                 resources=resources,
+                memory_limit=0,  # no nanny memory management: familybench bounds each job itself
             )
     finally:
         restore_environment()
@@ -249,6 +250,10 @@ class DaskExecutor(Executor):
         that skips the warm-up fits (a noted cold start, see ``worker_info["cold_starts"]``).
     worker_resources : dict, default=None
         Resources the local cluster's workers offer (``{"GPU": 1}``).
+    memory_limit : int, default=None
+        Bytes a job may add to its process tree's resident memory before it is killed
+        (``oom``); ``None``: the job's own ``memory_limit``, else 0.8 × the worker host's
+        RAM over its task slots. The local cluster's nannies manage no memory themselves.
     """
 
     def __init__(
@@ -262,6 +267,7 @@ class DaskExecutor(Executor):
         workers: list[str] | None = None,
         warm_up_timeout: float = 180.0,
         worker_resources: dict | None = None,
+        memory_limit: int | None = None,
     ):
         if client is not None and scheduler is not None:
             raise ValueError("give a client or a scheduler address, not both")
@@ -276,6 +282,9 @@ class DaskExecutor(Executor):
         self._restrict = list(workers) if workers else None
         self.warm_up_timeout = float(warm_up_timeout)
         self._worker_resources = worker_resources
+        self.memory_limit = memory_limit  # bytes a job may add; None: the job's, else 0.8 × RAM / slots
+        self._plugin_files = {}
+        self._slots_by_host = {}
         self._client = None
         self._cluster = None
         self._owns_client = False
@@ -303,6 +312,8 @@ class DaskExecutor(Executor):
         slots_by_host: dict[str, int] = {}
         for info in workers.values():
             slots_by_host[info["host"]] = slots_by_host.get(info["host"], 0) + info["nthreads"]
+        self._slots_by_host = slots_by_host
+        self._plugin_files: dict[str, tuple[str, str] | str] = {}
         self._slots = sum(info["nthreads"] for info in workers.values())
         from .dask_worker import host_cores
 
@@ -439,6 +450,44 @@ class DaskExecutor(Executor):
             self._code_modules.add(module.split(".")[0])
         return digests
 
+    def _ship_plugins(self, plugins: tuple[str, ...]) -> dict[str, tuple[str, str]] | str:
+        """Send a suite's plug-ins to every worker: files by content (the job names them by
+        their worker-side path), local modules like the models' (on the job processes'
+        path). Returns plug-in file → ``(digest, filename)``, or why a file cannot be sent."""
+        from ..models._plugins import _is_file
+        from .dask_worker import ShipCode
+
+        refs = {}
+        for plugin in plugins:
+            if plugin not in self._plugin_files:
+                if _is_file(plugin):
+                    try:
+                        files = {Path(plugin).name: Path(plugin).read_bytes()}
+                    except OSError as exc:
+                        self._plugin_files[plugin] = f"plugin {plugin}: cannot be read ({one_line(exc)})"
+                        continue
+                    digest = _digest(files)
+                    self._plugin_files[plugin] = (digest, Path(plugin).name)
+                else:
+                    files = local_module_files(plugin)
+                    self._plugin_files[plugin] = ""
+                    if files is None:
+                        continue
+                    digest = _digest(files)
+                    if digest not in self._code:
+                        self._code.append(digest)  # on the path of job processes started from now on
+                    self._code_modules.add(plugin.split(".")[0])
+                try:
+                    self._client.register_plugin(ShipCode(digest, files))
+                except Exception as exc:  # the import fails in those workers' jobs, naming it
+                    _warn(f"plugin {plugin!r}: a worker could not store it ({one_line(exc)})")
+            ref = self._plugin_files[plugin]
+            if isinstance(ref, str) and ref:
+                return ref
+            if ref:
+                refs[plugin] = ref
+        return refs
+
     # -- jobs
 
     @property
@@ -499,6 +548,10 @@ class DaskExecutor(Executor):
                 self._done.append(_failure(job, "failed", data, self.threads, 0.0))
                 return
             task_job = replace(task_job, dataset=replace(job.dataset, path=None))
+        plugin_files = self._ship_plugins(job.plugins) if job.plugins else {}
+        if isinstance(plugin_files, str):
+            self._done.append(_failure(job, "failed", plugin_files, self.threads, 0.0))
+            return
         payload = {
             "job": task_job,
             "data": data,
@@ -509,6 +562,9 @@ class DaskExecutor(Executor):
             "warm_up_timeout": self.warm_up_timeout,
             "env": self._child_env,
             "probe": not self._probed,
+            "plugin_files": plugin_files,
+            "slots": self._slots_by_host,
+            "memory_limit": self.memory_limit,
         }
         self._probed = True
         from .dask_worker import run_job

@@ -32,7 +32,7 @@ from distributed.diagnostics.plugin import WorkerPlugin
 
 from .._threads import cpu_count
 from .dask_child import read_frame, write_frame
-from .executor import _failure
+from .executor import _MEMORY_POLL, _failure, _gib, default_memory_limit, tree_rss
 from .worker import one_line
 
 CODE_DIR = "familybench-code"
@@ -222,6 +222,22 @@ class _Child:
             if readable:
                 return read_frame(fd)
 
+    def receive_supervised(self, deadline: float, memory_limit: int | None):
+        """The job's answer, polling the child's process tree every 50 ms meanwhile:
+        ``TimeoutError`` at ``deadline``, ``MemoryError(used)`` once it holds more than
+        ``memory_limit`` bytes above its resident memory at the start."""
+        start_rss = tree_rss(self.pid) if memory_limit else 0
+        while True:
+            now = time.monotonic()
+            try:
+                return self.receive(min(deadline, now + _MEMORY_POLL) if memory_limit else deadline)
+            except TimeoutError:
+                if time.monotonic() >= deadline:
+                    raise
+            used = tree_rss(self.pid) - start_rss
+            if used > memory_limit:
+                raise MemoryError(used)
+
     def wait_ready(self, timeout: float) -> None:
         """Block until the warm-up is done; ``TimeoutError`` or ``EOFError`` otherwise."""
         if self.ready:
@@ -400,7 +416,12 @@ def run_job(payload: dict) -> dict:
         ``threads`` (per host), ``models`` (warm-up), ``code`` (:class:`ShipCode` digests),
         ``env`` (variables to give the child as the client has them, ``None``: unset),
         ``warm_up_timeout`` (seconds), ``probe`` (a new child reports its environment:
-        torch, the GPU; asked of one job per run, as importing torch costs a second).
+        torch, the GPU; asked of one job per run, as importing torch costs a second),
+        ``plugin_files`` (a suite's plug-in file → ``(digest, filename)`` of its
+        :class:`ShipCode`), ``slots`` (task slots per host) and ``memory_limit`` (bytes a
+        job may add, when the executor sets one; else the job's own, else 0.8 × this host's
+        RAM over its slots): the job process tree is polled every 50 ms and killed above it
+        (``oom``).
 
     Returns
     -------
@@ -419,6 +440,11 @@ def run_job(payload: dict) -> dict:
         1, cpu_count() // max(1, worker.state.nthreads)
     )
     result = {"warm_up_seconds": 0.0, "notes": [], "info": {}, "worker": worker.address}
+    shipped = payload.get("plugin_files") or {}
+    if shipped:  # the suite's plug-in files, as this worker stored them
+        plugins = tuple(os.path.join(code_path(local, shipped[p][0]), shipped[p][1]) if p in shipped else p
+                        for p in job.plugins)
+        job = replace(job, plugins=plugins)
     if payload["data"] is not None:
         sha256, filename = payload["data"]
         path = data_path(local, sha256, filename)
@@ -445,10 +471,17 @@ def run_job(payload: dict) -> dict:
         result["outcome"] = _failure(job, "failed", str(exc), threads, 0.0)
         return result
     result["info"] = child.info
+    host_slots = (payload.get("slots") or {}).get(get_address_host(worker.address)) or worker.state.nthreads
+    memory_limit = job.memory_limit or payload.get("memory_limit") or default_memory_limit(host_slots)
     started = time.monotonic()
     try:
         child.send(job)
-        message = child.receive(started + job.timeout)
+        message = child.receive_supervised(started + job.timeout, memory_limit)
+    except MemoryError as exc:
+        _release(child, replace_it=True, cwd=local)
+        used = exc.args[0]
+        outcome = _failure(job, "oom", f"killed: used {_gib(used)} of memory above its start, over the "
+                           f"{_gib(memory_limit)} limit", threads, time.monotonic() - started)
     except TimeoutError:
         _release(child, replace_it=True, cwd=local)
         message = f"stopped after the {job.timeout:g} s timeout"
