@@ -153,19 +153,24 @@ def execute(
         else:
             source = FixedJobs(pending_jobs(all_jobs, store, retry_failed))
             already_done = len(all_jobs) - source.total
-        run_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
-        started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        meta = environment.collect()
-        meta.update(n_jobs_total=source.total + already_done, n_jobs_run=source.total, parallel_jobs=jobs)
-        store.start_run(run_id, started_at, suite.to_dict(), meta)
-        store.write_plan(run_id, [(j.config, j.dataset.name, j.seed, j.fold, j.train_size) for j in all_jobs])
-        for hook in hooks:
-            hook.on_run_start(source.total, already_done, suite.name, str(out), bound=source.bound)
-        start = time.perf_counter()
-        finished = False
-        try:
-            with runner:
-                for record, outcome in _drive(source, runner, run_id):
+        with runner:
+            # Workers spawn, import and warm up while this process records the run (the
+            # environment probe runs git, the store writes the run and its plan).
+            source.start()
+            if source.total:
+                runner.start(source.models, expected_jobs=source.total)
+            run_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+            started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+            meta = environment.collect()
+            meta.update(n_jobs_total=source.total + already_done, n_jobs_run=source.total, parallel_jobs=jobs)
+            store.start_run(run_id, started_at, suite.to_dict(), meta)
+            store.write_plan(run_id, [(j.config, j.dataset.name, j.seed, j.fold, j.train_size) for j in all_jobs])
+            for hook in hooks:
+                hook.on_run_start(source.total, already_done, suite.name, str(out), bound=source.bound)
+            start = time.perf_counter()
+            finished = False
+            try:
+                for record, outcome in _drive(source, runner, run_id, started=bool(source.total)):
                     try:
                         store.write(record, outcome.predictions)
                         if outcome.dataset_view is not None and not store.has_dataset_view(record["dataset"]):
@@ -177,23 +182,23 @@ def execute(
                     records.append(record)
                     for hook in hooks:
                         hook.on_job_end(record)
-            finished = True
-        finally:
-            wall = time.perf_counter() - start
-            meta.update(
-                threads_per_job=runner.threads,
-                worker_warm_up_seconds=getattr(runner, "warm_up_seconds", None),
-                worker=getattr(runner, "worker_info", {}),
-                device=suite.device,
-                interrupted=not finished,
-                n_jobs_run=len(records),
-            )
-            try:
-                store.finish_run(run_id, datetime.now(timezone.utc).isoformat(timespec="seconds"), wall, meta)
-            except (sqlite3.Error, OSError):
-                pass  # the results are committed one by one; only the run's end time is lost
-            for hook in hooks:
-                hook.on_run_end(records, wall)
+                finished = True
+            finally:
+                wall = time.perf_counter() - start
+                meta.update(
+                    threads_per_job=runner.threads,
+                    worker_warm_up_seconds=getattr(runner, "warm_up_seconds", None),
+                    worker=getattr(runner, "worker_info", {}),
+                    device=suite.device,
+                    interrupted=not finished,
+                    n_jobs_run=len(records),
+                )
+                try:
+                    store.finish_run(run_id, datetime.now(timezone.utc).isoformat(timespec="seconds"), wall, meta)
+                except (sqlite3.Error, OSError):
+                    pass  # the results are committed one by one; only the run's end time is lost
+                for hook in hooks:
+                    hook.on_run_end(records, wall)
     return run_id, records
 
 
@@ -219,13 +224,14 @@ def _check_versions(store: ResultStore, strict: bool) -> None:
     warnings.warn(message, UserWarning, stacklevel=3)
 
 
-def _drive(source: JobSource, executor: Executor, run_id: str):
-    """Feed the executor from the source, at most ``slots`` jobs in flight; yield each result."""
-    source.start()
+def _drive(source: JobSource, executor: Executor, run_id: str, *, started: bool = False):
+    """Feed the executor (``started``: already) from the started source, at most ``slots``
+    jobs in flight; yield each result."""
     job = source.next_job()
     if job is None:
         return
-    executor.start(source.models, expected_jobs=source.total)
+    if not started:
+        executor.start(source.models, expected_jobs=source.total)
     executor.submit(job)
     while executor.in_flight:
         while executor.in_flight < executor.slots and (job := source.next_job()) is not None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import sqlite3
 from pathlib import Path
 
@@ -80,6 +81,8 @@ class ResultStore:
             for suffix in ("", "-wal", "-shm"):
                 Path(str(self.path) + suffix).unlink(missing_ok=True)
         existed = self.path.is_file() and self.path.stat().st_size > 0
+        if not existed:
+            self._build_new()
         self._db = sqlite3.connect(self.path, timeout=30)
         try:
             if existed:
@@ -123,6 +126,20 @@ class ResultStore:
                 f"{self.path}: written by a newer familybench (schema {version} > {SCHEMA_VERSION}); upgrade familybench"
             )
         return max(version, 1), present
+
+    def _build_new(self) -> None:
+        """Create the empty store beside its place and move it in: a reader polling the
+        directory sees no file or a whole store, never a half-made one."""
+        tmp = self.path.with_name(f".{FILENAME}.{os.getpid()}.new")
+        tmp.unlink(missing_ok=True)
+        try:
+            self._db = sqlite3.connect(tmp)
+            self._create()
+            self._db.close()
+            os.replace(tmp, self.path)
+        except (sqlite3.DatabaseError, OSError) as exc:
+            tmp.unlink(missing_ok=True)
+            raise StoreError(f"{self.path}: cannot create the results store ({exc})") from None
 
     def _create(self):
         with self._db:
