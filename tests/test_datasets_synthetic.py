@@ -12,7 +12,7 @@ from familybench.datasets import Dataset, DatasetError, list_datasets, load_data
 from familybench.datasets._functions_1d import chirp, cubic, runge
 from familybench.datasets._regression import apartment_price
 from familybench.datasets._shapes_2d import MOON_HALF_WIDTH, wedge_label
-from familybench.reports._artefacts import drawn_columns, plot_grid
+from familybench.reports._artefacts import drawn_columns
 
 SHAPES_2D = ["wedge", "xor", "circles", "moons", "spirals", "checkerboard"]
 FUNCTIONS_1D = ["sine1d", "cubic1d", "abs1d", "runge1d", "chirp1d"]
@@ -210,24 +210,6 @@ def test_apartments_price_model():
 def test_bad_generator_parameters_name_the_parameter(name, params, bad):
     with pytest.raises(DatasetError, match=rf"^{name}: {bad} must be"):
         load_dataset(name, **params)
-
-
-def test_plot_grid_2d_and_1d():
-    data = load_dataset("moons", n_noise_features=2, **SMALL)
-    grid = plot_grid(data, resolution=20)
-    assert grid.shape == (400, 4) and list(grid.columns) == list(data.X.columns)
-    assert (grid[["noise_1", "noise_2"]] == 0).all().all()
-    span = data.X["x1"].max() - data.X["x1"].min()
-    assert np.isclose(grid["x1"].min(), data.X["x1"].min() - 0.05 * span)
-    assert np.isclose(
-        grid["x2"].max(), data.X["x2"].max() + 0.05 * (data.X["x2"].max() - data.X["x2"].min())
-    )
-    # x1 varies fastest: a reshaped prediction is an image indexed [x2, x1].
-    assert grid["x1"].iloc[0] < grid["x1"].iloc[1] and grid["x2"].iloc[0] == grid["x2"].iloc[1]
-    curve = plot_grid(load_dataset("sine1d", **SMALL), resolution=25)
-    assert curve.shape == (100, 1) and curve["x"].is_monotonic_increasing
-    assert plot_grid(load_dataset("friedman1", **SMALL)) is None
-    assert plot_grid(load_dataset("apartments", **SMALL)) is None
 
 
 def test_subsample_is_nested_stratified_and_deterministic():
