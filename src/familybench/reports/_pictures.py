@@ -1,7 +1,7 @@
 """The lecture's pictures: decision regions over 2-D data, fitted curves over a 1-D truth.
 
-Drawn from what the runner stored — the dataset view (grid, sample of points, classes or
-true curve) and each job's grid predictions (fold 0, full training size) — so a report
+Drawn from the artefacts the workers stored — ``view`` (grid, sample of points, classes or
+true curve) and each drawn job's ``grid`` predictions (fold 0, full training size) — so a report
 needs no data and no model. One seed is shown: the lowest with predictions (seed 0 in a
 default run).
 """
