@@ -147,3 +147,13 @@ def test_a_partial_lecture_run_reports_what_it_measured(tmp_path):
     assert "Report module failed" not in report
     html = (tmp_path / "report.html").read_text()
     assert "1. Linear models miss nonlinear patterns" in html
+
+
+def test_the_report_reads_the_lecture_suites_names_from_one_module():
+    from familybench.reports.lecture import _names as names
+
+    suite = load_suite("lecture")
+    bases = {m.base for m in suite.models}
+    assert set(names.CONFIGS) <= bases, set(names.CONFIGS) - bases
+    assert set(names.DATASETS) <= {d.name for d in suite.datasets}
+    assert names.grid_configs([m.config for m in suite.models], names.ACTIVATION_GRID)[0] == "act[activation=identity]"
