@@ -118,8 +118,8 @@ def test_same_records_as_the_process_executor(tmp_path, client):
     assert a.equals(b)
     with ResultStore(tmp_path / "dask") as store:
         meta = store.runs()[-1]["meta"]
-        assert set(store.dataset_views()) == {"moons"}
-        assert len(store.predictions()) == 2  # seed 0 of each config, as the reports draw
+        assert set(store.artefacts("view", "dataset")) == {"moons"}
+        assert len(store.artefacts("grid")) == 2  # seed 0 of each config, as the reports draw
     assert meta["worker"]["executor"] == "dask" and meta["worker"]["task_slots"] == 2
     assert meta["worker"]["auto_device"] == "cpu" and meta["threads_per_job"] == 1
     assert meta["worker_warm_up_seconds"] > 0 and meta["interrupted"] is False

@@ -12,6 +12,7 @@ from familybench.datasets import Dataset, DatasetError, list_datasets, load_data
 from familybench.datasets._functions_1d import chirp, cubic, runge
 from familybench.datasets._regression import apartment_price
 from familybench.datasets._shapes_2d import MOON_HALF_WIDTH, wedge_label
+from familybench.reports._artefacts import drawn_columns
 
 SHAPES_2D = ["wedge", "xor", "circles", "moons", "spirals", "checkerboard"]
 FUNCTIONS_1D = ["sine1d", "cubic1d", "abs1d", "runge1d", "chirp1d"]
@@ -58,7 +59,7 @@ def test_columns_dtypes_and_metadata(name):
 def test_2d_shapes_are_2d_classification_with_noise_columns(name):
     data = load_dataset(name, n_noise_features=3, **SMALL)
     assert list(data.X.columns) == ["x1", "x2", "noise_1", "noise_2", "noise_3"]
-    assert data.is_2d_classification and not data.is_1d_regression
+    assert drawn_columns(data) == ["x1", "x2"]  # the reports draw it as 2-D classification
     # Noise columns change nothing else.
     plain = load_dataset(name, **SMALL)
     assert plain.X[["x1", "x2"]].equals(data.X[["x1", "x2"]]) and plain.y.equals(data.y)
@@ -145,7 +146,7 @@ def test_spirals_multiclass_flips_to_other_classes():
 @pytest.mark.parametrize("name", FUNCTIONS_1D)
 def test_1d_functions_expose_their_true_function(name):
     data = load_dataset(name, n_samples=2000, noise=0.1)
-    assert data.is_1d_regression and not data.is_2d_classification
+    assert drawn_columns(data) == ["x"]  # the reports draw it as a 1-D curve
     assert list(data.X.columns) == ["x"]
     residual = data.y.to_numpy() - data.true_function(data.X["x"].to_numpy())
     assert abs(residual.std() - 0.1) < 0.01
@@ -209,24 +210,6 @@ def test_apartments_price_model():
 def test_bad_generator_parameters_name_the_parameter(name, params, bad):
     with pytest.raises(DatasetError, match=rf"^{name}: {bad} must be"):
         load_dataset(name, **params)
-
-
-def test_plot_grid_2d_and_1d():
-    data = load_dataset("moons", n_noise_features=2, **SMALL)
-    grid = data.plot_grid(resolution=20)
-    assert grid.shape == (400, 4) and list(grid.columns) == list(data.X.columns)
-    assert (grid[["noise_1", "noise_2"]] == 0).all().all()
-    span = data.X["x1"].max() - data.X["x1"].min()
-    assert np.isclose(grid["x1"].min(), data.X["x1"].min() - 0.05 * span)
-    assert np.isclose(
-        grid["x2"].max(), data.X["x2"].max() + 0.05 * (data.X["x2"].max() - data.X["x2"].min())
-    )
-    # x1 varies fastest: a reshaped prediction is an image indexed [x2, x1].
-    assert grid["x1"].iloc[0] < grid["x1"].iloc[1] and grid["x2"].iloc[0] == grid["x2"].iloc[1]
-    curve = load_dataset("sine1d", **SMALL).plot_grid(resolution=25)
-    assert curve.shape == (100, 1) and curve["x"].is_monotonic_increasing
-    assert load_dataset("friedman1", **SMALL).plot_grid() is None
-    assert load_dataset("apartments", **SMALL).plot_grid() is None
 
 
 def test_subsample_is_nested_stratified_and_deterministic():

@@ -128,9 +128,10 @@ def test_lecture_fast_runs_and_reports_every_claim(tmp_path):
 
     frame = load_results(tmp_path)
     with ResultStore(tmp_path) as store:
-        predictions = store.predictions()
+        grids, lines = store.artefacts("grid"), store.artefacts("first_layer")
     mlp2 = frame.loc[frame["config"] == "mlp2", "job_key"]
-    assert len(mlp2) == 5 and all("first_layer_weights" in predictions[key] for key in mlp2)
+    assert len(mlp2) == 5 and all(key in grids and lines[key]["weights"].shape == (2, 2) for key in mlp2)
+    assert "z1 = −2x1 + x2 + 5, z2 = 2x1 + x2 − 5" in report  # the hand-made weights, as the model stored them
 
 
 def test_a_partial_lecture_run_reports_what_it_measured(tmp_path):
@@ -146,3 +147,13 @@ def test_a_partial_lecture_run_reports_what_it_measured(tmp_path):
     assert "Report module failed" not in report
     html = (tmp_path / "report.html").read_text()
     assert "1. Linear models miss nonlinear patterns" in html
+
+
+def test_the_report_reads_the_lecture_suites_names_from_one_module():
+    from familybench.reports.lecture import _names as names
+
+    suite = load_suite("lecture")
+    bases = {m.base for m in suite.models}
+    assert set(names.CONFIGS) <= bases, set(names.CONFIGS) - bases
+    assert set(names.DATASETS) <= {d.name for d in suite.datasets}
+    assert names.grid_configs([m.config for m in suite.models], names.ACTIVATION_GRID)[0] == "act[activation=identity]"

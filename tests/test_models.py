@@ -346,20 +346,10 @@ def test_lecture_wedge_network_scores_100_percent_on_noise_free_wedge():
     model = get_model("lecture_wedge", task="binary").fit(data.X, data.y)
     assert (model.predict(data.X) == data.y.to_numpy()).all()
     assert model.n_params_ == 9
-    W, b = model.first_layer_in_input_space()
-    np.testing.assert_array_equal(W, [[-2, 1], [2, 1]])
-    np.testing.assert_array_equal(b, [5, -5])
-
-
-def test_mlp_first_layer_in_input_space_undoes_the_scaling():
-    X, y = _nonlinear(n=200)
-    X = X * [10.0, 0.1, 3.0] + [5.0, -2.0, 0.0]
-    model = get_model("mlp", hidden_layer_sizes=(3,), max_epochs=3, random_state=0).fit(X, y)
-    W, b = model.first_layer_in_input_space()
-    scaled = model.preprocessor_.transform(X)
-    layer = model.module_[0]
-    expected = scaled @ layer.weight.detach().numpy().T.astype(float) + layer.bias.detach().numpy()
-    np.testing.assert_allclose(X @ W.T + b, expected, rtol=1e-4, atol=1e-4)
+    # scikit-learn's MLP convention: coefs_[0] is inputs x hidden units
+    np.testing.assert_array_equal(model.coefs_[0].T, [[-2, 1], [2, 1]])
+    np.testing.assert_array_equal(model.intercepts_[0], [5, -5])
+    assert sum(c.size for c in model.coefs_) + sum(i.size for i in model.intercepts_) == model.n_params_
 
 
 @pytest.mark.parametrize("name", ["lightgbm", "hist_gbm", "mlp", "linear"])

@@ -13,7 +13,7 @@ import pytest
 import familybench
 from familybench.bench.executor import InProcessExecutor
 from familybench.bench.runner import execute
-from familybench.bench.store import ResultStore, RunLock
+from familybench.bench.store import ResultStore, RunLock, StoreError
 from familybench.bench.suite import parse_suite
 
 SMALL = {"datasets": {"moons": {"n_samples": 100}}, "models": ["linear"]}
@@ -90,11 +90,11 @@ def test_a_full_disk_is_one_line_exit_2_and_keeps_what_was_stored(tmp_path, monk
 
     real_write, calls = ResultStore.write, []
 
-    def write(self, record, predictions=None):
+    def write(self, record, artefacts=None):
         calls.append(record["job_key"])
         if len(calls) > 2:
             raise sqlite3.OperationalError("database or disk is full")
-        return real_write(self, record, predictions)
+        return real_write(self, record, artefacts)
 
     monkeypatch.setattr(ResultStore, "write", write)
     code = main(["run", "--models", "linear", "--datasets", "moons", "--seeds", "4", "--serial",
@@ -154,8 +154,11 @@ def test_a_signal_stops_the_run_cleanly_and_the_same_command_resumes(tmp_path, s
                            start_new_session=True)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        if (out / "results.sqlite").is_file() and len(familybench.load_results(out)) >= 3:
-            break
+        try:
+            if (out / "results.sqlite").is_file() and len(familybench.load_results(out)) >= 3:
+                break
+        except StoreError:  # caught between the file's creation and its first table
+            pass
         time.sleep(0.1)
     family = _descendants(run.pid)
     assert family  # the two workers

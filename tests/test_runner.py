@@ -155,7 +155,7 @@ def test_grid_predictions_and_dataset_views_are_stored(tmp_path):
 
     execute(tiny_suite(models={"linear": {}}), tmp_path, executor="serial")
     with ResultStore(tmp_path) as store:
-        views, predictions = store.dataset_views(), store.predictions()
+        views, predictions = store.artefacts("view", "dataset"), store.artefacts("grid")
     assert set(views) == {"moons", "sine1d"}
     assert views["moons"]["grid"].shape[1] == 2 and "true_curve" in views["sine1d"]
     frame = load_results(tmp_path)

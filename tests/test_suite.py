@@ -136,17 +136,20 @@ def test_the_gate_suite_gives_every_pair_seeds_to_judge_time():
     assert len(expand(suite)) == 4 * 4 * 3
 
 
-def test_grid_predictions_are_planned_for_the_lowest_seed_unless_a_model_asks_for_all():
+def test_artefacts_are_planned_for_the_lowest_seed_unless_a_model_asks_for_all():
     from familybench.bench.jobs import expand
 
     table = {"seeds": [3, 1, 2], "datasets": ["moons"],
-             "models": {"a": {"model": "linear"}, "b": {"model": "linear", "plot_seeds": "all"}}}
-    plotted = {(j.config, j.seed) for j in expand(parse_suite(table, source="<t>")) if j.plot}
+             "models": {"a": {"model": "linear"}, "b": {"model": "linear", "artefact_seeds": "all"}}}
+    jobs = expand(parse_suite(table, source="<t>"))
+    plotted = {(j.config, j.seed) for j in jobs if j.artefacts}
     assert plotted == {("a", 1), ("b", 1), ("b", 2), ("b", 3)}
-    table["models"]["b"]["plot_seeds"] = "some"
-    with pytest.raises(SuiteError, match=r"models.b.plot_seeds: expected"):
+    assert {j.artefacts for j in jobs if j.artefacts} == {("view", "grid")}  # the built-in report's
+    table["models"]["b"]["artefact_seeds"] = "some"
+    with pytest.raises(SuiteError, match=r"models.b.artefact_seeds: expected"):
         parse_suite(table, source="<t>")
     from familybench.bench.runner import resolve_suite
 
     lecture = resolve_suite("lecture", fast=True)
-    assert [m.plot_all_seeds for m in lecture.models if m.config == "mlp2"] == [True]  # the wedge figure's best seed
+    assert [m.artefact_all_seeds for m in lecture.models if m.config == "mlp2"] == [True]  # the wedge's best seed
+    assert lecture.artefacts == ("view", "grid", "first_layer")  # the lecture report adds its lines

@@ -27,9 +27,11 @@ class Job:
     timeout: float
     device: str
     repeats: int
-    plot: bool = True
-    """Store grid predictions: fold 0, full size, the lowest seed (the one the reports draw)
-    or every seed where the model config asks (``plot_seeds = "all"``)."""
+    artefacts: tuple = ()
+    """Names of the producers (:mod:`familybench.artefacts`) the worker runs after this
+    job's timed part: the suite's ``artefacts`` on fold 0, full size, the lowest seed (the
+    one the reports draw) or every seed where the model config asks
+    (``artefact_seeds = "all"``); empty for every other job. Not part of the key."""
     skip_reason: str | None = None
     """Set when the config's parameters do not apply to this dataset's task."""
     plugins: tuple = ()
@@ -136,8 +138,8 @@ def expand(suite: Suite) -> list[Job]:
                                 timeout=float(model.timeout or suite.timeout),
                                 device=suite.device,
                                 repeats=suite.repeats,
-                                plot=fold == 0 and train_size is None
-                                and (model.plot_all_seeds or seed == min(seeds)),
+                                artefacts=suite.artefacts if fold == 0 and train_size is None
+                                and (model.artefact_all_seeds or seed == min(seeds)) else (),
                                 skip_reason=model.skip_tasks.get(dataset.known_task),
                                 memory_limit=model.memory_limit or suite.memory_limit,
                                 plugins=tuple(suite.plugins),

@@ -12,7 +12,7 @@ from enum import Enum
 
 from .metrics import ALL_METRICS
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 class Status(str, Enum):
@@ -40,7 +40,7 @@ class Role(str, Enum):
 
     TRIAL = "trial"  # one sampled configuration, fit on the inner-train rows, scored on validation
     REFIT = "refit"  # the chosen (or default) trial refit on all training rows
-    PLOT = "plot"  # the chosen trial again, with the grid predictions the reports draw
+    PLOT = "plot"  # the chosen trial again, with the artefacts the reports draw
 
     def __str__(self) -> str:
         return self.value
@@ -99,11 +99,15 @@ COLUMNS: dict[str, str] = {
 }
 
 # Numbered schema migrations: version -> the columns that version added. The store runs
-# them in order, as the writer, when it opens an older file (readers never write).
+# them in order, as the writer, when it opens an older file (readers never write), with
+# any step of its own tables (``store._TABLE_STEPS``).
 MIGRATIONS: dict[int, tuple[str, ...]] = {
     2: ("trial", "role", "search_params", *(f"valid_{m}" for m in ALL_METRICS), "n_valid", "tune_trials",
         "tune_time_budget", "tune_sampler", "tune_validation", "tune_refit", "told_trials",
         "familybench_version", "libs_digest", "source_commit"),
+    # version 3: no new column; grid predictions and dataset views move from their own
+    # tables (predictions, dataset_views) into the generic artefacts table
+    3: (),
 }
 
 

@@ -169,12 +169,16 @@ def execute(
                 hook.on_run_start(source.total, already_done, suite.name, str(out), bound=source.bound)
             start = time.perf_counter()
             finished = False
+            dataset_artefacts: set[tuple[str, str]] = set()  # (dataset, name) stored in this run
             try:
                 for record, outcome in _drive(source, runner, run_id, started=bool(source.total)):
                     try:
-                        store.write(record, outcome.predictions)
-                        if outcome.dataset_view is not None and not store.has_dataset_view(record["dataset"]):
-                            store.write_dataset_view(record["dataset"], outcome.dataset_view)
+                        store.write(record, outcome.artefacts)
+                        fresh_ones = {name: arrays for name, arrays in outcome.dataset_artefacts.items()
+                                      if (record["dataset"], name) not in dataset_artefacts}
+                        if fresh_ones:  # the first of each in this run (every worker sends its own)
+                            store.write_dataset_artefacts(record["dataset"], fresh_ones)
+                            dataset_artefacts.update((record["dataset"], name) for name in fresh_ones)
                     except (sqlite3.Error, OSError) as exc:  # disk full, file gone, directory read-only
                         raise StoreError(f"{out}: cannot write the result of {record['config']} on "
                                          f"{record['dataset']} ({exc}); the {len(records)} results written "

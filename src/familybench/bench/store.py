@@ -8,6 +8,13 @@ Only a writer (a run) creates, migrates or changes the file. It runs the numbere
 migrations of ``record.MIGRATIONS`` on an older store, and on close checkpoints the WAL and
 returns to a rollback journal, so readers (``load_results``, reports, compare, export)
 open the file read-only and leave it byte-for-byte unchanged.
+
+Artefacts (``familybench.artefacts``: the arrays reports draw) live in one table,
+``artefacts (scope, key, name, payload)``: ``scope`` is ``"job"`` (``key`` a job key) or
+``"dataset"`` (``key`` a dataset name); ``payload`` is a compressed ``.npz``. Stores of
+schema 2 and older kept grid predictions and dataset views in tables of their own; a
+writer moves them (migration 3), a reader reads them in place as ``grid``,
+``first_layer`` and ``view``.
 """
 
 from __future__ import annotations
@@ -42,6 +49,39 @@ def _encode(arrays: dict[str, np.ndarray]) -> bytes:
 def _decode(blob: bytes) -> dict[str, np.ndarray]:
     with np.load(io.BytesIO(blob), allow_pickle=False) as data:
         return {name: data[name] for name in data.files}
+
+
+def _tables(db) -> set[str]:
+    return {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
+def _legacy_artefacts(db, tables: set[str]):
+    """``(scope, key, name, arrays)`` from a schema-2 store's ``predictions`` and
+    ``dataset_views`` tables (a prediction's first-layer arrays become ``first_layer``)."""
+    if "dataset_views" in tables:
+        for dataset, blob in db.execute("SELECT dataset, payload FROM dataset_views"):
+            yield "dataset", dataset, "view", _decode(blob)
+    if "predictions" in tables:
+        for key, blob in db.execute("SELECT job_key, payload FROM predictions"):
+            arrays = _decode(blob)
+            weights, bias = arrays.pop("first_layer_weights", None), arrays.pop("first_layer_bias", None)
+            yield "job", key, "grid", arrays
+            if weights is not None and bias is not None:
+                yield "job", key, "first_layer", {"weights": weights, "bias": bias}
+
+
+def _move_legacy_artefacts(db) -> None:
+    """Migration 3: the old tables' rows into ``artefacts``; the old tables dropped."""
+    tables = _tables(db)
+    rows = [(scope, key, name, _encode(arrays)) for scope, key, name, arrays in _legacy_artefacts(db, tables)]
+    db.executemany("INSERT OR IGNORE INTO artefacts VALUES (?, ?, ?, ?)", rows)
+    for table in ("predictions", "dataset_views"):
+        if table in tables:
+            db.execute(f"DROP TABLE {table}")
+
+
+# Steps a migration takes on the store's own tables, after its columns are added.
+_TABLE_STEPS = {3: _move_legacy_artefacts}
 
 
 def _columns_at(version: int) -> list[str]:
@@ -151,8 +191,8 @@ class ResultStore:
                 "CREATE TABLE IF NOT EXISTS runs (run_id TEXT PRIMARY KEY, started_at TEXT, "
                 "finished_at TEXT, wall_seconds REAL, suite TEXT, meta TEXT)"
             )
-            self._db.execute("CREATE TABLE IF NOT EXISTS predictions (job_key TEXT PRIMARY KEY, payload BLOB)")
-            self._db.execute("CREATE TABLE IF NOT EXISTS dataset_views (dataset TEXT PRIMARY KEY, payload BLOB)")
+            self._db.execute("CREATE TABLE IF NOT EXISTS artefacts (scope TEXT, key TEXT, name TEXT, payload BLOB, "
+                             "PRIMARY KEY (scope, key, name))")
             # What each run set out to do (config, dataset, seed, fold, train size): compare
             # tells a job that is missing now from one outside the plan.
             self._db.execute("CREATE TABLE IF NOT EXISTS plan (run_id TEXT, config TEXT, dataset TEXT, seed INTEGER, "
@@ -169,6 +209,8 @@ class ResultStore:
                 for name in MIGRATIONS[target]:
                     if name not in present:
                         self._db.execute(f"ALTER TABLE results ADD COLUMN {name} {COLUMNS[name]}")
+                if target in _TABLE_STEPS:
+                    _TABLE_STEPS[target](self._db)
                 self._db.execute(f"PRAGMA user_version = {target}")
 
     def close(self):
@@ -271,8 +313,9 @@ class ResultStore:
         """Every stored record by ``job_key`` (what the tuner resumes from)."""
         return {record["job_key"]: record for record in self.records()}
 
-    def write(self, record: dict, predictions: dict[str, np.ndarray] | None = None):
-        """Commit one finished job (and its grid predictions) atomically."""
+    def write(self, record: dict, artefacts: dict[str, dict[str, np.ndarray]] | None = None):
+        """Commit one finished job and its artefacts (name -> arrays) atomically; a job
+        written again loses the artefacts of its earlier run."""
         names = list(COLUMNS)
         values = [record.get(n) for n in names]
         with self._db:
@@ -280,24 +323,32 @@ class ResultStore:
                 f"INSERT OR REPLACE INTO results ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
                 values,
             )
-            if predictions:
-                self._db.execute(
-                    "INSERT OR REPLACE INTO predictions VALUES (?, ?)", (record["job_key"], _encode(predictions))
-                )
+            self._db.execute("DELETE FROM artefacts WHERE scope = 'job' AND key = ?", (record["job_key"],))
+            self._db.executemany(
+                "INSERT INTO artefacts VALUES ('job', ?, ?, ?)",
+                [(record["job_key"], name, _encode(arrays)) for name, arrays in (artefacts or {}).items()],
+            )
 
-    def write_dataset_view(self, dataset: str, arrays: dict[str, np.ndarray]):
-        """Store what a report needs to draw a dataset (grid, sample of points, true curve)."""
+    def write_dataset_artefacts(self, dataset: str, artefacts: dict[str, dict[str, np.ndarray]]):
+        """Store artefacts about a dataset itself (a view to draw it), replacing older ones."""
         with self._db:
-            self._db.execute("INSERT OR REPLACE INTO dataset_views VALUES (?, ?)", (dataset, _encode(arrays)))
+            self._db.executemany(
+                "INSERT OR REPLACE INTO artefacts VALUES ('dataset', ?, ?, ?)",
+                [(dataset, name, _encode(arrays)) for name, arrays in artefacts.items()],
+            )
 
-    def has_dataset_view(self, dataset: str) -> bool:
-        return self._db.execute("SELECT 1 FROM dataset_views WHERE dataset = ?", (dataset,)).fetchone() is not None
-
-    def dataset_views(self) -> dict[str, dict[str, np.ndarray]]:
-        return {name: _decode(blob) for name, blob in self._db.execute("SELECT dataset, payload FROM dataset_views")}
-
-    def predictions(self) -> dict[str, dict[str, np.ndarray]]:
-        return {key: _decode(blob) for key, blob in self._db.execute("SELECT job_key, payload FROM predictions")}
+    def artefacts(self, name: str, scope: str = "job") -> dict[str, dict[str, np.ndarray]]:
+        """Key (a job key, or for ``scope="dataset"`` a dataset name) -> the arrays that
+        artefact ``name`` stored there. Reads a schema-2 store's old tables as well."""
+        tables = _tables(self._db)
+        out = {}
+        if "artefacts" in tables:
+            rows = self._db.execute("SELECT key, payload FROM artefacts WHERE scope = ? AND name = ?", (scope, name))
+            out = {key: _decode(blob) for key, blob in rows}
+        for row_scope, key, row_name, arrays in _legacy_artefacts(self._db, tables):
+            if row_scope == scope and row_name == name:
+                out.setdefault(key, arrays)
+        return out
 
     def records(self) -> list[dict]:
         present = [name for name in COLUMNS if name in self._present]

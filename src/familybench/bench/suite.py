@@ -42,10 +42,11 @@ else:  # pragma: no cover
 _TOP_KEYS = {
     "name", "description", "seeds", "split", "test_size", "timeout", "device", "repeats",
     "metrics", "train_sizes", "datasets", "models", "fast", "report", "compare", "tune", "memory_limit", "plugins",
+    "artefacts",
 }
 _MODEL_KEYS = {
-    "model", "params", "grid", "datasets", "timeout", "compare", "seeds", "train_sizes", "plot_seeds", "search",
-    "tune", "memory_limit",
+    "model", "params", "grid", "datasets", "timeout", "compare", "seeds", "train_sizes", "artefact_seeds", "plot_seeds",
+    "search", "tune", "memory_limit",
 }
 _DEVICES = ("auto", "cpu", "cuda")
 
@@ -93,7 +94,7 @@ class ModelConfig:
     compare: dict = field(default_factory=dict)  # regression-gate thresholds for this config
     seeds: tuple[int, ...] | None = None  # overrides the suite's seeds
     train_sizes: tuple[int | None, ...] | None = None  # overrides the suite's train sizes
-    plot_all_seeds: bool = False  # store grid predictions of every seed, not only the lowest
+    artefact_all_seeds: bool = False  # artefacts for every seed's job, not only the lowest seed's
     base: str = ""
     search: dict | None = None
     tune: bool = True
@@ -126,6 +127,7 @@ class Suite:
     tune: TuneSettings | None = None
     memory_limit: int | None = None  # bytes; None: 0.8 x RAM / concurrent jobs
     plugins: tuple[str, ...] = ()  # modules / absolute .py paths imported in the parent and every worker
+    artefacts: tuple[str, ...] = ()  # producers (familybench.artefacts) the workers run for the reports
     raw: dict = field(default_factory=dict, repr=False, compare=False)  # the TOML table, for [fast]
     base_dir: str | None = field(default=None, repr=False, compare=False)  # relative paths start here
 
@@ -138,7 +140,7 @@ class Suite:
             "metrics": list(self.metrics), "train_sizes": list(self.train_sizes), "report": self.report,
             "models": [m.__dict__ for m in self.models], "datasets": [d.__dict__ for d in self.datasets],
             "compare": self.compare, "tune": self.tune.to_dict() if self.tune else None,
-            "memory_limit": self.memory_limit, "plugins": list(self.plugins),
+            "memory_limit": self.memory_limit, "plugins": list(self.plugins), "artefacts": list(self.artefacts),
         }
 
 
@@ -227,6 +229,7 @@ def parse_suite(data: dict, *, source: str = "<suite>", default_name: str = "run
     for key in ("name", "description", "report"):
         if key in data and not isinstance(data[key], str):
             fail(key, f"expected a string, got {data[key]!r}")
+    artefacts = _artefacts(data, fail, plugins)
     return Suite(
         name=str(data.get("name", default_name)),
         description=str(data.get("description", "")),
@@ -247,6 +250,7 @@ def parse_suite(data: dict, *, source: str = "<suite>", default_name: str = "run
         tune=tune,
         memory_limit=memory_limit,
         plugins=plugins,
+        artefacts=artefacts,
         raw={k: v for k, v in data.items() if k != "fast"},
         base_dir=str(base) if base is not None else None,
     )
@@ -449,9 +453,7 @@ def _models(value, fail, dataset_tasks: dict[str, str | None], *, tuned: bool = 
         compare = _compare_settings(table.get("compare", {}), fail, f"{key}.compare")
         seeds = _seeds(table["seeds"], lambda _, p, key=key: fail(f"{key}.seeds", p)) if "seeds" in table else None
         sizes = _train_sizes(table["train_sizes"], fail, f"{key}.train_sizes") if "train_sizes" in table else None
-        plot_seeds = table.get("plot_seeds", "first")
-        if plot_seeds not in ("first", "all"):
-            fail(f"{key}.plot_seeds", f"expected \"first\" or \"all\", got {plot_seeds!r}")
+        artefact_seeds = _artefact_seeds(table, fail, key)
         memory = parse_bytes(table["memory_limit"], fail, f"{key}.memory_limit") if "memory_limit" in table else None
         tune_flag = table.get("tune", True)
         if not isinstance(tune_flag, bool):
@@ -470,7 +472,58 @@ def _models(value, fail, dataset_tasks: dict[str, str | None], *, tuned: bool = 
             skip_tasks = _check_for_tasks(model, tasks, merged, search, fail, key, check_params)
             configs.append(
                 ModelConfig(label, model, merged, tuple(restrict) if restrict else None, timeout, compare, seeds, sizes,
-                            plot_seeds == "all", base=name, search=search, tune=tune_flag, skip_tasks=skip_tasks,
+                            artefact_seeds == "all", base=name, search=search, tune=tune_flag, skip_tasks=skip_tasks,
                             memory_limit=memory)
             )
     return tuple(configs)
+
+
+def _artefact_seeds(table: dict, fail, key: str) -> str:
+    """A model's ``artefact_seeds`` ("first" or "all"); ``plot_seeds`` is its old name."""
+    if "plot_seeds" in table:
+        if "artefact_seeds" in table:
+            fail(f"{key}.plot_seeds", "give artefact_seeds only (plot_seeds is its old name)")
+        import warnings
+
+        warnings.warn(f"{key}.plot_seeds is deprecated and will be removed in the next release; "
+                      "call it artefact_seeds", DeprecationWarning, stacklevel=4)
+    name = "plot_seeds" if "plot_seeds" in table else "artefact_seeds"
+    value = table.get(name, "first")
+    if value not in ("first", "all"):
+        fail(f"{key}.{name}", f"expected \"first\" or \"all\", got {value!r}")
+    return value
+
+
+def _artefacts(data: dict, fail, plugins) -> tuple[str, ...]:
+    """The suite's ``artefacts`` list, or without one what its report modules declare.
+
+    Names are checked after the plug-ins loaded (they may register producers). A name
+    that only the report module registers is refused: workers import plug-ins, not it.
+    """
+    from .. import artefacts as registry
+
+    if "artefacts" in data:
+        names = data["artefacts"]
+        if not isinstance(names, list) or not all(isinstance(n, str) and n.strip() for n in names):
+            fail("artefacts", 'expected a list of artefact names, e.g. ["view", "grid"]')
+        where = "artefacts"
+    else:
+        before = set(registry.list_artefacts())
+        names = []
+        for spec in (registry.DEFAULT_REPORT, data.get("report")):
+            if not spec:
+                continue
+            try:
+                names += registry.report_artefacts(spec) or ()
+            except registry.ArtefactError as exc:
+                fail("report", str(exc))
+        where = f"report {data['report']!r}: ARTEFACTS" if data.get("report") else "artefacts"
+        added = [n for n in names if n not in before and n in registry.list_artefacts()]
+        if added:
+            fail(where, f"artefact {added[0]!r} is registered by the report module, which workers do not "
+                        "import; list that module in plugins = [...]")
+    try:
+        registry.check_names(names)
+    except registry.ArtefactError as exc:
+        fail(where, str(exc))
+    return tuple(dict.fromkeys(names))

@@ -181,7 +181,7 @@ class Tuner(JobSource):
         if self.settings.refit:
             followups = sum(2 if g.target > 1 else 1 for g in self.groups)
         else:
-            followups = sum(1 for g in self.groups if g.base_job.plot)
+            followups = sum(1 for g in self.groups if g.base_job.artefacts)
         self.total = sum(len(g.todo) for g in self.groups) + followups
         self.bound = bool(self.settings.time_budget) or self.settings.refit or bool(self.already_done)
         self._models = {g.base_job.model for g in self.groups}
@@ -262,7 +262,7 @@ class Tuner(JobSource):
             params = _merge_params(group.space.params(point), group.config.params)
         return replace(
             group.base_job, key=self.trial_key(group, trial), params=params, trial=trial, role=Role.TRIAL.value,
-            validation=dict(self.settings.validation), search_params=point, repeats=1, plot=False,
+            validation=dict(self.settings.validation), search_params=point, repeats=1, artefacts=(),
             tune=self._tune_columns(group, told),
         )
 
@@ -319,11 +319,11 @@ class Tuner(JobSource):
             return
         wanted: list[tuple[Role, dict, bool]] = []
         if self.settings.refit:
-            wanted.append((Role.REFIT, chosen, group.base_job.plot))
+            wanted.append((Role.REFIT, chosen, bool(group.base_job.artefacts)))
             default = group.finished.get(0)
             if int(chosen["trial"]) != 0 and default is not None and default.get("status") == "ok":
                 wanted.append((Role.REFIT, default, False))
-        elif group.base_job.plot:
+        elif group.base_job.artefacts:
             wanted.append((Role.PLOT, chosen, True))
         for role, record, plot in wanted:
             params = record["params"]
@@ -335,7 +335,8 @@ class Tuner(JobSource):
             point = record.get("search_params")
             point = json.loads(point) if isinstance(point, str) else point
             job = replace(
-                group.base_job, key=key, params=params, trial=trial, role=role.value, plot=plot, repeats=1,
+                group.base_job, key=key, params=params, trial=trial, role=role.value,
+                artefacts=group.base_job.artefacts if plot else (), repeats=1,
                 validation=None if role is Role.REFIT else dict(self.settings.validation), search_params=point,
                 tune=self._tune_columns(group, record.get("told_trials")),
             )

@@ -3,6 +3,10 @@
 Timing, scoring and error capture live here and nowhere else: model adapters only fit and
 predict. A job never raises; whatever goes wrong becomes a ``failed`` record with a
 one-line message (and the traceback kept apart in ``error_detail``).
+
+After the timed part, with the record complete, the producers the job names
+(:mod:`familybench.artefacts`) make its extra outputs for the reports; one that fails
+leaves its artefact missing and a note in ``error_detail``, never a failed job.
 """
 
 from __future__ import annotations
@@ -30,7 +34,6 @@ from .jobs import Job
 from .metrics import score
 from .record import empty_record
 
-_POINTS_IN_VIEW = 1500
 _BUILTIN_WARM_UP = {"linear", "poly", "lightgbm", "mlp", "hist_gbm", "sk_mlp"}
 _WARM_UP_TIMEOUT = 60.0  # seconds per family; past it the warm-up is abandoned (a cold start)
 
@@ -63,12 +66,16 @@ class _time_limit:
 
 @dataclass
 class Outcome:
-    """What a job sends back: its record, grid predictions and (once) a dataset view."""
+    """What a job sends back: its record and its artefacts (name -> arrays).
+
+    ``artefacts`` are the job's own (stored under its key); ``dataset_artefacts`` those of
+    its dataset, sent by the first job of each dataset a worker runs.
+    """
 
     job: Job
     record: dict
-    predictions: dict | None = None
-    dataset_view: dict | None = field(default=None, repr=False)
+    artefacts: dict = field(default_factory=dict, repr=False)
+    dataset_artefacts: dict = field(default_factory=dict, repr=False)
 
 
 class _PeakMemory:
@@ -146,9 +153,9 @@ class JobRunner:
     def __init__(self, threads: int):
         self.threads = threads
         self._datasets: dict[str, object] = {}
-        self._grids: dict[int, object] = {}  # id(dataset) -> its plot grid, built once
+        self._caches: dict[int, dict] = {}  # id(dataset) -> producers' memo for it (ArtefactContext.cache)
         self._split_cache: dict[tuple, list] = {}
-        self._views_sent: set[str] = set()
+        self._dataset_artefacts_sent: set[tuple[str, str]] = set()  # (dataset name, artefact name)
 
     # -- data
 
@@ -163,7 +170,7 @@ class JobRunner:
                 data = load_dataset(source.loader, **source.params)
             if len(self._datasets) >= 8:  # bound memory: forget the oldest
                 old = id(self._datasets.pop(next(iter(self._datasets))))
-                self._grids.pop(old, None)
+                self._caches.pop(old, None)
                 self._split_cache = {k: v for k, v in self._split_cache.items() if k[0] != old}
             self._datasets[key] = data
         return self._datasets[key]
@@ -181,32 +188,32 @@ class JobRunner:
             )
         return self._split_cache[key]
 
-    def _plot_grid(self, data):
-        if id(data) not in self._grids:
-            self._grids[id(data)] = data.plot_grid()
-        return self._grids[id(data)]
+    # -- artefacts
 
-    def _dataset_view(self, name: str, data) -> dict | None:
-        grid = self._plot_grid(data)
-        if grid is None:
-            return None
-        rng = np.random.default_rng(0)
-        rows = rng.permutation(data.n_rows)[:_POINTS_IN_VIEW]
-        columns = list(grid.columns[:2]) if data.is_2d_classification else list(grid.columns[:1])
-        view = {
-            "columns": np.asarray(columns),
-            "grid": grid[columns].to_numpy(np.float64),
-            "points": data.X.iloc[rows][columns].to_numpy(np.float64),
-        }
-        if data.task == REGRESSION:
-            view["point_targets"] = data.y.iloc[rows].to_numpy(np.float64)
-            if data.true_function is not None:
-                view["true_curve"] = np.asarray(data.true_function(view["grid"][:, 0]), dtype=np.float64)
-        else:
-            classes = np.asarray(data.classes if data.classes is not None else np.unique(data.y))
-            view["classes"] = classes.astype(str)
-            view["point_targets"] = np.searchsorted(classes, data.y.iloc[rows].to_numpy()).astype(np.float64)
-        return view
+    def _artefacts(self, job: Job, outcome: Outcome, data, model, task):
+        """Run the job's producers, outside every clock; a failing one is only noted."""
+        from ..artefacts import ArtefactContext, as_payload, get_artefact
+
+        context = ArtefactContext(job=job, dataset=data, task=task, model=model, record=dict(outcome.record),
+                                  cache=self._caches.setdefault(id(data), {}),
+                                  predict=lambda X: self._predict(model, task, X))
+        notes = []
+        for name in job.artefacts:
+            try:
+                producer = get_artefact(name)
+                seen = (job.dataset.name, name)
+                if seen not in self._dataset_artefacts_sent:
+                    self._dataset_artefacts_sent.add(seen)
+                    payload = as_payload(producer.once_per_dataset(context))
+                    if payload is not None:
+                        outcome.dataset_artefacts[name] = payload
+                payload = as_payload(producer.after_fit(context))
+                if payload is not None:
+                    outcome.artefacts[name] = payload
+            except Exception as exc:
+                notes.append(f"artefact {name!r} not stored: {one_line(exc)}\n{traceback.format_exc(limit=8)}")
+        if notes:
+            outcome.record["error_detail"] = "\n".join(filter(None, [outcome.record.get("error_detail"), *notes]))
 
     # -- warm-up
 
@@ -356,26 +363,8 @@ class JobRunner:
             n_epochs=getattr(model, "n_epochs_", None),
             device=getattr(model, "device_", "cpu"),
         )
-        name = job.dataset.name
-        if name not in self._views_sent:
-            view = self._dataset_view(name, data)
-            if view is not None:
-                outcome.dataset_view = view
-            self._views_sent.add(name)
-        grid = self._plot_grid(data) if job.plot else None
-        if grid is not None:
-            pred, proba = self._predict(model, task, grid)
-            if task == REGRESSION:
-                outcome.predictions = {"values": np.asarray(pred, dtype=np.float32)}
-            elif proba is not None:
-                outcome.predictions = {"proba": np.asarray(proba, dtype=np.float32)}
-            else:
-                codes = np.searchsorted(np.asarray(data.classes), pred)
-                outcome.predictions = {"labels": codes.astype(np.float32)}
-            # Small first layers are drawn as lines over the data (the lecture's pictures).
-            layer = getattr(model, "first_layer_in_input_space", lambda: None)()
-            if layer is not None and len(layer[0]) <= 16:
-                outcome.predictions.update(first_layer_weights=layer[0], first_layer_bias=layer[1])
+        if job.artefacts:
+            self._artefacts(job, outcome, data, model, task)
 
     @staticmethod
     def _predict(model, task, X):

@@ -10,16 +10,15 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from pandas.api.types import is_numeric_dtype
 
-from .._tasks import REGRESSION, TASKS, is_classification
+from .._tasks import TASKS, is_classification
 from ._errors import DatasetError
 from ._sampling import stratified_order
 
 # Synthetic generators name their informative inputs x1, x2 (2-D) or x (1-D) and any
-# extra uninformative inputs noise_1, noise_2, ...; plots rely on these names.
+# extra uninformative inputs noise_1, noise_2, ...; the reports' pictures read these names
+# (reports/_artefacts.py).
 NOISE_PREFIX = "noise_"
-_GRID_MARGIN = 0.05
 
 
 @dataclass(frozen=True, eq=False)
@@ -51,7 +50,7 @@ class Dataset:
     noise_floor : str or None
         The Bayes error or noise floor where it is known, to read scores absolutely.
     true_function : callable or None
-        For 1-D function datasets, ``f(x)`` on a 1-D array of inputs.
+        For 1-D function datasets, the noiseless ``f(x)`` on a 1-D array of inputs.
     """
 
     name: str
@@ -129,56 +128,7 @@ class Dataset:
             return None
         return np.sort(self.y.unique())
 
-    @property
-    def is_2d_classification(self) -> bool:
-        """Classification on numeric ``x1``, ``x2`` plus optional ``noise_*`` columns."""
-        return is_classification(self.task) and self._informative_columns() == ["x1", "x2"]
-
-    @property
-    def is_1d_regression(self) -> bool:
-        """Regression on one numeric column ``x`` plus optional ``noise_*`` columns."""
-        return self.task == REGRESSION and self._informative_columns() == ["x"]
-
-    def _informative_columns(self) -> list[str] | None:
-        if not all(is_numeric_dtype(dtype) for dtype in self.X.dtypes):
-            return None
-        return [column for column in self.X.columns if not column.startswith(NOISE_PREFIX)]
-
     # -- derived data --------------------------------------------------------------------
-
-    def plot_grid(self, resolution: int = 100) -> pd.DataFrame | None:
-        """Inputs on which to draw decision regions or a fitted curve.
-
-        Parameters
-        ----------
-        resolution : int, default=100
-            Points per axis for 2-D classification; 1-D regression gets
-            ``4 * resolution`` points.
-
-        Returns
-        -------
-        pandas.DataFrame or None
-            For 2-D classification, ``resolution**2`` rows spanning the x1/x2 range of
-            the data plus a 5% margin, x1 varying fastest (reshape a prediction to
-            ``(resolution, resolution)`` to get an image indexed ``[x2, x1]``). For 1-D
-            regression, ``4 * resolution`` points over the range of x. Noise columns
-            are 0. None for every other dataset.
-        """
-        resolution = int(resolution)
-        if resolution < 2:
-            raise ValueError(f"resolution must be at least 2, got {resolution}")
-        if self.is_2d_classification:
-            axes = [_axis(self.X[column], resolution, _GRID_MARGIN) for column in ("x1", "x2")]
-            grid_x1, grid_x2 = np.meshgrid(*axes)
-            informative = {"x1": grid_x1.ravel(), "x2": grid_x2.ravel()}
-        elif self.is_1d_regression:
-            informative = {"x": _axis(self.X["x"], 4 * resolution, 0.0)}
-        else:
-            return None
-        n_points = len(next(iter(informative.values())))
-        return pd.DataFrame(
-            {column: informative.get(column, np.zeros(n_points)) for column in self.X.columns}
-        ).astype(self.X.dtypes.to_dict())
 
     def subsample(self, n: int, random_state: int = 0) -> Dataset:
         """Return a Dataset with at most ``n`` rows, stratified for classification.
@@ -276,8 +226,3 @@ class Dataset:
 
         return dataset_from_file(path, target, task=task, name=name, drop=drop)
 
-
-def _axis(values: pd.Series, n_points: int, margin: float) -> np.ndarray:
-    low, high = float(values.min()), float(values.max())
-    pad = margin * (high - low)
-    return np.linspace(low - pad, high + pad, n_points)

@@ -23,6 +23,11 @@ class LectureWedgeNetwork(ClassifierMixin, BaseEstimator):
     ----------
     classes_ : ndarray of shape (2,)
         ``classes_[1]`` is the class predicted where ``a < 0``.
+    coefs_, intercepts_ : list of ndarray
+        The layers in scikit-learn's MLP convention: ``coefs_[0]`` (inputs × 2) holds the
+        hidden weights (zero for any column after ``x2``), ``intercepts_[0]`` their
+        biases; ``coefs_[1]`` and ``intercepts_[1]`` the output's unit weights and zero
+        bias (its sign is flipped: class 1 where ``a < 0``).
     n_params_ : int
         9: two neurons with two weights and a bias each, and the output's two unit
         weights and zero bias.
@@ -36,6 +41,10 @@ class LectureWedgeNetwork(ClassifierMixin, BaseEstimator):
             raise ValueError(f"the wedge network is a binary classifier; got {len(self.classes_)} classes")
         if X.shape[1] < 2:
             raise ValueError("the wedge network needs the two columns x1 and x2")
+        hidden = np.zeros((X.shape[1], len(HIDDEN_BIAS)))
+        hidden[:2] = HIDDEN_WEIGHTS.T
+        self.coefs_ = [hidden, np.ones((len(HIDDEN_BIAS), 1))]
+        self.intercepts_ = [HIDDEN_BIAS.copy(), np.zeros(1)]
         self.n_params_ = HIDDEN_WEIGHTS.size + HIDDEN_BIAS.size + 3
         return self
 
@@ -52,6 +61,3 @@ class LectureWedgeNetwork(ClassifierMixin, BaseEstimator):
     def predict(self, X):
         check_is_fitted(self)
         return self.classes_[(self.decision_function(X) > 0).astype(int)]
-
-    def first_layer_in_input_space(self):
-        return HIDDEN_WEIGHTS.copy(), HIDDEN_BIAS.copy()

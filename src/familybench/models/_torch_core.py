@@ -237,10 +237,3 @@ def forward(est, Xt, n_threads: int) -> np.ndarray:
 
 def count_params(module) -> int:
     return sum(p.numel() for p in module.parameters())
-
-
-def first_layer(module) -> tuple[np.ndarray, np.ndarray]:
-    layer = module[0]
-    W = layer.weight.detach().cpu().numpy().astype(np.float64)
-    b = layer.bias.detach().cpu().numpy().astype(np.float64)
-    return W, b

@@ -13,7 +13,6 @@ loads on the first ``fit``.
 from __future__ import annotations
 
 import numpy as np
-from sklearn.utils.validation import check_is_fitted
 
 from .._tasks import check_task
 from .._threads import thread_budget
@@ -99,26 +98,6 @@ class _TorchMLPMixin:
         from ._torch_core import count_params
 
         return count_params(self.module_)
-
-    def first_layer_in_input_space(self):
-        """First layer ``(W, b)`` acting on the raw numeric inputs, undoing the scaling.
-
-        ``None`` when inputs went through more than scaling (categoricals), so the hidden
-        units' lines cannot be drawn in the data's own coordinates.
-        """
-        check_is_fitted(self, "module_")
-        pre = self.preprocessor_
-        if getattr(pre, "categorical_columns_", None) or not hasattr(pre, "transformer_"):
-            return None
-        from ._torch_core import first_layer
-
-        W, b = first_layer(self.module_)
-        steps = pre.transformer_.named_transformers_["numeric"]
-        scaler = steps[-1] if hasattr(steps[-1], "scale_") else None
-        if scaler is None:
-            return W, b
-        # w . (x - mean) / scale + b  ==  (w / scale) . x + (b - w . mean / scale)
-        return W / scaler.scale_, b - (W / scaler.scale_) @ scaler.mean_
 
 
 class TorchMLPRegressor(_TorchMLPMixin, FamilyRegressor):

@@ -15,6 +15,10 @@ from ._sections import Figure, Section
 from ._style import FAMILY_COLORS, family_colors, plot_style
 from ._tables import failures, normalised_table, rank_table, summary_table, win_tie_loss
 
+#: The producers the built-in report draws on (familybench.artefacts): every suite runs
+#: them unless it lists its own ``artefacts``.
+ARTEFACTS = ("view", "grid")
+
 __all__ = [
     "FAMILY_COLORS",
     "Figure",

@@ -42,6 +42,7 @@ class ReportContext:
     colors: dict[str, str] = field(default_factory=dict)
     all_results: pd.DataFrame | None = None
     statistics_csv: pd.DataFrame | None = None  # set when the statistics section is built
+    _artefact_cache: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self):
         if self.all_results is None:
@@ -75,26 +76,24 @@ class ReportContext:
         """The latest run's environment: versions, machine, commit, worker."""
         return self.runs[-1]["meta"] if self.runs else {}
 
-    @cached_property
-    def views(self) -> dict[str, dict]:
-        """Dataset → arrays for drawing it (grid, sample points, classes or true curve)."""
-        with ResultStore(self.directory, create=False) as store:
-            return store.dataset_views()
+    def artefacts(self, name: str, scope: str = "job") -> dict[str, dict]:
+        """Stored artefact ``name`` (see :mod:`familybench.artefacts`): key -> its arrays.
 
-    @cached_property
-    def predictions(self) -> dict[str, dict]:
-        """Job key → grid predictions (``proba``, ``labels`` or ``values``), fold 0, full size.
-
-        For a tuned run the key of a selected row maps to the predictions of the job that
-        drew its chosen params (its refit or plot job).
+        For ``scope="job"`` the keys are job keys (rows of ``results``); for a tuned run
+        a selected row's key maps to the arrays of the job that drew its chosen params
+        (its refit or plot job). For ``scope="dataset"`` they are dataset names. Read once
+        per name; empty when nothing was stored under that name.
         """
-        with ResultStore(self.directory, create=False) as store:
-            stored = store.predictions()
-        if "plot_key" in self.results:
-            for key, plot_key in zip(self.results["job_key"], self.results["plot_key"], strict=True):
-                if isinstance(plot_key, str) and plot_key in stored:
-                    stored[key] = stored[plot_key]
-        return stored
+        cache = self._artefact_cache
+        if (name, scope) not in cache:
+            with ResultStore(self.directory, create=False) as store:
+                stored = store.artefacts(name, scope)
+            if scope == "job" and "plot_key" in self.results:
+                for key, plot_key in zip(self.results["job_key"], self.results["plot_key"], strict=True):
+                    if isinstance(plot_key, str) and plot_key in stored:
+                        stored[key] = stored[plot_key]
+            cache[(name, scope)] = stored
+        return cache[(name, scope)]
 
     @cached_property
     def tasks(self) -> dict[str, str | None]:

@@ -1,7 +1,7 @@
 """The lecture's pictures: decision regions over 2-D data, fitted curves over a 1-D truth.
 
-Drawn from what the runner stored — the dataset view (grid, sample of points, classes or
-true curve) and each job's grid predictions (fold 0, full training size) — so a report
+Drawn from the artefacts the workers stored — ``view`` (grid, sample of points, classes or
+true curve) and each drawn job's ``grid`` predictions (fold 0, full training size) — so a report
 needs no data and no model. One seed is shown: the lowest with predictions (seed 0 in a
 default run).
 """
@@ -24,13 +24,13 @@ def _seed_jobs(context, dataset: str) -> tuple[int | None, dict[str, dict]]:
     """The seed drawn and config → (record row, predictions) for that seed's fold-0 full-size job."""
     rows = context.results[(context.results["dataset"] == dataset) & context.results["train_size"].isna()]
     rows = rows[rows["fold"].fillna(0) == 0]
-    with_predictions = rows[rows["job_key"].isin(list(context.predictions))]
+    with_predictions = rows[rows["job_key"].isin(list(context.artefacts("grid")))]
     if with_predictions.empty:
         return None, {}
     seed = int(with_predictions["seed"].min())
     picked = {}
     for _, row in rows[rows["seed"] == seed].iterrows():
-        picked[str(row["config"])] = {"row": row, "pred": context.predictions.get(row["job_key"])}
+        picked[str(row["config"])] = {"row": row, "pred": context.artefacts("grid").get(row["job_key"])}
     return seed, picked
 
 
@@ -64,7 +64,7 @@ def decision_regions_figure(context, dataset: str) -> Figure | None:
     from matplotlib.colors import ListedColormap, to_rgb
     from matplotlib.patches import Patch
 
-    view = context.views.get(dataset)
+    view = context.artefacts("view", "dataset").get(dataset)
     if view is None or "classes" not in view or view["grid"].shape[1] != 2:
         return None
     seed, jobs = _seed_jobs(context, dataset)
@@ -134,7 +134,7 @@ def fitted_curves_figure(context, dataset: str) -> Figure | None:
     """Every config's fitted curve over the data and, where known, the true function."""
     import matplotlib.pyplot as plt
 
-    view = context.views.get(dataset)
+    view = context.artefacts("view", "dataset").get(dataset)
     if view is None or "classes" in view or view["grid"].shape[1] != 1:
         return None
     seed, jobs = _seed_jobs(context, dataset)

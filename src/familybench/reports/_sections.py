@@ -9,8 +9,10 @@ naming a *report module*::
     # or "mypackage.lecture_report:extra"      # calls a differently named function
 
 The module's function receives the :class:`~familybench.reports.ReportContext` (results,
-tables, dataset views, grid predictions, family colours) and returns an iterable of
-:class:`Section`. Its sections are placed after the overview and before the per-dataset
+tables, family colours, and by name the artefacts the workers stored:
+``context.artefacts("grid")``) and returns an iterable of :class:`Section`. A module that
+needs artefacts declares their names, ``ARTEFACTS = ["view", "grid", ...]``: a suite
+without its own ``artefacts`` list runs those producers (see :mod:`familybench.artefacts`). Its sections are placed after the overview and before the per-dataset
 sections. A report module that cannot be imported or raises does not lose the rest of the
 report: a section saying what went wrong takes its place.
 """

@@ -11,16 +11,17 @@ import math
 import numpy as np
 import pandas as pd
 
-from ...models._torch_mlp import ACTIVATIONS
 from .._format import html_text, md_text
 from .._render import html_table, markdown_table
 from .._sections import Section
 from . import _claims as claims
 from . import _figures as figures
+from . import _names as names
+from ._names import CURVES, FRIEDMAN_DIMS, NONLINEAR_2D
 
-NONLINEAR_2D = ("moons", "circles", "xor", "spirals")
-FRIEDMAN_DIMS = {"friedman_d5": 5, "friedman_d10": 10, "friedman_d20": 20}
-CURVES = {"curve_linear": "linear", "curve_poly": "poly", "curve": "lightgbm", "curve_mlp": "mlp"}
+#: The producers this report draws on (see familybench.artefacts); a suite naming this
+#: report runs them unless it lists its own ``artefacts``.
+ARTEFACTS = ("view", "grid", "first_layer")
 
 
 def _fmt(value, digits=3) -> str:
@@ -51,9 +52,9 @@ def _section(title: str, sentence: str, table: pd.DataFrame, figs, *, index=True
 
 
 def claim_linear(context) -> Section:
-    scores = claims.score_matrix(context.results, claims.FAMILIES, NONLINEAR_2D)
+    scores = claims.score_matrix(context.results, names.FAMILIES, NONLINEAR_2D)
     sentence = claims.linear_gap_sentence(scores)
-    fig = figures.regions_figure(context, list(scores.columns), [c for c in claims.FAMILIES if c in scores.index])
+    fig = figures.regions_figure(context, list(scores.columns), [c for c in names.FAMILIES if c in scores.index])
     return _section("1. Linear models miss nonlinear patterns", sentence, scores.rename_axis("config"), [fig],
                     note="Test ROC AUC, mean over seeds, defaults of each family (untuned).")
 
@@ -71,27 +72,29 @@ def claim_polynomial(context) -> Section:
 
 
 def claim_collapse(context) -> Section:
-    configs = ["linear", "mlp_identity", "mlp_relu"]
-    scores = claims.score_matrix(context.results, configs, ["sine1d", "friedman_d10"])
+    linear, identity, relu, sine = names.LINEAR, names.MLP_IDENTITY, names.MLP_RELU, names.SINE
+    configs = [linear, identity, relu]
+    scores = claims.score_matrix(context.results, configs, [sine, names.FRIEDMAN_D10])
     gap = math.nan
-    _, lin = figures.first_job(context, "linear", "sine1d")
-    _, ident = figures.first_job(context, "mlp_identity", "sine1d")
+    _, lin = figures.first_job(context, linear, sine)
+    _, ident = figures.first_job(context, identity, sine)
     if lin and ident and "values" in lin and "values" in ident:
         gap = float(np.max(np.abs(lin["values"] - ident["values"])))
-    dataset = "friedman_d10" if "friedman_d10" in scores.columns else (scores.columns[0] if len(scores.columns) else None)
+    dataset = names.FRIEDMAN_D10 if names.FRIEDMAN_D10 in scores.columns else (
+        scores.columns[0] if len(scores.columns) else None)
     get = lambda c: float(scores.loc[c, dataset]) if dataset and c in scores.index else math.nan  # noqa: E731
-    sentence = claims.collapse_sentence(get("linear"), get("mlp_identity"), get("mlp_relu"), gap)
-    fig = figures.curves_figure(context, "sine1d", configs, "lecture-collapse",
+    sentence = claims.collapse_sentence(get(linear), get(identity), get(relu), gap)
+    fig = figures.curves_figure(context, sine, configs, "lecture-collapse",
                                 "Linear regression and the identity MLP draw the same line; ReLU bends it.")
     table = scores.rename_axis("config")
-    table["max |Δ prediction| vs linear on sine1d grid"] = [0.0 if c == "linear" else gap if c == "mlp_identity" else math.nan
-                                                           for c in table.index]
+    table[f"max |Δ prediction| vs linear on {sine} grid"] = [0.0 if c == linear else gap if c == identity else math.nan
+                                                            for c in table.index]
     return _section("3. Two linear layers collapse into one", sentence, table, [fig], note="Test R², mean over seeds.")
 
 
 def claim_activations(context) -> Section:
-    configs = [f"act[activation={a}]" for a in ACTIVATIONS]
-    scores = claims.score_matrix(context.results, configs, ["spirals", "sine1d"])
+    configs = names.grid_configs(context.configs, names.ACTIVATION_GRID)
+    scores = claims.score_matrix(context.results, configs, [names.SPIRALS, names.SINE])
     scores.index = [claims.grid_value(c, "activation") for c in scores.index]
     fit = claims.ok_rows(context.results, configs).groupby("config")["fit_seconds"].median()
     fit.index = [claims.grid_value(c, "activation") for c in fit.index]
@@ -103,8 +106,8 @@ def claim_activations(context) -> Section:
 
 def claim_handmade(context) -> Section:
     results = context.results
-    hand = results[(results["config"] == "handmade") & (results["status"] == "ok")]["test_accuracy"]
-    trained = results[(results["config"] == "mlp2") & (results["status"] == "ok")].sort_values("seed")
+    hand = results[(results["config"] == names.HANDMADE) & (results["status"] == "ok")]["test_accuracy"]
+    trained = results[(results["config"] == names.TRAINED_WEDGE) & (results["status"] == "ok")].sort_values("seed")
     sentence = claims.handmade_sentence(float(hand.mean()) if len(hand) else math.nan, list(trained["test_accuracy"]))
     table = pd.DataFrame(
         [{"model": "hand-made (lecture weights)", "seed": "–", "test accuracy": float(hand.mean()) if len(hand) else math.nan,
@@ -112,8 +115,12 @@ def claim_handmade(context) -> Section:
         + [{"model": "trained MLP, 2 tanh units", "seed": str(int(r.seed)), "test accuracy": r.test_accuracy,
             "epochs": str(int(r.n_epochs)) if not math.isnan(r.n_epochs) else "–"} for r in trained.itertuples()]
     )
-    return _section("5. The hand-made network", sentence, table, [figures.wedge_figure(context)], index=False,
-                    note="z1 = −2x1 + x2 + 5, z2 = 2x1 + x2 − 5, sign activations, a = b1 + b2, class [a < 0].")
+    lines = figures.handmade_lines(context)
+    units = ", ".join(f"z{j + 1} = {figures.line_text(w, b)}" for j, (w, b) in enumerate(lines or ()))
+    note = (f"{units}, sign activations, a = b1 + b2, class [a < 0]." if lines
+            else "Sign activations, a = b1 + b2, class [a < 0] (the hand-made job's weights were not stored).")
+    return _section("5. The hand-made network", sentence, table, [figures.wedge_figure(context, lines)], index=False,
+                    note=note)
 
 
 def _formula(context, config: str, dataset: str):
@@ -157,22 +164,22 @@ def claim_params(context) -> Section:
 
 def claim_approximation(context) -> Section:
     results = context.results
-    width_rows = claims.ok_rows(results)[lambda r: r["config"].str.startswith("width[")]
+    width_rows = claims.ok_rows(results)[lambda r: r["config"].str.startswith(f"{names.WIDTH_GRID}[")]
     width_rows = width_rows.assign(width=[int(claims.grid_value(c, "hidden_layer_sizes").strip("[] ")) for c in width_rows["config"]])
     errors = width_rows.pivot_table(index="width", columns="dataset", values="test_rmse", aggfunc="mean")
     params = width_rows.groupby("width")["n_params"].median()
     epochs = width_rows.groupby("width")["n_epochs"].median()
     table = errors.assign(params=params, **{"epochs (median)": epochs}).rename_axis("width")
-    lr_rows = claims.ok_rows(results)[lambda r: r["config"].str.startswith("width_lr[")]
+    lr_rows = claims.ok_rows(results)[lambda r: r["config"].str.startswith(f"{names.WIDTH_LR_GRID}[")]
     lr_rows = lr_rows.assign(lr=[claims.grid_value(c, "lr") for c in lr_rows["config"]])
     spread = lr_rows.groupby("lr")["test_r2"].agg(["min", "max"])
     sentence = claims.approximation_sentence(errors) + " " + claims.training_sentence(spread)
-    width_configs = [c for c in context.configs if c.startswith("width[")]
+    width_configs = names.grid_configs(context.configs, names.WIDTH_GRID)
     figs = [
         figures.lines_figure(errors, "hidden units (log scale)", "test RMSE", "lecture-width",
                              "Test error against the width of one hidden layer",
                              "Mean over seeds. Parameters grow as 3·width + 1.", logx=True),
-        figures.curves_figure(context, "sine1d", width_configs, "lecture-width-curves",
+        figures.curves_figure(context, names.SINE, width_configs, "lecture-width-curves",
                               "One hidden layer of 1 … 256 units fitted to sine1d (seed 0).",
                               labels=[f"width {claims.grid_value(c, 'hidden_layer_sizes').strip('[] ')}" for c in width_configs]),
         figures.strip_figure(lr_rows, "lr", "test_r2", "lecture-lr", "Test R² per learning rate, each seed a dot",
@@ -205,7 +212,7 @@ def _significance(context, tables: list[str]) -> str:
     from .._statistics_section import fmt_p
 
     scores = statistics_scores(context)
-    scores = scores[scores["dataset"].isin(tables) & scores["config"].isin(claims.FAMILIES)]
+    scores = scores[scores["dataset"].isin(tables) & scores["config"].isin(names.FAMILIES)]
     if scores["dataset"].nunique() < MIN_DATASETS_WILCOXON:
         return (f"With {scores['dataset'].nunique()} tables (fewer than {MIN_DATASETS_WILCOXON}) there are too few "
                 "to test whether the lead is significant.")
@@ -235,7 +242,7 @@ def _significance(context, tables: list[str]) -> str:
 
 def claim_tabular(context) -> Section:
     tables = real_tables(context)
-    scores = claims.score_matrix(context.results, claims.FAMILIES, tables)
+    scores = claims.score_matrix(context.results, names.FAMILIES, tables)
     families = {c: context.config_family(c) for c in scores.index}
     rows = context.results[(context.results["status"] == "ok") & context.results["config"].isin(list(CURVES))
                            & context.results["train_size"].notna()]

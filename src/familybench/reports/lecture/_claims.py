@@ -16,7 +16,6 @@ import pandas as pd
 
 from ...bench.metrics import MAIN_METRIC
 
-FAMILIES = ("linear", "poly", "lightgbm", "mlp")
 LECTURE_EXAMPLE = {"n": 10**6, "m": 10**3}
 
 

@@ -1,4 +1,5 @@
-"""The lecture's pictures, drawn from the store (grid predictions, first-layer weights)."""
+"""The lecture's pictures, drawn from the store (the ``view``, ``grid`` and ``first_layer``
+artefacts)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,7 @@ import pandas as pd
 from .._format import mpl_text
 from .._sections import Figure
 from .._style import CLASS_COLORS, plot_style
-
-_LECTURE_LINES = (((-2.0, 1.0), 5.0), ((2.0, 1.0), -5.0))  # w . x + b = 0
+from . import _names as names
 
 
 def _plt():
@@ -27,7 +27,7 @@ def first_job(context, config: str, dataset: str) -> tuple[pd.Series | None, dic
     if rows.empty:
         return None, None
     row = rows.sort_values("seed").iloc[0]
-    return row, context.predictions.get(row["job_key"])
+    return row, context.artefacts("grid").get(row["job_key"])
 
 
 def _positive_probability(pred: dict) -> np.ndarray | None:
@@ -41,14 +41,15 @@ def _positive_probability(pred: dict) -> np.ndarray | None:
 def regions_figure(context, datasets, configs, name="lecture-regions") -> Figure | None:
     """Rows: datasets; columns: configs; shading P(class 1), the data on top."""
     plt = _plt()
-    datasets = [d for d in datasets if d in context.views and "classes" in context.views[d]]
+    views = context.artefacts("view", "dataset")
+    datasets = [d for d in datasets if d in views and "classes" in views[d]]
     if not datasets:
         return None
     with plot_style():
         fig, axes = plt.subplots(len(datasets), len(configs), figsize=(2.6 * len(configs), 2.6 * len(datasets)),
                                  squeeze=False)
         for r, dataset in enumerate(datasets):
-            view = context.views[dataset]
+            view = views[dataset]
             grid, side = view["grid"], int(round(np.sqrt(len(view["grid"]))))
             extent = (grid[:, 0].min(), grid[:, 0].max(), grid[:, 1].min(), grid[:, 1].max())
             for c, config in enumerate(configs):
@@ -107,7 +108,7 @@ def polynomial_figure(table: pd.DataFrame, cap: int = 10_000) -> Figure | None:
 
 def curves_figure(context, dataset: str, configs, name: str, caption: str, labels=None) -> Figure | None:
     """Fitted curves of ``configs`` on a 1-D dataset, over the data and the true function."""
-    view = context.views.get(dataset)
+    view = context.artefacts("view", "dataset").get(dataset)
     if view is None or "classes" in view:
         return None
     plt = _plt()
@@ -148,11 +149,11 @@ def activations_figure(scores: pd.DataFrame) -> Figure | None:
     with plot_style():
         fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
         cmap = plt.get_cmap("tab20")
-        names = list(ACTIVATIONS)
-        for i, name in enumerate(names):
+        activations = list(ACTIVATIONS)
+        for i, name in enumerate(activations):
             with torch.no_grad():
                 y = ACTIVATIONS[name]()(x)
-            left.plot(x.numpy(), y.numpy(), color=cmap(i / len(names)), linewidth=1.6, label=name)
+            left.plot(x.numpy(), y.numpy(), color=cmap(i / len(activations)), linewidth=1.6, label=name)
         left.set_ylim(-2.2, 4.2)
         left.set_title("the activations")
         left.legend(fontsize=7, ncols=2)
@@ -170,22 +171,51 @@ def activations_figure(scores: pd.DataFrame) -> Figure | None:
                                   "Left: each activation on [−4, 4]. Right: mean test score over seeds.")
 
 
-def wedge_figure(context, trained_config: str = "mlp2") -> Figure | None:
-    view = context.views.get("wedge")
+def _lines(layer: dict | None) -> tuple | None:
+    """A ``first_layer`` artefact as ``((w1, w2), b)`` per hidden unit (the first two inputs)."""
+    if layer is None or "weights" not in layer:
+        return None
+    return tuple(((float(w[0]), float(w[1])), float(b)) for w, b in zip(layer["weights"], layer["bias"], strict=True))
+
+
+def handmade_lines(context) -> tuple | None:
+    """The hand-made network's hidden units as lines, as its job stored them (the weights'
+    one definition is the model, ``models/_lecture.py``)."""
+    row, _ = first_job(context, names.HANDMADE, names.WEDGE)
+    return _lines(context.artefacts("first_layer").get(row["job_key"])) if row is not None else None
+
+
+def line_text(weights, bias: float) -> str:
+    """``w1 x1 + w2 x2 + b`` as the lecture writes it: ``−2x1 + x2 + 5``."""
+    terms = [(w, f"{'' if np.isclose(abs(w), 1) else f'{abs(w):g}'}x{i + 1}") for i, w in enumerate(weights) if w]
+    if bias:
+        terms.append((bias, f"{abs(bias):g}"))
+    text = ""
+    for k, (value, term) in enumerate(terms):
+        sign = "−" if value < 0 else "+"
+        text += (("−" if value < 0 else "") + term) if k == 0 else f" {sign} {term}"
+    return text or "0"
+
+
+def wedge_figure(context, lecture_lines=None) -> Figure | None:
+    """The wedge data with each hidden unit's line: the hand-made network's, and the
+    best-trained seed of the two-unit MLP's over its predicted probability."""
+    view = context.artefacts("view", "dataset").get(names.WEDGE)
     if view is None:
         return None
     plt = _plt()
-    rows = context.results[(context.results["config"] == trained_config) & (context.results["status"] == "ok")]
+    rows = context.results[(context.results["config"] == names.TRAINED_WEDGE) & (context.results["status"] == "ok")]
     best = rows.loc[rows["test_accuracy"].idxmax()] if len(rows) else None
-    pred = context.predictions.get(best["job_key"]) if best is not None else None
+    pred = context.artefacts("grid").get(best["job_key"]) if best is not None else None
+    trained = _lines(context.artefacts("first_layer").get(best["job_key"])) if best is not None else None
     grid = view["grid"]
     xs = np.linspace(grid[:, 0].min(), grid[:, 0].max(), 50)
     with plot_style():
         fig, axes = plt.subplots(1, 2, figsize=(10, 4.4), sharey=True)
-        panels = [("the lecture's weights", _LECTURE_LINES, None)]
-        if pred is not None and "first_layer_weights" in pred:
-            lines = tuple(zip(map(tuple, pred["first_layer_weights"]), pred["first_layer_bias"], strict=True))
-            panels.append((f"trained 2-unit MLP (seed {int(best['seed'])}, {best['test_accuracy']:.1%})", lines, pred))
+        panels = [("the lecture's weights" if lecture_lines else "the lecture's weights (not stored)",
+                   lecture_lines or (), None)]
+        if trained is not None:
+            panels.append((f"trained 2-unit MLP (seed {int(best['seed'])}, {best['test_accuracy']:.1%})", trained, pred))
         for ax, (title, lines, p) in zip(axes, panels, strict=False):
             ax.grid(False)
             if p is not None and "proba" in p:
