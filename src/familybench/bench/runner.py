@@ -138,8 +138,8 @@ def execute(
     if not all_jobs:
         raise FamilybenchError(f"{suite.source}: the selection leaves no jobs to run")
     records: list[dict] = []
-    runner = make_executor(jobs, executor)
-    if not isinstance(runner, InProcessExecutor):
+    pool = make_executor(jobs, executor)  # the executor instance (``executor`` may be its name)
+    if not isinstance(pool, InProcessExecutor):
         from .jobs import plugin_registrations
 
         plugin_registrations(suite, strict=True)  # a model from __main__: refused before any job
@@ -153,12 +153,12 @@ def execute(
         else:
             source = FixedJobs(pending_jobs(all_jobs, store, retry_failed))
             already_done = len(all_jobs) - source.total
-        with runner:
+        with pool:
             # Workers spawn, import and warm up while this process records the run (the
             # environment probe runs git, the store writes the run and its plan).
             source.start()
             if source.total:
-                runner.start(source.models, expected_jobs=source.total)
+                pool.start(source.models, expected_jobs=source.total)
             run_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
             started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
             meta = environment.collect()
@@ -171,7 +171,7 @@ def execute(
             finished = False
             dataset_artefacts: set[tuple[str, str]] = set()  # (dataset, name) stored in this run
             try:
-                for record, outcome in _drive(source, runner, run_id, started=bool(source.total)):
+                for record, outcome in _drive(source, pool, run_id, started=bool(source.total)):
                     try:
                         store.write(record, outcome.artefacts)
                         fresh_ones = {name: arrays for name, arrays in outcome.dataset_artefacts.items()
@@ -190,9 +190,9 @@ def execute(
             finally:
                 wall = time.perf_counter() - start
                 meta.update(
-                    threads_per_job=runner.threads,
-                    worker_warm_up_seconds=getattr(runner, "warm_up_seconds", None),
-                    worker=getattr(runner, "worker_info", {}),
+                    threads_per_job=pool.threads,
+                    worker_warm_up_seconds=getattr(pool, "warm_up_seconds", None),
+                    worker=getattr(pool, "worker_info", {}),
                     device=suite.device,
                     interrupted=not finished,
                     n_jobs_run=len(records),
