@@ -275,11 +275,13 @@ def test_every_activation_trains(activation):
     assert model.n_params_ == (3 + 1) * 8 + (8 + 1) + extra
 
 
-def test_activation_names_match_the_torch_modules():
-    from familybench.models._torch_core import ACTIVATIONS as modules
-    from familybench.models._torch_mlp import ACTIVATIONS as names
+def test_the_lecture_suite_grids_over_every_activation():
+    # lecture.toml cannot import the names: a new activation must be added to its grid too.
+    from familybench.bench.suite import load_suite
+    from familybench.models._names import ACTIVATIONS
 
-    assert tuple(modules) == names
+    grids = [m.params.get("activation") for m in load_suite("lecture").models if m.config.startswith("act[")]
+    assert tuple(grids) == ACTIVATIONS
 
 
 def test_building_and_cloning_an_mlp_does_not_import_torch():
@@ -314,6 +316,17 @@ def test_lightgbm_early_stopping_uses_a_validation_fraction():
         "lightgbm", n_estimators=2000, learning_rate=0.3, early_stopping=True, n_iter_no_change=5, random_state=0
     ).fit(X, y + rng.normal(0, 1.0, len(y)))
     assert model.n_iter_ < 2000
+
+
+def test_every_lightgbm_parameter_reaches_lightgbm_under_its_name():
+    from familybench.models._names import LIGHTGBM_PARAMS
+
+    settings = {"n_estimators": 7, "learning_rate": 0.2, "num_leaves": 5, "max_depth": 3, "min_child_samples": 4,
+                "subsample": 0.8, "subsample_freq": 2, "colsample_bytree": 0.7, "reg_alpha": 0.3, "reg_lambda": 0.4}
+    assert set(settings) == set(LIGHTGBM_PARAMS)
+    X, y = _nonlinear(n=100)
+    booster = get_model("lightgbm", random_state=0, **settings).fit(X, y).model_.get_params()
+    assert {name: booster[name] for name in settings} == settings
 
 
 def test_mlp_on_cuda_matches_cpu_when_available():

@@ -23,6 +23,11 @@ def _version(name: str) -> str | None:
 
 
 def cpu_model() -> str:
+    """The CPU's model name (``/proc/cpuinfo`` on Linux, else what :mod:`platform` says).
+
+    The one description of the machine's CPU: run metadata, compare's warnings and the
+    ``benchmarks/`` scripts all read it here.
+    """
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as fh:
             for line in fh:

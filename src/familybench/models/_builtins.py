@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 
 from .._tasks import BINARY, MULTICLASS, REGRESSION
+from ._names import LIGHTGBM_OWN_PARAMS, LIGHTGBM_PARAMS
 from ._registry import _REGISTRY, register
 
 
@@ -21,11 +22,7 @@ def _by_task(module: str, regressor: str, classifier: str):
 
 # Constructor parameters, declared so a suite is checked without importing the estimators
 # (scikit-learn, LightGBM, torch); tests/test_models.py keeps them equal to get_params().
-_BOOSTING = (
-    "colsample_bytree", "early_stopping", "extra_params", "learning_rate", "max_depth", "min_child_samples",
-    "n_estimators", "n_iter_no_change", "n_jobs", "num_leaves", "preprocessor", "random_state", "reg_alpha",
-    "reg_lambda", "subsample", "subsample_freq", "validation_fraction",
-)
+_BOOSTING = (*LIGHTGBM_PARAMS, *LIGHTGBM_OWN_PARAMS)
 _HIST = (
     "early_stopping", "l2_regularization", "learning_rate", "max_bins", "max_depth", "max_iter", "max_leaf_nodes",
     "min_samples_leaf", "n_iter_no_change", "n_jobs", "preprocessor", "random_state", "validation_fraction",

@@ -16,33 +16,23 @@ import numpy as np
 import torch
 from torch import nn
 
+from .._devices import AUTO, CPU, CUDA, check_device
 from .._hooks import report_transfer
 from ._base import _seed, _validation_split
+from ._names import ACTIVATION_MODULES
 
-ACTIVATIONS = {
-    "identity": nn.Identity,
-    "relu": nn.ReLU,
-    "gelu": nn.GELU,
-    "softplus": nn.Softplus,
-    "elu": nn.ELU,
-    "selu": nn.SELU,
-    "leaky_relu": nn.LeakyReLU,
-    "prelu": nn.PReLU,
-    "silu": nn.SiLU,
-    "sigmoid": nn.Sigmoid,
-    "tanh": nn.Tanh,
-}
+#: Activation name -> torch module class (the names are defined in ``_names``).
+ACTIVATIONS = {name: getattr(nn, module) for name, module in ACTIVATION_MODULES.items()}
 _PREDICT_BATCH = 65_536
 
 
 def resolve_device(device: str) -> torch.device:
     """``"auto"`` → CUDA when available, else CPU; ``"cuda"`` without a GPU is an error."""
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if device == "cuda" and not torch.cuda.is_available():
+    check_device(device)
+    if device == AUTO:
+        return torch.device(CUDA if torch.cuda.is_available() else CPU)
+    if device == CUDA and not torch.cuda.is_available():
         raise ValueError("device='cuda' was asked for but torch sees no CUDA device")
-    if device not in ("cpu", "cuda"):
-        raise ValueError(f"device must be 'auto', 'cpu' or 'cuda', got {device!r}")
     return torch.device(device)
 
 

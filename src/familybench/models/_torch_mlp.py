@@ -18,22 +18,8 @@ from sklearn.utils.validation import check_is_fitted
 from .._tasks import check_task
 from .._threads import thread_budget
 from ._base import FamilyClassifier, FamilyRegressor
+from ._names import ACTIVATIONS  # noqa: F401  (re-exported: the lecture report reads it here)
 from ._space import Categorical, Float, Int, SearchSpace
-
-# The names _torch_core.ACTIVATIONS maps to torch modules (a test keeps the two equal).
-ACTIVATIONS = (
-    "identity",
-    "relu",
-    "gelu",
-    "softplus",
-    "elu",
-    "selu",
-    "leaky_relu",
-    "prelu",
-    "silu",
-    "sigmoid",
-    "tanh",
-)
 
 
 class _TorchMLPMixin:
@@ -128,8 +114,8 @@ class TorchMLPRegressor(_TorchMLPMixin, FamilyRegressor):
     ----------
     hidden_layer_sizes : tuple of int, default=(256, 256)
     activation : str, default="relu"
-        One of identity, relu, gelu, softplus, elu, selu, leaky_relu, prelu, silu,
-        sigmoid, tanh.
+        One of ``familybench.models._names.ACTIVATIONS``: identity, relu, gelu, softplus,
+        elu, selu, leaky_relu, prelu, silu, sigmoid, tanh.
     dropout : float, default=0.0
         Probability of zeroing a hidden unit's output, applied after each hidden
         activation while training only (predictions use the whole network); ``0.0``
@@ -145,6 +131,7 @@ class TorchMLPRegressor(_TorchMLPMixin, FamilyRegressor):
     n_jobs : int, default=None
         torch threads; ``None`` uses the job's thread budget.
     device : {"auto", "cpu", "cuda"}, default="auto"
+        ``familybench._devices.DEVICES``; ``"auto"`` trains on CUDA when torch sees a GPU.
     random_state : int, default=None
         Same seed, same predictions on CPU.
 
