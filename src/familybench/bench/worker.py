@@ -31,8 +31,11 @@ from .metrics import score
 from .record import empty_record
 
 _POINTS_IN_VIEW = 1500
-_BUILTIN_WARM_UP = {"linear", "poly", "lightgbm", "mlp", "hist_gbm", "sk_mlp"}
 _WARM_UP_TIMEOUT = 60.0  # seconds per family; past it the warm-up is abandoned (a cold start)
+
+
+def _warm_up_limit() -> float:
+    return float(os.environ.get("FAMILYBENCH_WARM_UP_TIMEOUT", _WARM_UP_TIMEOUT))
 
 
 class _WarmUpTimeout(BaseException):
@@ -40,11 +43,16 @@ class _WarmUpTimeout(BaseException):
 
 
 class _time_limit:
-    """SIGALRM after ``seconds`` in the main thread (elsewhere, no limit)."""
+    """SIGALRM after ``seconds`` in the main thread (elsewhere, no limit).
+
+    Inside a running alarm (the serial executor's job timeout) it arms nothing: that outer
+    limit bounds the block and must not be cancelled.
+    """
 
     def __init__(self, seconds: float):
         self.seconds = seconds
-        self.armed = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+        self.armed = (hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+                      and signal.getitimer(signal.ITIMER_REAL)[0] == 0)
 
     def __enter__(self):
         if self.armed:
@@ -149,6 +157,8 @@ class JobRunner:
         self._grids: dict[int, object] = {}  # id(dataset) -> its plot grid, built once
         self._split_cache: dict[tuple, list] = {}
         self._views_sent: set[str] = set()
+        self.cold: list[str] = []  # models whose warm-up failed or overran: their first job starts cold
+        self._warm_tried: set[str] = set()
 
     # -- data
 
@@ -211,34 +221,39 @@ class JobRunner:
     # -- warm-up
 
     def warm_up(self, models: set[str]) -> float:
-        """Import and exercise each family once, before any clock starts.
+        """Run each model's declared warm-up once, before any clock starts; seconds spent.
 
-        A fresh process pays seconds importing torch/LightGBM and for its first torch
-        optimizer; without this the first job of each worker would carry that cost.
+        A fresh process pays seconds importing torch/LightGBM and for its first fit; a
+        model spec's ``warm_up`` (``register(..., warm_up=...)``) pays them here instead of
+        in the first job's fit time. Models without one are not touched: a user's model may
+        crash or hang, and must do so inside its own job, where the runner records it. Each
+        warm-up is bounded (``FAMILYBENCH_WARM_UP_TIMEOUT``, default 60 s); one that fails
+        or overruns is noted in :attr:`cold`, never raised. A model this process does not
+        know yet (a suite's plug-in, imported with its first job) is warmed just before
+        that job instead.
         """
-        from ..models import get_model, get_spec
-
         start = time.perf_counter()
-        rng = np.random.default_rng(0)
-        X = rng.normal(size=(64, 3))
-        y = X[:, 0] - X[:, 1]
-        self.cold = []  # families whose warm-up failed or overran: their first job starts cold
-        limit = float(os.environ.get("FAMILYBENCH_WARM_UP_TIMEOUT", _WARM_UP_TIMEOUT))
+        for name in sorted(models):
+            self._warm_up_one(name, _warm_up_limit(), unknown_later=True)
+        return time.perf_counter() - start
+
+    def _warm_up_one(self, name: str, limit: float, *, unknown_later: bool = False) -> None:
+        from ..models._registry import ModelError, run_warm_up
+
+        if name in self._warm_tried:
+            return
         with thread_limits(self.threads), warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            # Only the built-in families: a user's model may crash or hang, and must do so
-            # inside its own job, where the runner records it.
-            for name in sorted(m for m in models if m in _BUILTIN_WARM_UP):
-                try:
-                    with _time_limit(limit):
-                        spec = get_spec(name)
-                        task = spec.tasks[0]
-                        target = y if task == REGRESSION else (y > 0).astype(int)
-                        params = {"max_epochs": 1} if name == "mlp" else {}
-                        get_model(name, task=task, **params).fit(X, target).predict(X)
-                except (Exception, _WarmUpTimeout):  # a broken model fails in its own job, with its message
-                    self.cold.append(name)
-        return time.perf_counter() - start
+            try:
+                with _time_limit(limit):
+                    run_warm_up(name)
+            except ModelError:
+                if unknown_later:
+                    return  # not registered here yet: tried again before its first job
+                self.cold.append(name)  # its job fails with the message itself
+            except (Exception, _WarmUpTimeout):  # a broken model fails in its own job, with its message
+                self.cold.append(name)
+        self._warm_tried.add(name)
 
     # -- one job
 
@@ -252,6 +267,9 @@ class JobRunner:
 
                 load_plugins(job.plugins)  # once per process; a broken one fails this job, naming it
                 replay(job.registrations)
+            # a plug-in's model is known only now: its warm-up runs before the first fit here,
+            # with at most half the job's time
+            self._warm_up_one(job.model, min(_warm_up_limit(), job.timeout / 2))
             with thread_limits(self.threads), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 self._run(job, outcome)

@@ -89,6 +89,26 @@ def _device(suite: dict, meta: dict) -> str:
     return text
 
 
+def _versions(meta: dict, families) -> str:
+    """Python, the base packages, then each of the run's families with its distributions
+    (``boosting: lightgbm 4.7.0``); stores from before ``family_versions`` list them flat."""
+    if not meta.get("python"):
+        return "unknown"
+    from ..bench.environment import BASE_PACKAGES
+
+    versions = meta.get("versions") or {}
+    by_family = meta.get("family_versions")
+    if by_family is None:
+        return f"Python {meta['python']}; " + ", ".join(f"{name} {v}" for name, v in versions.items() if v)
+    text = f"Python {meta['python']}; " + ", ".join(f"{n} {versions[n]}" for n in BASE_PACKAGES if versions.get(n))
+    for family in families:
+        if by_family.get(family):
+            text += f"; {family}: " + ", ".join(
+                f"{dist} {version or 'not installed'}" for dist, version in by_family[family].items()
+            )
+    return text
+
+
 def _stamp(text) -> str:
     """``2026-11-27T03:52:54+00:00`` → ``2026-11-27 03:52:54`` (the label says UTC)."""
     return str(text).replace("T", " ").removesuffix("+00:00") if text else "?"
@@ -121,7 +141,6 @@ def metadata_items(context) -> list[tuple[str, str]]:
     counts = every["status"].value_counts()
     jobs = ", ".join(f"{counts[s]} {s}" for s in STATUSES if s in counts)
     seeds = sorted({int(s) for s in results["seed"].dropna()})
-    versions = meta.get("versions") or {}
     items = [
         ("Suite", f"{suite.get('name', '?')} ({suite.get('source', '?')})"
          + (f" — {suite['description']}" if suite.get("description") else "")),
@@ -137,8 +156,7 @@ def metadata_items(context) -> list[tuple[str, str]]:
         ("Model configuration", tuning_statement(context)),
         ("Machine", _machine(meta)),
         ("Device", _device(suite, meta)),
-        ("Versions", f"Python {meta['python']}; " + ", ".join(f"{name} {v}" for name, v in versions.items() if v)
-         if meta.get("python") else "unknown"),
+        ("Versions", _versions(meta, list(every["family"].dropna().unique()) if "family" in every else [])),
         ("Commit", str(meta.get("git_commit") or "not a git checkout")),
     ]
     groups = _row_versions(every)
