@@ -404,3 +404,21 @@ def test_check_params_names_the_bad_parameter_without_building():
     check_params("mlp", "regression", {"preprocessor__categorical": "ordinal"})  # nested: built and checked
     with pytest.raises(ModelError):
         check_params("mlp", "regression", {"preprocessor__nope": 1})
+
+
+def test_the_training_loop_takes_explicit_settings_and_returns_what_it_fitted():
+    from dataclasses import replace
+
+    from familybench.models._torch_core import _Trainer
+    from familybench.models._torch_mlp import TrainSettings
+
+    X, y = _nonlinear(n=120)
+    model = get_model("mlp", hidden_layer_sizes=(4,), max_epochs=3, early_stopping=False, random_state=0).fit(X, y)
+    settings = TrainSettings(**{name: getattr(model, name) for name in TrainSettings.__dataclass_fields__
+                                if name != "n_threads"}, n_threads=1)
+    Xt = model.preprocessor_.transform(X)
+    target = ((y - model.y_mean_) / model.y_scale_).reshape(-1, 1)
+    result = _Trainer(settings).fit(Xt, target, n_outputs=1, loss="mse", target_dtype="float32")
+    assert result.n_epochs == 3 and result.loss_curve == model.loss_curve_ and result.validation_loss_curve == []
+    longer = _Trainer(replace(settings, max_epochs=5)).fit(Xt, target, n_outputs=1, loss="mse", target_dtype="float32")
+    assert longer.loss_curve[:3] == result.loss_curve and longer.n_epochs == 5
