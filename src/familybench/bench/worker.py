@@ -80,37 +80,69 @@ class Outcome:
 
 
 class _PeakMemory:
-    """Samples this process's RSS in a thread; the peak is taken above the starting RSS.
+    """This process's peak RSS while inside the block, above the RSS at the start (bytes).
 
-    Workers are reused, so the process's lifetime maximum would belong to earlier jobs.
+    No sampling thread runs beside the timed fit. On Linux the kernel keeps the peak
+    (``VmHWM`` in ``/proc/self/status``); writing ``5`` to ``/proc/self/clear_refs`` at
+    each entry resets it to the current RSS, so it covers only the block (workers are
+    reused: the process's lifetime maximum would belong to earlier jobs). Where that reset
+    is refused (not Linux, a locked-down container) the peak is the RSS at exit, or
+    ``getrusage``'s lifetime maximum when that rose inside the block: a brief peak below an
+    earlier one is then missed.
     """
 
-    def __init__(self, interval: float = 0.005):
+    def __init__(self):
         import psutil
 
         self._process = psutil.Process()
-        self._interval = interval
-        self._stop = threading.Event()
         self.start_rss = self.peak_rss = self._process.memory_info().rss
 
-    def _sample(self):
-        while not self._stop.wait(self._interval):
-            self.peak_rss = max(self.peak_rss, self._process.memory_info().rss)
-
-    def __enter__(self):
-        self._stop.clear()  # entered once per fit when a job fits k inner-fold models
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-        self._thread.start()
+    def __enter__(self):  # entered once per fit when a job fits k inner-fold models
+        self._maxrss_before = _max_rss()
+        self._reset = _reset_peak_rss()
         return self
 
     def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
-        self.peak_rss = max(self.peak_rss, self._process.memory_info().rss)
+        peak = _status_bytes("VmHWM") if self._reset else None
+        if peak is None:
+            maxrss = _max_rss()
+            peak = maxrss if maxrss > self._maxrss_before else 0
+        self.peak_rss = max(self.peak_rss, peak, self._process.memory_info().rss)
 
     @property
     def peak_above_start(self) -> int:
         return int(self.peak_rss - self.start_rss)
+
+
+def _reset_peak_rss() -> bool:
+    """Reset the kernel's peak RSS of this process to its current RSS (Linux >= 4.0)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def _status_bytes(field: str) -> int | None:
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) * 1024  # "VmHWM:  123456 kB"
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def _max_rss() -> int:
+    """``getrusage``'s lifetime peak RSS of this process in bytes (0 where unknown)."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return 0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(peak if sys.platform == "darwin" else peak * 1024)  # bytes on macOS, KiB elsewhere
 
 
 def _synchronize():
