@@ -27,6 +27,7 @@ import torch
 from sklearn.datasets import make_friedman1
 from torch import nn
 
+from familybench.bench.environment import cpu_model
 from familybench.models import get_model
 
 
@@ -175,7 +176,7 @@ def main(argv=None):
             losses[name] = fn(X, y, **kwargs)
             times[name].append(time.perf_counter() - start)
     peak = matmul_gflops()
-    print(f"machine: {_cpu()}, load avg {os.getloadavg()[0]:.2f}")
+    print(f"machine: {cpu_model() or 'unknown CPU'}, load avg {os.getloadavg()[0]:.2f}")
     # forward + backward ~ 3x the forward matmul FLOPs
     flops_per_sample = 3 * 2 * (20 * 256 + 256 * 256 + 256)
     samples = args.rows * args.epochs
@@ -221,14 +222,6 @@ def explore(X, y, holdout, args, hidden, flops_per_sample, peak):
         gflops = rate * flops_per_sample / 1e9
         print(f"{impl:<9} {batch:>6} {rate:>10,.0f} {rate / first:>8.2f}x {gflops:>8.1f} {100 * gflops / peak:>6.1f}% "
               f"{r2[impl, batch]:>11.4f}")
-
-
-def _cpu() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            return next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
-    except (OSError, StopIteration):
-        return "unknown CPU"
 
 
 if __name__ == "__main__":

@@ -36,15 +36,9 @@ def repeats(args) -> int:
 
 
 def machine() -> dict:
-    cpu = "unknown"
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        cpu = platform.processor() or cpu
+    from familybench.bench.environment import cpu_model
+
+    cpu = cpu_model() or "unknown"
     versions = {}
     for pkg in ("torch", "scikit-learn", "lightgbm", "familybench"):
         try:

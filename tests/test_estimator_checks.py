@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from familybench.models import get_model, list_models
+from familybench.models import family_estimators, list_models
 
 # Tiny budgets keep the neural nets fast; the checks test the API, not the fit quality.
 _FAST = {
@@ -15,10 +15,8 @@ _FAST = {
 }
 
 def _instances():
-    for row in list_models().itertuples():
-        for task in ("regression", "binary"):  # multiclass shares the classifier class
-            if task in row.tasks.split(","):
-                yield get_model(row.name, task=task, **_FAST.get(row.name, {}))
+    for name in list_models()["name"]:
+        yield from family_estimators(name, _FAST.get(name))
 
 
 def _expected_failed_checks(estimator):

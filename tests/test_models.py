@@ -281,11 +281,13 @@ def test_every_activation_trains(activation):
         assert model.score(X, y) > 0.6
 
 
-def test_activation_names_match_the_torch_modules():
-    from familybench.models._torch_core import ACTIVATIONS as modules
-    from familybench.models._torch_mlp import ACTIVATIONS as names
+def test_the_lecture_suite_grids_over_every_activation():
+    # lecture.toml cannot import the names: a new activation must be added to its grid too.
+    from familybench.bench.suite import load_suite
+    from familybench.models._names import ACTIVATIONS
 
-    assert tuple(modules) == names
+    grids = [m.params.get("activation") for m in load_suite("lecture").models if m.config.startswith("act[")]
+    assert tuple(grids) == ACTIVATIONS
 
 
 def test_building_and_cloning_an_mlp_does_not_import_torch():
@@ -320,6 +322,17 @@ def test_lightgbm_early_stopping_uses_a_validation_fraction():
         "lightgbm", n_estimators=2000, learning_rate=0.3, early_stopping=True, n_iter_no_change=5, random_state=0
     ).fit(X, y + rng.normal(0, 1.0, len(y)))
     assert model.n_iter_ < 2000
+
+
+def test_every_lightgbm_parameter_reaches_lightgbm_under_its_name():
+    from familybench.models._names import LIGHTGBM_PARAMS
+
+    settings = {"n_estimators": 7, "learning_rate": 0.2, "num_leaves": 5, "max_depth": 3, "min_child_samples": 4,
+                "subsample": 0.8, "subsample_freq": 2, "colsample_bytree": 0.7, "reg_alpha": 0.3, "reg_lambda": 0.4}
+    assert set(settings) == set(LIGHTGBM_PARAMS)
+    X, y = _nonlinear(n=100)
+    booster = get_model("lightgbm", random_state=0, **settings).fit(X, y).model_.get_params()
+    assert {name: booster[name] for name in settings} == settings
 
 
 def test_mlp_on_cuda_matches_cpu_when_available():
@@ -387,3 +400,21 @@ def test_check_params_names_the_bad_parameter_without_building():
     check_params("mlp", "regression", {"preprocessor__categorical": "ordinal"})  # nested: built and checked
     with pytest.raises(ModelError):
         check_params("mlp", "regression", {"preprocessor__nope": 1})
+
+
+def test_the_training_loop_takes_explicit_settings_and_returns_what_it_fitted():
+    from dataclasses import replace
+
+    from familybench.models._torch_core import _Trainer
+    from familybench.models._torch_mlp import TrainSettings
+
+    X, y = _nonlinear(n=120)
+    model = get_model("mlp", hidden_layer_sizes=(4,), max_epochs=3, early_stopping=False, random_state=0).fit(X, y)
+    settings = TrainSettings(**{name: getattr(model, name) for name in TrainSettings.__dataclass_fields__
+                                if name != "n_threads"}, n_threads=1)
+    Xt = model.preprocessor_.transform(X)
+    target = ((y - model.y_mean_) / model.y_scale_).reshape(-1, 1)
+    result = _Trainer(settings).fit(Xt, target, n_outputs=1, loss="mse", target_dtype="float32")
+    assert result.n_epochs == 3 and result.loss_curve == model.loss_curve_ and result.validation_loss_curve == []
+    longer = _Trainer(replace(settings, max_epochs=5)).fit(Xt, target, n_outputs=1, loss="mse", target_dtype="float32")
+    assert longer.loss_curve[:3] == result.loss_curve and longer.n_epochs == 5

@@ -26,6 +26,7 @@ PLUGIN = textwrap.dedent("""
 
 @pytest.fixture
 def clean_registry(monkeypatch):
+    _registry.get_spec("linear")  # the built-ins first, or they would register into the copy only
     monkeypatch.setattr(_registry, "_REGISTRY", dict(_registry._REGISTRY))
     monkeypatch.setattr(_plugins, "_LOADED_PLUGINS", set())
     monkeypatch.setattr(_plugins, "_ENTRY_POINTS_LOADED", False)

@@ -197,3 +197,12 @@ def test_a_job_over_its_memory_limit_is_oom_and_the_run_goes_on(tmp_path):
                        ).models[0].memory_limit == int(1.5 * 2**30)
     with pytest.raises(familybench.FamilybenchError, match="memory_limit"):
         parse_suite({"datasets": ["moons"], "models": ["linear"], "memory_limit": "lots"})
+
+
+def test_the_library_digest_covers_the_built_in_families_and_keeps_its_old_order():
+    # The same list (and order) as before the families declared their distributions, so rows
+    # of earlier runs resume without a "made by other libraries" warning.
+    from familybench.bench.environment import result_packages
+
+    assert result_packages() == (
+        "numpy", "pandas", "scikit-learn", "scipy", "lightgbm", "torch", "threadpoolctl", "optuna")

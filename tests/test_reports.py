@@ -235,6 +235,9 @@ def test_metadata_block(hostile_run):
                    "**Device:**", "**Versions:** Python", "numpy", "**Commit:**", "Models were not tuned",
                    "(defaults)", '{"n_estimators": 10}'):
         assert needle in text, needle
+    versions = next(line for line in text.splitlines() if line.startswith("- **Versions:**"))
+    assert "; boosting: lightgbm 4." in versions  # a family's distributions, under its name
+    assert "torch" not in versions  # no MLP in this run
 
 
 def test_single_seed_single_model(single_run):

@@ -194,3 +194,36 @@ def test_progress_eta_leaves_out_the_first_jobs_warm_up(monkeypatch):
     assert "ETA 0:09" in lines[1]  # 1 s (the job's own time) x 9 left, not 10 s x 9
     assert "ETA 0:07" in lines[3]  # 1 s per job since the first x 7 left
     assert "failed 0" in lines[3] and "3/10" in lines[3]
+
+
+_MIB = 2**20
+
+
+def test_peak_memory_sees_a_freed_allocation_and_runs_no_thread():
+    import threading
+
+    from familybench.bench.worker import _PeakMemory, _reset_peak_rss
+
+    if not _reset_peak_rss():
+        pytest.skip("this kernel refuses to reset the peak RSS (/proc/self/clear_refs)")
+    memory = _PeakMemory()
+    threads = threading.active_count()
+    with memory:
+        block = np.ones(200 * _MIB // 8)  # written, so resident
+        assert threading.active_count() == threads  # nothing samples beside the fit
+        del block  # gone before the block ends: only a peak measurement sees it
+    assert memory.peak_above_start >= 150 * _MIB
+    with memory:  # a second fit of the same job: the first one's peak is kept, not reset away
+        pass
+    assert memory.peak_above_start >= 150 * _MIB
+
+
+def test_peak_memory_without_the_kernels_reset_still_sees_what_the_fit_holds(monkeypatch):
+    from familybench.bench import worker
+
+    monkeypatch.setattr(worker, "_reset_peak_rss", lambda: False)  # as on macOS
+    memory = worker._PeakMemory()
+    with memory:
+        block = np.ones(100 * _MIB // 8)
+    assert memory.peak_above_start >= 80 * _MIB
+    del block

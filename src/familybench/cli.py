@@ -12,6 +12,9 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ._devices import DEVICES
+from ._tasks import TASKS
+
 
 def _csv(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
@@ -31,11 +34,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--datasets", type=_csv, help="comma-separated dataset names")
     run.add_argument("--data", metavar="PATH", help="your own CSV or Parquet file")
     run.add_argument("--target", metavar="COL", help="target column of --data")
-    run.add_argument("--task", choices=("regression", "binary", "multiclass"), help="task of --data (else inferred)")
+    run.add_argument("--task", choices=TASKS, help="task of --data (else inferred)")
     run.add_argument("--seeds", type=int, help="number of seeds (0..N-1)")
     run.add_argument("--jobs", type=int, help="parallel worker processes (threads split between them); "
                      "with --scheduler: jobs in flight (default: the workers' task slots)")
-    run.add_argument("--device", choices=("auto", "cpu", "cuda"))
+    run.add_argument("--device", choices=DEVICES)
     run.add_argument("--timeout", type=float, metavar="SECONDS", help="per-job time limit")
     run.add_argument("--fast", action="store_true", help="the suite's smaller sizes")
     run.add_argument("--tune", type=int, metavar="N",

@@ -10,9 +10,15 @@ from importlib import metadata
 
 from .._threads import cpu_count
 
-_PACKAGES = ("familybench", "numpy", "pandas", "scikit-learn", "lightgbm", "torch", "seaborn", "matplotlib")
-# What a result's numbers depend on: their versions make up a row's ``libs_digest``.
-_RESULT_PACKAGES = ("numpy", "pandas", "scikit-learn", "scipy", "lightgbm", "torch", "threadpoolctl", "optuna")
+#: What every run uses, whatever its families; a family's own distributions come from its
+#: model spec (``register(..., versions=...)``).
+BASE_PACKAGES = ("familybench", "numpy", "pandas", "scikit-learn", "seaborn", "matplotlib")
+# What a result's numbers depend on: their versions make up a row's ``libs_digest``, with
+# the built-in families' distributions between the two (in registration order: lightgbm,
+# torch, so digests of earlier rows are unchanged). A plug-in family's versions are in the
+# run metadata, not in the digest, which must not depend on what a process has loaded.
+_RESULT_BASE = ("numpy", "pandas", "scikit-learn", "scipy")
+_RESULT_TOOLS = ("threadpoolctl", "optuna")
 
 
 def _version(name: str) -> str | None:
@@ -23,6 +29,11 @@ def _version(name: str) -> str | None:
 
 
 def cpu_model() -> str:
+    """The CPU's model name (``/proc/cpuinfo`` on Linux, else what :mod:`platform` says).
+
+    The one description of the machine's CPU: run metadata, compare's warnings and the
+    ``benchmarks/`` scripts all read it here.
+    """
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as fh:
             for line in fh:
@@ -47,12 +58,35 @@ def git_commit(cwd: str | None = None) -> str | None:
         return None
 
 
+def result_packages() -> tuple[str, ...]:
+    """The distributions whose versions make up a row's ``libs_digest``."""
+    from ..models._builtins import BUILTIN_NAMES
+    from ..models._registry import _REGISTRY
+
+    names = list(_RESULT_BASE)
+    for spec in _REGISTRY.values():  # built-ins come first, in registration order
+        if spec.name in BUILTIN_NAMES:
+            names += [dist for dist in spec.versions if dist not in names]
+    return (*names, *_RESULT_TOOLS)
+
+
 def collect() -> dict:
-    """Everything a reader needs to judge whether two runs are comparable."""
+    """Everything a reader needs to judge whether two runs are comparable.
+
+    ``versions`` holds the base packages and every registered family's distributions
+    (flat, as compare reads them); ``family_versions`` the same per family, for the report.
+    """
     import psutil
 
+    from ..models._registry import family_versions
+
+    by_family = family_versions()
+    versions = {name: _version(name) for name in BASE_PACKAGES}
+    for dists in by_family.values():
+        versions.update(dists)
     return {
-        "versions": {name: _version(name) for name in _PACKAGES},
+        "versions": versions,
+        "family_versions": by_family,
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "cpu": cpu_model(),
@@ -71,7 +105,7 @@ _PROVENANCE: dict | None = None
 
 def result_library_versions() -> dict[str, str | None]:
     """The versions of the libraries a result's numbers depend on (``libs_digest``'s input)."""
-    return {name: _version(name) for name in _RESULT_PACKAGES}
+    return {name: _version(name) for name in result_packages()}
 
 
 def provenance() -> dict:

@@ -225,7 +225,8 @@ def _worker_main(conn, threads: int, models: set[str]):
             break
         if job is None:
             break
-        conn.send(("done", runner.run(job)))
+        # runner.cold: a plug-in's warm-up runs before its first job here, so it can grow
+        conn.send(("done", runner.run(job), list(runner.cold)))
     # Nothing is left to flush: skip the interpreter's teardown (torch's alone takes ~1 s,
     # which the run's wall clock would otherwise count).
     conn.close()
@@ -275,6 +276,12 @@ class ProcessExecutor(Executor):
         self._pending: deque[Job] = deque()  # submitted, not yet sent to a worker
         self._done: deque[Outcome] = deque()  # finished, not yet collected
         self._warm: list[float] = []
+        self._cold: set[str] = set()
+
+    def _note_cold(self, names) -> None:
+        """Models whose warm-up failed or overran in any worker (the report warns of them)."""
+        self._cold.update(names)
+        self.worker_info = {**self.worker_info, "cold_start": sorted(self._cold)}
 
     def start(self, models, *, expected_jobs=None):
         self._models = set(models)
@@ -335,9 +342,11 @@ class ProcessExecutor(Executor):
                     self._warm.append(time.perf_counter() - worker.started)
                     self.warm_up_seconds = sum(self._warm)
                     self.worker_info = message[2]
+                    self._note_cold(message[2].get("cold_start", ()))
                 else:
                     worker.job, worker.deadline = None, float("inf")
                     self._done.append(message[1])
+                    self._note_cold(message[2] if len(message) > 2 else ())
             elif worker.job is not None and time.perf_counter() >= worker.deadline:
                 self._replace(index, crashed=False)
             elif worker.job is not None and worker.memory_limit:

@@ -12,6 +12,7 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
+from .._devices import DEVICES
 from .._errors import FamilybenchError
 from .._tasks import TASKS
 from . import environment
@@ -73,8 +74,8 @@ def resolve_suite(
         if not resolved.seeds:
             raise FamilybenchError("--seeds: expected at least one seed")
     if device is not None:
-        if device not in ("auto", "cpu", "cuda"):
-            raise FamilybenchError(f"--device: {device!r} is not one of auto, cpu, cuda")
+        if device not in DEVICES:
+            raise FamilybenchError(f"--device: {device!r} is not one of {', '.join(DEVICES)}")
         resolved = replace(resolved, device=device)
     if timeout is not None:
         if timeout <= 0:

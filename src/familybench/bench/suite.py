@@ -13,6 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from .._devices import AUTO, DEVICES
 from .._tasks import TASKS
 from .metrics import ALL_METRICS
 from .suite_values import (
@@ -48,7 +49,6 @@ _MODEL_KEYS = {
     "model", "params", "grid", "datasets", "timeout", "compare", "seeds", "train_sizes", "artefact_seeds", "plot_seeds",
     "search", "tune", "memory_limit",
 }
-_DEVICES = ("auto", "cpu", "cuda")
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,7 @@ class Suite:
     split: Any = "holdout"
     test_size: float = 0.2
     timeout: float = 600.0
-    device: str = "auto"
+    device: str = AUTO
     repeats: int = 1
     metrics: tuple[str, ...] = ()
     train_sizes: tuple[int | None, ...] = (None,)
@@ -207,9 +207,9 @@ def parse_suite(data: dict, *, source: str = "<suite>", default_name: str = "run
     test_size = _number(data, "test_size", 0.2, fail, low=0.0, high=1.0, exclusive=True)
     timeout = _number(data, "timeout", 600.0, fail, low=0.0, exclusive=True)
     repeats = int(_number(data, "repeats", 1, fail, low=1, integer=True))
-    device = data.get("device", "auto")
-    if device not in _DEVICES:
-        fail("device", f"{device!r} is not one of {', '.join(_DEVICES)}")
+    device = data.get("device", AUTO)
+    if device not in DEVICES:
+        fail("device", f"{device!r} is not one of {', '.join(DEVICES)}")
     metrics = data.get("metrics", ())
     if not isinstance(metrics, (list, tuple)) or not all(isinstance(m, str) for m in metrics):
         fail("metrics", "expected a list of metric names")

@@ -34,8 +34,11 @@ from .jobs import Job
 from .metrics import score
 from .record import empty_record
 
-_BUILTIN_WARM_UP = {"linear", "poly", "lightgbm", "mlp", "hist_gbm", "sk_mlp"}
 _WARM_UP_TIMEOUT = 60.0  # seconds per family; past it the warm-up is abandoned (a cold start)
+
+
+def _warm_up_limit() -> float:
+    return float(os.environ.get("FAMILYBENCH_WARM_UP_TIMEOUT", _WARM_UP_TIMEOUT))
 
 
 class _WarmUpTimeout(BaseException):
@@ -43,11 +46,16 @@ class _WarmUpTimeout(BaseException):
 
 
 class _time_limit:
-    """SIGALRM after ``seconds`` in the main thread (elsewhere, no limit)."""
+    """SIGALRM after ``seconds`` in the main thread (elsewhere, no limit).
+
+    Inside a running alarm (the serial executor's job timeout) it arms nothing: that outer
+    limit bounds the block and must not be cancelled.
+    """
 
     def __init__(self, seconds: float):
         self.seconds = seconds
-        self.armed = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+        self.armed = (hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+                      and signal.getitimer(signal.ITIMER_REAL)[0] == 0)
 
     def __enter__(self):
         if self.armed:
@@ -79,37 +87,69 @@ class Outcome:
 
 
 class _PeakMemory:
-    """Samples this process's RSS in a thread; the peak is taken above the starting RSS.
+    """This process's peak RSS while inside the block, above the RSS at the start (bytes).
 
-    Workers are reused, so the process's lifetime maximum would belong to earlier jobs.
+    No sampling thread runs beside the timed fit. On Linux the kernel keeps the peak
+    (``VmHWM`` in ``/proc/self/status``); writing ``5`` to ``/proc/self/clear_refs`` at
+    each entry resets it to the current RSS, so it covers only the block (workers are
+    reused: the process's lifetime maximum would belong to earlier jobs). Where that reset
+    is refused (not Linux, a locked-down container) the peak is the RSS at exit, or
+    ``getrusage``'s lifetime maximum when that rose inside the block: a brief peak below an
+    earlier one is then missed.
     """
 
-    def __init__(self, interval: float = 0.005):
+    def __init__(self):
         import psutil
 
         self._process = psutil.Process()
-        self._interval = interval
-        self._stop = threading.Event()
         self.start_rss = self.peak_rss = self._process.memory_info().rss
 
-    def _sample(self):
-        while not self._stop.wait(self._interval):
-            self.peak_rss = max(self.peak_rss, self._process.memory_info().rss)
-
-    def __enter__(self):
-        self._stop.clear()  # entered once per fit when a job fits k inner-fold models
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-        self._thread.start()
+    def __enter__(self):  # entered once per fit when a job fits k inner-fold models
+        self._maxrss_before = _max_rss()
+        self._reset = _reset_peak_rss()
         return self
 
     def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
-        self.peak_rss = max(self.peak_rss, self._process.memory_info().rss)
+        peak = _status_bytes("VmHWM") if self._reset else None
+        if peak is None:
+            maxrss = _max_rss()
+            peak = maxrss if maxrss > self._maxrss_before else 0
+        self.peak_rss = max(self.peak_rss, peak, self._process.memory_info().rss)
 
     @property
     def peak_above_start(self) -> int:
         return int(self.peak_rss - self.start_rss)
+
+
+def _reset_peak_rss() -> bool:
+    """Reset the kernel's peak RSS of this process to its current RSS (Linux >= 4.0)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def _status_bytes(field: str) -> int | None:
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) * 1024  # "VmHWM:  123456 kB"
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def _max_rss() -> int:
+    """``getrusage``'s lifetime peak RSS of this process in bytes (0 where unknown)."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return 0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(peak if sys.platform == "darwin" else peak * 1024)  # bytes on macOS, KiB elsewhere
 
 
 def _synchronize():
@@ -156,6 +196,8 @@ class JobRunner:
         self._caches: dict[int, dict] = {}  # id(dataset) -> producers' memo for it (ArtefactContext.cache)
         self._split_cache: dict[tuple, list] = {}
         self._dataset_artefacts_sent: set[tuple[str, str]] = set()  # (dataset name, artefact name)
+        self.cold: list[str] = []  # models whose warm-up failed or overran: their first job starts cold
+        self._warm_tried: set[str] = set()
 
     # -- data
 
@@ -218,34 +260,39 @@ class JobRunner:
     # -- warm-up
 
     def warm_up(self, models: set[str]) -> float:
-        """Import and exercise each family once, before any clock starts.
+        """Run each model's declared warm-up once, before any clock starts; seconds spent.
 
-        A fresh process pays seconds importing torch/LightGBM and for its first torch
-        optimizer; without this the first job of each worker would carry that cost.
+        A fresh process pays seconds importing torch/LightGBM and for its first fit; a
+        model spec's ``warm_up`` (``register(..., warm_up=...)``) pays them here instead of
+        in the first job's fit time. Models without one are not touched: a user's model may
+        crash or hang, and must do so inside its own job, where the runner records it. Each
+        warm-up is bounded (``FAMILYBENCH_WARM_UP_TIMEOUT``, default 60 s); one that fails
+        or overruns is noted in :attr:`cold`, never raised. A model this process does not
+        know yet (a suite's plug-in, imported with its first job) is warmed just before
+        that job instead.
         """
-        from ..models import get_model, get_spec
-
         start = time.perf_counter()
-        rng = np.random.default_rng(0)
-        X = rng.normal(size=(64, 3))
-        y = X[:, 0] - X[:, 1]
-        self.cold = []  # families whose warm-up failed or overran: their first job starts cold
-        limit = float(os.environ.get("FAMILYBENCH_WARM_UP_TIMEOUT", _WARM_UP_TIMEOUT))
+        for name in sorted(models):
+            self._warm_up_one(name, _warm_up_limit(), unknown_later=True)
+        return time.perf_counter() - start
+
+    def _warm_up_one(self, name: str, limit: float, *, unknown_later: bool = False) -> None:
+        from ..models._registry import ModelError, run_warm_up
+
+        if name in self._warm_tried:
+            return
         with thread_limits(self.threads), warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            # Only the built-in families: a user's model may crash or hang, and must do so
-            # inside its own job, where the runner records it.
-            for name in sorted(m for m in models if m in _BUILTIN_WARM_UP):
-                try:
-                    with _time_limit(limit):
-                        spec = get_spec(name)
-                        task = spec.tasks[0]
-                        target = y if task == REGRESSION else (y > 0).astype(int)
-                        params = {"max_epochs": 1} if name == "mlp" else {}
-                        get_model(name, task=task, **params).fit(X, target).predict(X)
-                except (Exception, _WarmUpTimeout):  # a broken model fails in its own job, with its message
-                    self.cold.append(name)
-        return time.perf_counter() - start
+            try:
+                with _time_limit(limit):
+                    run_warm_up(name)
+            except ModelError:
+                if unknown_later:
+                    return  # not registered here yet: tried again before its first job
+                self.cold.append(name)  # its job fails with the message itself
+            except (Exception, _WarmUpTimeout):  # a broken model fails in its own job, with its message
+                self.cold.append(name)
+        self._warm_tried.add(name)
 
     # -- one job
 
@@ -259,6 +306,9 @@ class JobRunner:
 
                 load_plugins(job.plugins)  # once per process; a broken one fails this job, naming it
                 replay(job.registrations)
+            # a plug-in's model is known only now: its warm-up runs before the first fit here,
+            # with at most half the job's time
+            self._warm_up_one(job.model, min(_warm_up_limit(), job.timeout / 2))
             with thread_limits(self.threads), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 self._run(job, outcome)

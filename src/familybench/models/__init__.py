@@ -38,6 +38,8 @@ _LAZY = {
     "SkMLPRegressor": "_sklearn_mlp",
     "SkMLPClassifier": "_sklearn_mlp",
     "LectureWedgeNetwork": "_lecture",
+    "check_family": "_checks",
+    "family_estimators": "_checks",
 }
 
 __all__ = [

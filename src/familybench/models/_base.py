@@ -13,13 +13,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import (
-    _check_feature_names,
-    _check_n_features,
-    check_array,
-    check_is_fitted,
-    column_or_1d,
-)
+from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d, validate_data
 
 from ._preprocess import Preprocessor, split_columns
 
@@ -42,11 +36,10 @@ def _check_X(estimator, X, *, reset: bool):
             if np.isinf(values).any():
                 bad = [c for c in numeric if np.isinf(X[c].to_numpy(dtype=np.float64, na_value=np.nan)).any()]
                 raise ValueError(f"Input X contains infinity in column(s) {bad}")
-    else:
-        X = check_array(X, dtype="numeric", ensure_all_finite="allow-nan", ensure_min_samples=1)
-    _check_feature_names(estimator, X, reset=reset)
-    _check_n_features(estimator, X, reset=reset)
-    return X
+        # feature names and counts only: the frame stays a frame for the preprocessor
+        return validate_data(estimator, X, reset=reset, skip_check_array=True)
+    return validate_data(estimator, X, reset=reset, dtype="numeric", ensure_all_finite="allow-nan",
+                         ensure_min_samples=1)
 
 
 def _validation_split(Xt, y, fraction, seed, labels=None):

@@ -10,6 +10,7 @@ from threadpoolctl import threadpool_limits
 from .._tasks import check_task
 from .._threads import thread_budget
 from ._base import FamilyClassifier, FamilyRegressor, _seed, _validation_split
+from ._names import LIGHTGBM_PARAMS
 from ._space import Categorical, Float, Int, SearchSpace
 
 
@@ -62,13 +63,7 @@ class _LightGBMMixin:
 
     def _lgb_params(self) -> dict:
         # The one place where familybench options become LightGBM's own.
-        params = {
-            name: getattr(self, name)
-            for name in (
-                "n_estimators", "learning_rate", "num_leaves", "max_depth", "min_child_samples",
-                "subsample", "subsample_freq", "colsample_bytree", "reg_alpha", "reg_lambda",
-            )
-        }
+        params = {name: getattr(self, name) for name in LIGHTGBM_PARAMS}
         params["random_state"] = _seed(self.random_state)
         params["n_jobs"] = thread_budget(self.n_jobs)  # explicit: LightGBM's default is all cores
         params["verbosity"] = -1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 
 from .._tasks import BINARY, MULTICLASS, REGRESSION
+from ._names import LIGHTGBM_OWN_PARAMS, LIGHTGBM_PARAMS
 from ._registry import _REGISTRY, register
 
 
@@ -17,15 +18,14 @@ def _by_task(module: str, regressor: str, classifier: str):
 
 
 # Search spaces are "module:function" strings: a family's module (and scikit-learn, LightGBM)
-# is imported only when a run tunes, never at registration.
+# is imported only when a run tunes, never at registration. ``warm_up`` is what a worker
+# fits once before any clock starts (the hand-set lecture network needs none); ``versions``
+# the distributions the run's metadata and report show for the family, beyond the base ones
+# (scikit-learn, numpy, pandas: see bench/environment.py).
 
 # Constructor parameters, declared so a suite is checked without importing the estimators
 # (scikit-learn, LightGBM, torch); tests/test_models.py keeps them equal to get_params().
-_BOOSTING = (
-    "colsample_bytree", "early_stopping", "extra_params", "learning_rate", "max_depth", "min_child_samples",
-    "n_estimators", "n_iter_no_change", "n_jobs", "num_leaves", "preprocessor", "random_state", "reg_alpha",
-    "reg_lambda", "subsample", "subsample_freq", "validation_fraction",
-)
+_BOOSTING = (*LIGHTGBM_PARAMS, *LIGHTGBM_OWN_PARAMS)
 _HIST = (
     "early_stopping", "l2_regularization", "learning_rate", "max_bins", "max_depth", "max_iter", "max_leaf_nodes",
     "min_samples_leaf", "n_iter_no_change", "n_jobs", "preprocessor", "random_state", "validation_fraction",
@@ -50,33 +50,34 @@ register(
     "linear", _by_task("_linear", "LinearRegressor", "LinearClassifier"), family="linear",
     description="LinearRegression / LogisticRegression on one-hot, scaled inputs",
     params=_by_regression(("preprocessor",), ("C", "max_iter", "preprocessor")),
-    search_space="familybench.models._linear:linear_space",
+    search_space="familybench.models._linear:linear_space", warm_up={},
 )
 register(
     "poly", _by_task("_linear", "PolynomialRegressor", "PolynomialClassifier"), family="polynomial",
     description="PolynomialFeatures -> scaling -> Ridge / LogisticRegression",
     params=_by_regression(_POLY, (*_POLY, "max_iter")),
-    search_space="familybench.models._linear:poly_space",
+    search_space="familybench.models._linear:poly_space", warm_up={},
 )
 register(
     "lightgbm", _by_task("_boosting", "LightGBMRegressor", "LightGBMClassifier"), family="boosting",
     description="LightGBM with native categoricals", params=_BOOSTING,
-    search_space="familybench.models._boosting:lightgbm_space",
+    search_space="familybench.models._boosting:lightgbm_space", warm_up={}, versions=("lightgbm",),
 )
 register(
     "mlp", _by_task("_torch_mlp", "TorchMLPRegressor", "TorchMLPClassifier"), family="mlp",
     description="PyTorch MLP, in-memory batches, early stopping", params=_MLP,
     search_space="familybench.models._torch_mlp:mlp_space",
+    warm_up={"max_epochs": 1}, versions=("torch",),  # the first fit pays torch's import and first optimizer
 )
 register(
     "hist_gbm", _by_task("_boosting", "HistGBMRegressor", "HistGBMClassifier"), family="boosting",
     reference=True, description="scikit-learn HistGradientBoosting (reference)", params=_HIST,
-    search_space="familybench.models._boosting:hist_gbm_space",
+    search_space="familybench.models._boosting:hist_gbm_space", warm_up={},
 )
 register(
     "sk_mlp", _by_task("_sklearn_mlp", "SkMLPRegressor", "SkMLPClassifier"), family="mlp",
     reference=True, description="scikit-learn MLPRegressor / MLPClassifier (reference)", params=_SK_MLP,
-    search_space="familybench.models._sklearn_mlp:sk_mlp_space",
+    search_space="familybench.models._sklearn_mlp:sk_mlp_space", warm_up={},
 )
 register(
     "lecture_wedge", _by_task("_lecture", "LectureWedgeNetwork", "LectureWedgeNetwork"), family="handmade",

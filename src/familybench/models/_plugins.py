@@ -120,17 +120,25 @@ def registration(spec) -> dict | None:
             "the class and the register(...) call into a module and list it in the suite's plugins = [...] "
             "(or run with --serial)"
         )
-    space = spec.search_space
-    if space is not None and not isinstance(space, str):
-        space_module = getattr(space, "__module__", None)
-        space_name = getattr(space, "__qualname__", None)
-        space = f"{space_module}:{space_name}" if space_module and space_name and space_module != "__main__" else None
+    warm_up = spec.warm_up
+    if callable(warm_up):
+        warm_up = _by_name(warm_up)
     return {
         "name": spec.name, "target": target, "family": spec.family, "tasks": list(spec.tasks),
         "defaults": dict(spec.defaults), "description": spec.description, "reference": spec.reference,
         "params": {t: sorted(p) for t, p in spec.params.items()} if spec.params else None,
-        "search_space": space,
+        "search_space": _by_name(spec.search_space),
+        "warm_up": warm_up, "versions": list(spec.versions),
     }
+
+
+def _by_name(obj):
+    """A callable (or a search space built by one) as ``"module:qualname"``, so a worker can
+    import it; ``None`` when it has no importable name. Strings and ``None`` pass as they are."""
+    if obj is None or isinstance(obj, str):
+        return obj
+    module, name = getattr(obj, "__module__", None), getattr(obj, "__qualname__", None)
+    return f"{module}:{name}" if module and name and module != "__main__" and "<locals>" not in name else None
 
 
 def replay(registrations) -> None:
@@ -143,7 +151,8 @@ def replay(registrations) -> None:
         factory = _import_callable(entry["target"])
         register(entry["name"], factory, family=entry["family"], tasks=tuple(entry["tasks"]),
                  defaults=entry["defaults"], description=entry["description"], reference=entry["reference"],
-                 params=entry["params"], search_space=entry["search_space"])
+                 params=entry["params"], search_space=entry["search_space"],
+                 warm_up=entry.get("warm_up"), versions=tuple(entry.get("versions", ())))
 
 
 def _builtin_names() -> set[str]:

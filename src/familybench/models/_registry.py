@@ -39,6 +39,15 @@ class ModelSpec:
     ``task -> SearchSpace | None``, or ``"module:callable"`` imported on first use."""
     target: str | None = None
     """``"module:qualname"`` of what was registered, so a worker process can replay it."""
+    warm_up: Any = None
+    """What a worker runs once before any clock starts, so the first timed fit does not pay
+    the family's imports and first-call costs: a mapping of parameters for one small fit
+    and predict (``{}``: the defaults), a callable taking no arguments, or
+    ``"module:callable"``. ``None`` (the default): no warm-up, so a user's model that may
+    crash or hang does so inside its own job. See :func:`run_warm_up`."""
+    versions: tuple[str, ...] = ()
+    """Distributions whose versions the run metadata and report show for this family
+    (``("lightgbm",)``), read with :mod:`importlib.metadata` without importing them."""
 
 
 _REGISTRY: dict[str, ModelSpec] = {}
@@ -69,6 +78,8 @@ def register(
     replace: bool = False,
     params: Sequence[str] | Mapping[str, Sequence[str]] | None = None,
     search_space: Any = None,
+    warm_up: Any = None,
+    versions: Sequence[str] = (),
 ):
     """Add a model under ``name``; usable as ``register(name, f, ...)`` or as a decorator.
 
@@ -93,6 +104,16 @@ def register(
         a function ``task -> SearchSpace | None`` (``None``: nothing to tune for that task),
         or ``"package.module:function"`` imported when a run tunes. Without one the model
         runs trial 0 (its own parameters) only.
+    warm_up : mapping, callable or str, default=None
+        Run once per worker process before any job's clock starts (bounded in time; one
+        that fails or overruns is noted as a cold start, never an aborted run): a mapping
+        of parameters for one fit and predict on 64 synthetic rows (``{}`` for the
+        defaults, ``{"max_epochs": 1}`` to keep it short), a callable with no arguments,
+        or ``"package.module:function"``. ``None``: no warm-up, and the first job of each
+        worker pays the imports inside its fit time.
+    versions : sequence of str, default=()
+        Distribution names (as ``pip`` knows them) whose installed versions the run's
+        metadata records and its report shows under this family.
     """
 
     from . import _builtins  # noqa: F401  (built-ins first: what comes after is a plug-in)
@@ -113,10 +134,27 @@ def register(
             params=_params_by_task(params, tasks),
             search_space=search_space,
             target=_target(obj),
+            warm_up=_check_warm_up(name, warm_up),
+            versions=_check_versions(name, versions),
         )
         return obj
 
     return decorate if factory is None else decorate(factory)
+
+
+def _check_warm_up(name: str, warm_up):
+    if warm_up is None or isinstance(warm_up, str) or callable(warm_up):
+        return warm_up
+    if isinstance(warm_up, Mapping):
+        return dict(warm_up)
+    raise ModelError(f"model {name!r}: warm_up must be a mapping of parameters, a callable, "
+                     f"'module:callable' or None, got {type(warm_up).__name__}")
+
+
+def _check_versions(name: str, versions) -> tuple[str, ...]:
+    if isinstance(versions, str) or not all(isinstance(v, str) and v for v in versions):
+        raise ModelError(f"model {name!r}: versions must be a sequence of distribution names, got {versions!r}")
+    return tuple(versions)
 
 
 def _target(obj) -> str | None:
@@ -166,6 +204,57 @@ def get_search_space(name: str, task: str):
     if space is not None and not isinstance(space, SearchSpace):
         raise ModelError(f"model {name!r}: search_space must give a SearchSpace or None, got {type(space).__name__}")
     return space
+
+
+def run_warm_up(name: str) -> bool:
+    """Run model ``name``'s declared warm-up once; ``False`` when it declares none.
+
+    A mapping warm-up fits and predicts the model, built with those parameters, on 64
+    seeded synthetic rows of 3 features for its first task; a callable is called. Errors
+    propagate: the worker bounds the time and notes a failure as a cold start.
+    """
+    spec = get_spec(name)
+    warm_up = spec.warm_up
+    if warm_up is None:
+        return False
+    if isinstance(warm_up, str):
+        warm_up = _import_callable(warm_up)
+    if callable(warm_up):
+        warm_up()
+        return True
+    import numpy as np
+
+    from .._tasks import BINARY, REGRESSION
+
+    task = spec.tasks[0]
+    X = np.random.default_rng(0).normal(size=(64, 3))
+    y = X[:, 0] - X[:, 1]
+    target = y if task == REGRESSION else (y > 0).astype(int) if task == BINARY else np.digitize(y, [-0.5, 0.5])
+    get_model(name, task=task, **warm_up).fit(X, target).predict(X)
+    return True
+
+
+def family_versions(names=None) -> dict[str, dict[str, str | None]]:
+    """``{family: {distribution: version or None}}`` from each spec's ``versions``, for the
+    models ``names`` (default: every registered model, in registration order); a name
+    that cannot be resolved here is left out. Reads metadata only: nothing is imported."""
+    from importlib import metadata
+
+    from . import _builtins  # noqa: F401
+
+    out: dict[str, dict[str, str | None]] = {}
+    for name in list(_REGISTRY) if names is None else names:
+        try:
+            spec = get_spec(name)
+        except FamilybenchError:
+            continue
+        for dist in spec.versions:
+            try:
+                version = metadata.version(dist)
+            except metadata.PackageNotFoundError:
+                version = None
+            out.setdefault(spec.family, {})[dist] = version
+    return out
 
 
 def _import_callable(path: str) -> Callable[..., Any]:

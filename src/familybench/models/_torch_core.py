@@ -16,33 +16,24 @@ import numpy as np
 import torch
 from torch import nn
 
+from .._devices import AUTO, CPU, CUDA, check_device
 from .._hooks import report_transfer
 from ._base import _seed, _validation_split
+from ._names import ACTIVATION_MODULES
+from ._torch_mlp import TrainResult, TrainSettings
 
-ACTIVATIONS = {
-    "identity": nn.Identity,
-    "relu": nn.ReLU,
-    "gelu": nn.GELU,
-    "softplus": nn.Softplus,
-    "elu": nn.ELU,
-    "selu": nn.SELU,
-    "leaky_relu": nn.LeakyReLU,
-    "prelu": nn.PReLU,
-    "silu": nn.SiLU,
-    "sigmoid": nn.Sigmoid,
-    "tanh": nn.Tanh,
-}
+#: Activation name -> torch module class (the names are defined in ``_names``).
+ACTIVATIONS = {name: getattr(nn, module) for name, module in ACTIVATION_MODULES.items()}
 _PREDICT_BATCH = 65_536
 
 
 def resolve_device(device: str) -> torch.device:
     """``"auto"`` → CUDA when available, else CPU; ``"cuda"`` without a GPU is an error."""
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if device == "cuda" and not torch.cuda.is_available():
+    check_device(device)
+    if device == AUTO:
+        return torch.device(CUDA if torch.cuda.is_available() else CPU)
+    if device == CUDA and not torch.cuda.is_available():
         raise ValueError("device='cuda' was asked for but torch sees no CUDA device")
-    if device not in ("cpu", "cuda"):
-        raise ValueError(f"device must be 'auto', 'cpu' or 'cuda', got {device!r}")
     return torch.device(device)
 
 
@@ -110,121 +101,124 @@ _LOSSES = {"mse": nn.MSELoss, "bce": nn.BCEWithLogitsLoss, "ce": nn.CrossEntropy
 _DTYPES = {"float32": torch.float32, "int64": torch.int64}
 
 
-def make_optimizer(est, params):
-    """The estimator's optimizer, fused (one kernel per step for all tensors) where supported."""
+def make_optimizer(settings: TrainSettings, params):
+    """The settings' optimizer, fused (one kernel per step for all tensors) where supported."""
     params = list(params)
-    if est.optimizer == "adam":
+    if settings.optimizer == "adam":
         cls, kwargs = torch.optim.Adam, {}
-    elif est.optimizer == "adamw":
+    elif settings.optimizer == "adamw":
         cls, kwargs = torch.optim.AdamW, {}
-    elif est.optimizer == "sgd":
-        cls, kwargs = torch.optim.SGD, {"momentum": est.momentum}
+    elif settings.optimizer == "sgd":
+        cls, kwargs = torch.optim.SGD, {"momentum": settings.momentum}
     else:
-        raise ValueError(f"unknown optimizer {est.optimizer!r}; expected one of adam, adamw, sgd")
+        raise ValueError(f"unknown optimizer {settings.optimizer!r}; expected one of adam, adamw, sgd")
     try:
         # The fused kernel updates all parameters in one op per step instead of several
         # small ops per tensor: the per-step overhead dominates small MLPs on CPU.
-        return cls(params, lr=est.lr, weight_decay=est.weight_decay, fused=True, **kwargs)
+        return cls(params, lr=settings.lr, weight_decay=settings.weight_decay, fused=True, **kwargs)
     except (RuntimeError, TypeError, ValueError):
-        return cls(params, lr=est.lr, weight_decay=est.weight_decay, **kwargs)
+        return cls(params, lr=settings.lr, weight_decay=settings.weight_decay, **kwargs)
 
 
-def train(
-    est, Xt, y_model, *, loss: str, target_dtype: str, n_threads: int, stratify_labels=None
-) -> None:
-    """Fit ``est.module_`` on ``(Xt, y_model)``; sets the fitted attributes on ``est``.
+class _Trainer:
+    """The MLP's training loop, built from explicit settings; knows nothing of the estimator.
 
     Initial weights and dropout masks come from torch's global generator, seeded with the
-    estimator's seed for the whole fit and restored afterwards, so the same ``random_state``
-    gives the same fit and the caller's random state is left as it was.
+    settings' seed for the whole fit and restored afterwards, so the same seed gives the
+    same fit and the caller's random state is left as it was.
+
+    Parameters
+    ----------
+    settings : TrainSettings
+        The estimator's hyperparameters, read once by the estimator.
     """
-    if int(est.batch_size) < 1 or int(est.max_epochs) < 1:
-        raise ValueError("batch_size and max_epochs must be >= 1")
-    device = resolve_device(est.device)
-    seed = _seed(est.random_state)
-    if seed is None:
-        seed = int(np.random.default_rng().integers(2**31 - 1))
-    with _torch_threads(n_threads), _seeded_rng(seed, device):
-        _train(est, Xt, y_model, _LOSSES[loss](), _DTYPES[target_dtype], stratify_labels, seed, device)
 
+    def __init__(self, settings: TrainSettings):
+        if int(settings.batch_size) < 1 or int(settings.max_epochs) < 1:
+            raise ValueError("batch_size and max_epochs must be >= 1")
+        self.settings = settings
 
-def _train(est, Xt, y_model, loss_fn, target_dtype, stratify_labels, seed, device):
-    est.device_ = device.type
-    generator = torch.Generator().manual_seed(seed)  # batch order: its own stream
-    est.module_ = build_network(
-        Xt.shape[1], tuple(est.hidden_layer_sizes), est._n_outputs, est.activation, est.dropout
-    ).to(device)
-    optimizer = make_optimizer(est, est.module_.parameters())
+    def fit(self, Xt, y_model, *, n_outputs: int, loss: str, target_dtype: str, stratify_labels=None) -> TrainResult:
+        """Train a new network on ``(Xt, y_model)``; the estimator assigns the result."""
+        device = resolve_device(self.settings.device)
+        seed = _seed(self.settings.random_state)
+        if seed is None:
+            seed = int(np.random.default_rng().integers(2**31 - 1))
+        with _torch_threads(self.settings.n_threads), _seeded_rng(seed, device):
+            return self._fit(Xt, y_model, n_outputs, _LOSSES[loss](), _DTYPES[target_dtype], stratify_labels,
+                             seed, device)
 
-    use_validation = bool(est.early_stopping) and len(Xt) >= 20
-    if use_validation:
-        X_fit, X_val, y_fit, y_val = _validation_split(
-            Xt, y_model, est.validation_fraction, seed, stratify_labels
-        )
-    else:
-        X_fit, y_fit = Xt, y_model
-    X_fit = _to_device(X_fit, device, torch.float32)
-    y_fit = _to_device(y_fit, device, target_dtype)
-    if use_validation:
-        X_val = _to_device(X_val, device, torch.float32)
-        y_val = _to_device(y_val, device, target_dtype)
+    def _fit(self, Xt, y_model, n_outputs, loss_fn, target_dtype, stratify_labels, seed, device) -> TrainResult:
+        s = self.settings
+        generator = torch.Generator().manual_seed(seed)  # batch order: its own stream
+        module = build_network(Xt.shape[1], tuple(s.hidden_layer_sizes), n_outputs, s.activation, s.dropout).to(device)
+        optimizer = make_optimizer(s, module.parameters())
 
-    n_rows = len(X_fit)
-    batch = min(int(est.batch_size), n_rows)
-    sizes = [min(batch, n_rows - start) for start in range(0, n_rows, batch)]
-    batch_weights = torch.tensor(sizes, dtype=torch.float32, device=device) / n_rows
-    est.loss_curve_, est.validation_loss_curve_ = [], []
-    best_loss, best_state, stale = math.inf, None, 0
-    est.best_epoch_ = 0
-    module = est.module_
-    for epoch in range(int(est.max_epochs)):
-        module.train()
-        # One gather per epoch; the batches below are then contiguous views.
-        order = torch.randperm(n_rows, generator=generator).to(device)
-        X_epoch, y_epoch = X_fit[order], y_fit[order]
-        losses = []
-        for start in range(0, n_rows, batch):
-            loss = loss_fn(module(X_epoch[start : start + batch]), y_epoch[start : start + batch])
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            losses.append(loss.detach())  # no op per step; one reduction and sync per epoch
-        train_loss = float(torch.stack(losses) @ batch_weights)
-        if not math.isfinite(train_loss):
-            raise FloatingPointError(
-                f"MLP training loss became {train_loss} at epoch {epoch + 1}; "
-                f"lower lr (now {est.lr}) or check the inputs for extreme values"
-            )
-        est.loss_curve_.append(train_loss)
-        monitored = train_loss
+        use_validation = bool(s.early_stopping) and len(Xt) >= 20
         if use_validation:
-            module.eval()
-            with torch.inference_mode():
-                monitored = float(loss_fn(module(X_val), y_val))
-            est.validation_loss_curve_.append(monitored)
-        if monitored < best_loss - est.tol:
-            best_loss, stale, est.best_epoch_ = monitored, 0, epoch + 1
-            if use_validation:
-                best_state = copy.deepcopy(module.state_dict())
+            X_fit, X_val, y_fit, y_val = _validation_split(Xt, y_model, s.validation_fraction, seed, stratify_labels)
         else:
-            stale += 1
-            if use_validation and stale >= int(est.patience):
-                break
-    est.n_epochs_ = epoch + 1
-    if best_state is not None:
-        module.load_state_dict(best_state)  # early stopping keeps the best weights
-    module.eval()
+            X_fit, y_fit = Xt, y_model
+        X_fit = _to_device(X_fit, device, torch.float32)
+        y_fit = _to_device(y_fit, device, target_dtype)
+        if use_validation:
+            X_val = _to_device(X_val, device, torch.float32)
+            y_val = _to_device(y_val, device, target_dtype)
+
+        n_rows = len(X_fit)
+        batch = min(int(s.batch_size), n_rows)
+        sizes = [min(batch, n_rows - start) for start in range(0, n_rows, batch)]
+        batch_weights = torch.tensor(sizes, dtype=torch.float32, device=device) / n_rows
+        loss_curve, validation_loss_curve = [], []
+        best_loss, best_state, stale, best_epoch = math.inf, None, 0, 0
+        for epoch in range(int(s.max_epochs)):
+            module.train()
+            # One gather per epoch; the batches below are then contiguous views.
+            order = torch.randperm(n_rows, generator=generator).to(device)
+            X_epoch, y_epoch = X_fit[order], y_fit[order]
+            losses = []
+            for start in range(0, n_rows, batch):
+                loss = loss_fn(module(X_epoch[start : start + batch]), y_epoch[start : start + batch])
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+                losses.append(loss.detach())  # no op per step; one reduction and sync per epoch
+            train_loss = float(torch.stack(losses) @ batch_weights)
+            if not math.isfinite(train_loss):
+                raise FloatingPointError(
+                    f"MLP training loss became {train_loss} at epoch {epoch + 1}; "
+                    f"lower lr (now {s.lr}) or check the inputs for extreme values"
+                )
+            loss_curve.append(train_loss)
+            monitored = train_loss
+            if use_validation:
+                module.eval()
+                with torch.inference_mode():
+                    monitored = float(loss_fn(module(X_val), y_val))
+                validation_loss_curve.append(monitored)
+            if monitored < best_loss - s.tol:
+                best_loss, stale, best_epoch = monitored, 0, epoch + 1
+                if use_validation:
+                    best_state = copy.deepcopy(module.state_dict())
+            else:
+                stale += 1
+                if use_validation and stale >= int(s.patience):
+                    break
+        if best_state is not None:
+            module.load_state_dict(best_state)  # early stopping keeps the best weights
+        module.eval()
+        return TrainResult(module=module, device=device.type, loss_curve=loss_curve,
+                           validation_loss_curve=validation_loss_curve, best_epoch=best_epoch, n_epochs=epoch + 1)
 
 
-def forward(est, Xt, n_threads: int) -> np.ndarray:
+def forward(module, device: str, Xt, n_threads: int, *, classifier: bool) -> np.ndarray:
     """Network outputs for ``Xt`` in chunks, as float64: raw for one regression output set,
     probabilities for a classifier (sigmoid for one logit, softmax for several)."""
-    device = torch.device(est.device_)
-    classifier = hasattr(est, "classes_")
+    device = torch.device(device)
     outputs = []
     with _torch_threads(n_threads), torch.inference_mode():
         for start in range(0, len(Xt), _PREDICT_BATCH):
-            out = est.module_(_to_device(Xt[start : start + _PREDICT_BATCH], device, torch.float32))
+            out = module(_to_device(Xt[start : start + _PREDICT_BATCH], device, torch.float32))
             if classifier:
                 if out.shape[1] == 1:
                     p = torch.sigmoid(out)

@@ -12,27 +12,50 @@ loads on the first ``fit``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from .._tasks import check_task
 from .._threads import thread_budget
 from ._base import FamilyClassifier, FamilyRegressor
+from ._names import ACTIVATIONS  # noqa: F401  (re-exported: the lecture report reads it here)
 from ._space import Categorical, Float, Int, SearchSpace
 
-# The names _torch_core.ACTIVATIONS maps to torch modules (a test keeps the two equal).
-ACTIVATIONS = (
-    "identity",
-    "relu",
-    "gelu",
-    "softplus",
-    "elu",
-    "selu",
-    "leaky_relu",
-    "prelu",
-    "silu",
-    "sigmoid",
-    "tanh",
-)
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """What the training loop (``_torch_core._Trainer``) reads: the estimator's
+    hyperparameters, taken once per fit, and the thread budget."""
+
+    hidden_layer_sizes: tuple
+    activation: str
+    dropout: float
+    optimizer: str
+    lr: float
+    weight_decay: float
+    momentum: float
+    batch_size: int
+    max_epochs: int
+    early_stopping: bool
+    patience: int
+    validation_fraction: float
+    tol: float
+    device: str
+    random_state: object
+    n_threads: int
+
+
+@dataclass
+class TrainResult:
+    """What a fit produced; the estimator assigns it to its fitted attributes."""
+
+    module: object  # torch.nn.Sequential, in eval mode
+    device: str  # "cpu" or "cuda": where it trained
+    loss_curve: list
+    validation_loss_curve: list
+    best_epoch: int
+    n_epochs: int
 
 
 class _TorchMLPMixin:
@@ -77,22 +100,27 @@ class _TorchMLPMixin:
         self.preprocessor = preprocessor
 
     def _fit_with_threads(self, Xt, y_model, *, loss: str, target_dtype: str, stratify_labels=None):
-        from ._torch_core import train
+        from ._torch_core import _Trainer
 
-        train(
-            self,
-            Xt,
-            y_model,
-            loss=loss,
-            target_dtype=target_dtype,
+        settings = TrainSettings(
+            **{name: getattr(self, name) for name in TrainSettings.__dataclass_fields__ if name != "n_threads"},
             n_threads=thread_budget(self.n_jobs),
+        )
+        result = _Trainer(settings).fit(
+            Xt, y_model, n_outputs=self._n_outputs, loss=loss, target_dtype=target_dtype,
             stratify_labels=stratify_labels,
         )
+        self.device_ = result.device
+        self.module_ = result.module
+        self.loss_curve_ = result.loss_curve
+        self.validation_loss_curve_ = result.validation_loss_curve
+        self.best_epoch_ = result.best_epoch
+        self.n_epochs_ = result.n_epochs
 
     def _forward(self, Xt) -> np.ndarray:
         from ._torch_core import forward
 
-        return forward(self, Xt, thread_budget(self.n_jobs))
+        return forward(self.module_, self.device_, Xt, thread_budget(self.n_jobs), classifier=hasattr(self, "classes_"))
 
     def _count_params(self):
         from ._torch_core import count_params
@@ -107,8 +135,8 @@ class TorchMLPRegressor(_TorchMLPMixin, FamilyRegressor):
     ----------
     hidden_layer_sizes : tuple of int, default=(256, 256)
     activation : str, default="relu"
-        One of identity, relu, gelu, softplus, elu, selu, leaky_relu, prelu, silu,
-        sigmoid, tanh.
+        One of ``familybench.models._names.ACTIVATIONS``: identity, relu, gelu, softplus,
+        elu, selu, leaky_relu, prelu, silu, sigmoid, tanh.
     dropout : float, default=0.0
         Probability of zeroing a hidden unit's output, applied after each hidden
         activation while training only (predictions use the whole network); ``0.0``
@@ -124,6 +152,7 @@ class TorchMLPRegressor(_TorchMLPMixin, FamilyRegressor):
     n_jobs : int, default=None
         torch threads; ``None`` uses the job's thread budget.
     device : {"auto", "cpu", "cuda"}, default="auto"
+        ``familybench._devices.DEVICES``; ``"auto"`` trains on CUDA when torch sees a GPU.
     random_state : int, default=None
         Same seed, same predictions on CPU.
 

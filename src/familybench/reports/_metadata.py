@@ -96,6 +96,15 @@ def _device(suite: dict, meta: dict) -> str:
     return text
 
 
+def _family_versions(meta: dict, families) -> str:
+    """Each of the run's families with the distributions its spec declares
+    (``boosting: lightgbm 4.7.0``), as the latest run found them."""
+    by_family = meta.get("family_versions") or {}
+    parts = [f"{family}: " + ", ".join(f"{dist} {version or 'not installed'}" for dist, version in by_family[family].items())
+             for family in families if by_family.get(family)]
+    return "; ".join(parts) + " (the latest run's)" if parts else ""
+
+
 def _stamp(text) -> str:
     """``2026-11-27T03:52:54+00:00`` → ``2026-11-27 03:52:54`` (the label says UTC)."""
     return str(text).replace("T", " ").removesuffix("+00:00") if text else "?"
@@ -144,8 +153,11 @@ def metadata_items(context) -> list[tuple[str, str]]:
         ("Machine", _machine(meta)),
         ("Device", _device(suite, meta)),
         ("Versions", _versions(every, runs, meta)),
+        ("Family libraries", _family_versions(meta, list(every["family"].dropna().unique())
+                                              if "family" in every else [])),
         ("Commit", str(meta.get("git_commit") or "not a git checkout")),
     ]
+    items = [(label, value) for label, value in items if label != "Family libraries" or value]
     groups = version_groups(every, runs)
     if len(groups) > 1:
         items.append(("Warning", f"These rows come from {len(groups)} different versions (listed under Versions): "
