@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 
+from ._names import ACTIVATION_MODULES, ACTIVATIONS
 from ._registry import (
     ModelError,
     ModelSpec,
@@ -43,6 +44,8 @@ _LAZY = {
 }
 
 __all__ = [
+    "ACTIVATIONS",
+    "ACTIVATION_MODULES",
     "Categorical",
     "Float",
     "Int",

@@ -142,17 +142,17 @@ def curves_figure(context, dataset: str, configs, name: str, caption: str, label
 def activations_figure(scores: pd.DataFrame) -> Figure | None:
     import torch
 
-    from ...models._torch_core import ACTIVATIONS
+    from ...models import ACTIVATION_MODULES  # the one list of the MLP's activations
 
     plt = _plt()
     x = torch.linspace(-4, 4, 400)
     with plot_style():
         fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
         cmap = plt.get_cmap("tab20")
-        activations = list(ACTIVATIONS)
+        activations = list(ACTIVATION_MODULES)
         for i, name in enumerate(activations):
             with torch.no_grad():
-                y = ACTIVATIONS[name]()(x)
+                y = getattr(torch.nn, ACTIVATION_MODULES[name])()(x)
             left.plot(x.numpy(), y.numpy(), color=cmap(i / len(activations)), linewidth=1.6, label=name)
         left.set_ylim(-2.2, 4.2)
         left.set_title("the activations")
