@@ -59,8 +59,8 @@ print(json.dumps({n: b - a for n, a, b in zip(names, t, t[1:])}))
 WARM = r"""
 import json, time
 t = time.perf_counter(); out = {}
-from familybench.bench.worker import JobRunner
-r = JobRunner(2); out["import worker"] = time.perf_counter() - t
+from familybench.bench.worker import JobWorker
+r = JobWorker(2); out["import worker"] = time.perf_counter() - t
 for step in ("linear", "poly", "import lightgbm", "lightgbm", "import torch", "mlp"):
     t = time.perf_counter()
     if step.startswith("import"):

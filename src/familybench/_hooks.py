@@ -1,9 +1,9 @@
-"""Hooks the runner passes to models without models knowing about the runner.
+"""Hooks the worker passes to models without models knowing about the worker.
 
 A model that copies data between host and an accelerator reports the seconds it spent
-through :func:`report_transfer`; the runner installs a receiver with
+through :func:`report_transfer`; the worker installs a receiver with
 :func:`transfer_receiver` around ``fit``/``predict`` and records the total apart from
-compute time. Outside the runner nothing listens and the call costs nothing.
+compute time. Outside a job nothing listens and the call costs nothing.
 """
 
 from __future__ import annotations

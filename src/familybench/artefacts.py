@@ -1,7 +1,7 @@
 """Artefacts: a job's extra outputs for reports, made by small producer objects.
 
-The runner knows nothing about figures. After a job's timed part (outside every clock)
-the worker calls the producers the job names, callback-style, and stores whatever they
+Neither ``bench/`` nor ``models/`` knows about figures. After a job's timed part (outside
+every clock) the worker calls the producers the job names, callback-style, and stores whatever they
 return in the results store's ``artefacts`` table; reports read them back by name
 (``ReportContext.artefacts(name)``). A producer subclasses :class:`Artefact` and
 overrides one or both hooks::
@@ -85,7 +85,7 @@ class ArtefactContext:
         Kept with the loaded dataset in this worker: producers may memoise per-dataset
         work there (a grid, a sample), keyed by their own names.
     predict : callable
-        ``predict(X) -> (labels_or_values, probabilities_or_None)``, as the runner scores.
+        ``predict(X) -> (labels_or_values, probabilities_or_None)``, as the worker scores.
     """
 
     job: Any

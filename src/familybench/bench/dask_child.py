@@ -6,7 +6,7 @@ A Dask worker cannot interrupt a running task, so :mod:`familybench.bench.dask_w
 runs every job in one of these reused child processes and kills it when the job's time is
 up. The child speaks length-prefixed pickles over its standard input and output:
 
-- on start it warms up (:meth:`JobRunner.warm_up` for the comma-separated ``MODELS``,
+- on start it warms up (:meth:`JobWorker.warm_up` for the comma-separated ``MODELS``,
   none when the argument is empty) and sends ``("ready", seconds, environment)``, where
   the environment probe (torch, the GPU) is skipped with ``--no-probe`` (all children but
   the one of a run's first job: one probe per run will do, and importing torch costs a
@@ -88,17 +88,17 @@ def main(argv: list[str]) -> None:
     threading.Thread(target=_watch_parent, args=(inbox,), daemon=True, name="parent-watch").start()
 
     from .executor import _environment_probe
-    from .worker import JobRunner
+    from .worker import JobWorker
 
-    runner = JobRunner(threads)
-    seconds = runner.warm_up(models)
+    job_worker = JobWorker(threads)
+    seconds = job_worker.warm_up(models)
     info = {"pid": os.getpid()} if "--no-probe" in argv[2:] else _environment_probe()
     write_frame(out, ("ready", seconds, info))
     while True:
         job = inbox.get()
         if job is None:
             break
-        write_frame(out, ("done", runner.run(job)))
+        write_frame(out, ("done", job_worker.run(job)))
     sys.stderr.flush()
     os._exit(0)  # nothing to flush: skip the interpreter's teardown (torch's takes ~1 s)
 

@@ -20,7 +20,7 @@ from multiprocessing.connection import wait
 
 from .._threads import cpu_count
 from .jobs import Job
-from .worker import JobRunner, Outcome, job_record
+from .worker import JobWorker, Outcome, job_record
 
 _WORKER_START_TIMEOUT = 300.0
 _MEMORY_POLL = 0.05  # seconds between resident-memory checks of a busy worker
@@ -125,7 +125,7 @@ def _failure(job: Job, status: str, message: str, threads: int, seconds: float) 
 
 
 class _JobTimeout(BaseException):
-    """Raised by the alarm; a BaseException so the runner's ``except Exception`` cannot
+    """Raised by the alarm; a BaseException so the worker's ``except Exception`` cannot
     record it as an ordinary failure."""
 
 
@@ -138,12 +138,12 @@ class InProcessExecutor(Executor):
 
     def __init__(self, threads: int | None = None):
         self.threads = threads or cpu_count()
-        self._runner = JobRunner(self.threads)
+        self._job_worker = JobWorker(self.threads)
         self._queue: deque[Job] = deque()
 
     def start(self, models, *, expected_jobs=None):
-        self.warm_up_seconds = self._runner.warm_up(set(models))
-        self.worker_info = {**_environment_probe(), "cold_start": self._runner.cold}
+        self.warm_up_seconds = self._job_worker.warm_up(set(models))
+        self.worker_info = {**_environment_probe(), "cold_start": self._job_worker.cold}
 
     @property
     def in_flight(self) -> int:
@@ -166,7 +166,7 @@ class InProcessExecutor(Executor):
     def _run_one(self, job: Job) -> Outcome:
         can_alarm = hasattr(signal, "setitimer") and _in_main_thread()
         if not can_alarm:
-            return self._runner.run(job)
+            return self._job_worker.run(job)
 
         def on_alarm(signum, frame):
             raise _JobTimeout
@@ -175,7 +175,7 @@ class InProcessExecutor(Executor):
         signal.setitimer(signal.ITIMER_REAL, job.timeout)
         start = time.perf_counter()
         try:
-            return self._runner.run(job)
+            return self._job_worker.run(job)
         except _JobTimeout:
             return _failure(job, "timeout", f"stopped after the {job.timeout:g} s timeout", self.threads,
                             time.perf_counter() - start)
@@ -214,9 +214,9 @@ def _worker_main(conn, threads: int, models: set[str]):
     # ignores both signals and exits when its pipe to the parent closes.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    runner = JobRunner(threads)
-    seconds = runner.warm_up(models)
-    info = {**_environment_probe(), "cold_start": runner.cold}
+    job_worker = JobWorker(threads)
+    seconds = job_worker.warm_up(models)
+    info = {**_environment_probe(), "cold_start": job_worker.cold}
     conn.send(("ready", seconds, info))
     while True:
         try:
@@ -225,8 +225,8 @@ def _worker_main(conn, threads: int, models: set[str]):
             break
         if job is None:
             break
-        # runner.cold: a plug-in's warm-up runs before its first job here, so it can grow
-        conn.send(("done", runner.run(job), list(runner.cold)))
+        # job_worker.cold: a plug-in's warm-up runs before its first job here, so it can grow
+        conn.send(("done", job_worker.run(job), list(job_worker.cold)))
     # Nothing is left to flush: skip the interpreter's teardown (torch's alone takes ~1 s,
     # which the run's wall clock would otherwise count).
     conn.close()

@@ -20,16 +20,16 @@ def main() -> int:
     from .._threads import cpu_count
     from .jobs import expand
     from .runner import resolve_suite
-    from .worker import JobRunner, job_record
+    from .worker import JobWorker, job_record
 
-    jobs, runner = {}, None
+    jobs, job_worker = {}, None
     for line in sys.stdin:
         message = json.loads(line)
         if message["op"] == "load":
             suite = resolve_suite(message["suite"], fast=message.get("fast", False))
             jobs = {job.describe(): job for job in expand(suite)}
-            runner = JobRunner(threads=cpu_count())
-            warm = runner.warm_up({job.model for job in jobs.values()})
+            job_worker = JobWorker(threads=cpu_count())
+            warm = job_worker.warm_up({job.model for job in jobs.values()})
             reply = {
                 "jobs": [[name, job.timeout] for name, job in jobs.items()],
                 "suite": suite.to_dict(), "warm_up_seconds": warm,
@@ -39,7 +39,7 @@ def main() -> int:
             }
         elif message["op"] == "run":
             job = jobs.get(message["job"])
-            reply = {"record": runner.run(job).record} if job else {"missing": message["job"]}
+            reply = {"record": job_worker.run(job).record} if job else {"missing": message["job"]}
         else:
             break
         protocol.write(json.dumps(reply, default=str) + "\n")

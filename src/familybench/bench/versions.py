@@ -23,10 +23,10 @@ class VersionGroup:
     source: str
     libraries: dict | None  # name -> version, where a run in the directory recorded this digest
 
-    def libraries_text(self) -> str:
+    def libraries_text(self, leave_out=()) -> str:
         if not self.libraries:
             return f"libraries {self.libs_digest} (versions not recorded)"
-        return ", ".join(f"{k} {v}" for k, v in self.libraries.items() if v)
+        return ", ".join(f"{k} {v}" for k, v in self.libraries.items() if v and k not in leave_out)
 
     def describe(self) -> str:
         return f"{self.rows} rows: familybench {self.familybench}, {self.libraries_text()}; source {self.source[:20]}"

@@ -1,4 +1,4 @@
-"""Running one job: load (cached) data, split, fit, predict, score — the runner's clock.
+"""Running one job: load (cached) data, split, fit, predict, score — the worker's clock.
 
 Timing, scoring and error capture live here and nowhere else: model adapters only fit and
 predict. A job never raises; whatever goes wrong becomes a ``failed`` record with a
@@ -165,7 +165,7 @@ def _clock() -> float:
 
 def job_record(job: Job, **values) -> dict:
     """A record with what the job itself says (identity, params, tuning columns, provenance);
-    the runner fills in the outcome. Used for results and for the executor's failures."""
+    the worker fills in the outcome. Used for results and for the executor's failures."""
     return empty_record(
         job_key=job.key, config=job.config, model=job.model, dataset=job.dataset.name,
         params=json.dumps(job.params, sort_keys=True, default=str), seed=job.seed, fold=job.fold,
@@ -181,7 +181,7 @@ def one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")
 
 
-class JobRunner:
+class JobWorker:
     """Runs jobs in this process; keeps loaded datasets so a worker reads each once.
 
     Parameters
@@ -265,7 +265,7 @@ class JobRunner:
         A fresh process pays seconds importing torch/LightGBM and for its first fit; a
         model spec's ``warm_up`` (``register(..., warm_up=...)``) pays them here instead of
         in the first job's fit time. Models without one are not touched: a user's model may
-        crash or hang, and must do so inside its own job, where the runner records it. Each
+        crash or hang, and must do so inside its own job, where the worker records it. Each
         warm-up is bounded (``FAMILYBENCH_WARM_UP_TIMEOUT``, default 60 s); one that fails
         or overruns is noted in :attr:`cold`, never raised. A model this process does not
         know yet (a suite's plug-in, imported with its first job) is warmed just before

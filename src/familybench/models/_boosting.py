@@ -90,7 +90,7 @@ class _LightGBMMixin:
     def _count_params(self):
         # split thresholds + leaf values: a tree with L leaves has L - 1 splits.
         # Read from the text model: 17x faster than dump_model(), whose JSON of every
-        # node cost ~0.25 s per 300-tree job in the runner's clock.
+        # node cost ~0.25 s per 300-tree job in the worker's clock.
         text = self.model_.booster_.model_to_string()
         return sum(2 * int(n) - 1 for n in re.findall(r"^num_leaves=(\d+)$", text, re.M))
 

@@ -93,7 +93,7 @@ class _PolynomialMixin:
         n_out = n_polynomial_features(Xt.shape[1], int(self.degree), self.interaction_only)
         if self.max_features is not None and n_out > self.max_features:
             # Checked before PolynomialFeatures allocates the n_rows x n_out matrix; the
-            # runner records the job as skipped ("feature cap: ..."), never as selectable.
+            # worker records the job as skipped ("feature cap: ..."), never as selectable.
             raise FeatureCapError(
                 f"poly: degree={self.degree} on {Xt.shape[1]} input columns would make "
                 f"{n_out:,} features, above max_features={self.max_features:,}; lower the degree, "

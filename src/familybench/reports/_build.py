@@ -264,7 +264,7 @@ def overview_sections(context) -> list[Section]:
     pareto = _plots.pareto_figure(context)
     if pareto is not None:
         sections.append(_section("Score against fit time", [_both(
-            "Fit time is the median over seeds of the time spent in fit (the runner's clock; data loading, "
+            "Fit time is the median over seeds of the time spent in fit (the worker's clock; data loading, "
             "prediction and scoring excluded).")], figures=[pareto], level=3))
     params = _plots.params_figure(context)
     if params is not None:

@@ -60,7 +60,9 @@ def _versions(rows: pd.DataFrame, runs: list[dict], meta: dict) -> str:
     groups = version_groups(rows, runs)
     if len(groups) == 1 and groups[0].libraries:
         g = groups[0]
-        return f"{python}familybench {g.familybench}, {g.libraries_text()} (source {g.source[:20]})"
+        # families' own distributions follow under their names (only the run's families)
+        own = {dist for dists in (meta.get("family_versions") or {}).values() for dist in dists}
+        return f"{python}familybench {g.familybench}, {g.libraries_text(leave_out=own)} (source {g.source[:20]})"
     if groups:
         return python + "; ".join(g.describe() for g in groups)
     versions = meta.get("versions") or {}  # rows without provenance (an old store): the latest run's
@@ -98,11 +100,12 @@ def _device(suite: dict, meta: dict) -> str:
 
 def _family_versions(meta: dict, families) -> str:
     """Each of the run's families with the distributions its spec declares
-    (``boosting: lightgbm 4.7.0``), as the latest run found them."""
+    (``boosting: lightgbm 4.7.0``), as the latest run found them (a plug-in family's are
+    not in the rows' library digest)."""
     by_family = meta.get("family_versions") or {}
     parts = [f"{family}: " + ", ".join(f"{dist} {version or 'not installed'}" for dist, version in by_family[family].items())
              for family in families if by_family.get(family)]
-    return "; ".join(parts) + " (the latest run's)" if parts else ""
+    return "; ".join(parts)
 
 
 def _stamp(text) -> str:
@@ -152,12 +155,10 @@ def metadata_items(context) -> list[tuple[str, str]]:
         ("Model configuration", tuning_statement(context)),
         ("Machine", _machine(meta)),
         ("Device", _device(suite, meta)),
-        ("Versions", _versions(every, runs, meta)),
-        ("Family libraries", _family_versions(meta, list(every["family"].dropna().unique())
-                                              if "family" in every else [])),
+        ("Versions", "; ".join(filter(None, [_versions(every, runs, meta), _family_versions(
+            meta, list(every["family"].dropna().unique()) if "family" in every else [])]))),
         ("Commit", str(meta.get("git_commit") or "not a git checkout")),
     ]
-    items = [(label, value) for label, value in items if label != "Family libraries" or value]
     groups = version_groups(every, runs)
     if len(groups) > 1:
         items.append(("Warning", f"These rows come from {len(groups)} different versions (listed under Versions): "
