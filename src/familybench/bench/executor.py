@@ -191,8 +191,18 @@ def _in_main_thread() -> bool:
 
 
 def _environment_probe() -> dict:
-    """What only a worker (which imports torch) can tell: versions and the GPU."""
+    """What only a worker can tell: torch's version and the GPU, asked of torch only when the
+    warm-up imported it (importing torch for a run without a torch model costs ~1 s of
+    start-up; such a run reports torch's installed version, and no CUDA probe)."""
     info = {"pid": os.getpid()}
+    if "torch" not in sys.modules:
+        from importlib import metadata
+
+        try:
+            info["torch"] = metadata.version("torch")
+        except metadata.PackageNotFoundError:
+            info["torch_error"] = "torch is not installed"
+        return info
     try:
         import torch
 
