@@ -13,6 +13,7 @@ import argparse
 import sys
 
 from ._devices import DEVICES
+from ._executors import EXECUTORS
 from ._tasks import TASKS
 
 
@@ -49,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--fresh", action="store_true", help="discard earlier results in --out")
     run.add_argument("--retry-failed", action="store_true", help="run failed, timed-out and out-of-memory jobs again")
     run.add_argument("--strict", action="store_true", help="exit 1 if any job failed, timed out or ran out of memory; exit 2 before running when resuming into rows of other versions")
-    run.add_argument("--executor", choices=("process", "serial", "dask"),
+    run.add_argument("--executor", choices=tuple(EXECUTORS),
                      help="where jobs run: worker processes (default), this process, or a local Dask cluster")
     run.add_argument("--serial", action="store_true", help="run in this process (same as --executor serial)")
     run.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run on this Dask scheduler's workers")

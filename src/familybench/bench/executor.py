@@ -412,16 +412,19 @@ class ProcessExecutor(Executor):
 
 
 def make_executor(jobs: int = 1, executor: str | Executor | None = None) -> Executor:
-    """``"process"`` (default) with ``jobs`` workers, ``"serial"`` in this process, or
-    ``"dask"``: a local Dask cluster of ``jobs`` workers (``bench/dask_executor.py``)."""
+    """An executor by name (``familybench._executors.EXECUTORS``; ``None``: ``"process"``)
+    with ``jobs`` workers, or ``executor`` itself when it is one."""
+    from .._executors import EXECUTORS
+
     if isinstance(executor, Executor):
         return executor
-    if executor in (None, "process"):
-        return ProcessExecutor(n_workers=jobs)
-    if executor == "serial":
-        return InProcessExecutor()
-    if executor == "dask":
-        from .dask_executor import DaskExecutor  # imports dask only when it starts
+    name = "process" if executor is None else executor
+    if name not in EXECUTORS:
+        raise ValueError(f"unknown executor {executor!r}; expected one of {', '.join(map(repr, EXECUTORS))}")
+    import importlib
+    import inspect
 
-        return DaskExecutor(n_workers=jobs)
-    raise ValueError(f"unknown executor {executor!r}; expected 'process', 'serial' or 'dask'")
+    module, _, attr = EXECUTORS[name].partition(":")
+    cls = getattr(importlib.import_module(f"{__package__}.{module}"), attr)
+    takes_workers = "n_workers" in inspect.signature(cls).parameters
+    return cls(n_workers=jobs) if takes_workers else cls()
