@@ -437,3 +437,17 @@ def test_a_suites_plugin_file_is_shipped_to_the_workers(tmp_path, client):
     jobs = suite({"here": {}}, datasets=SINE, plugins=[str(plugin)], seeds=1)
     _, records = execute(jobs, tmp_path / "out", executor=DaskExecutor(client, threads=1))
     assert [r["status"] for r in records] == ["ok"], records[0]["error"]
+
+
+def test_a_plugin_familys_failing_warm_up_is_a_noted_cold_start_on_dask(tmp_path, client, monkeypatch):
+    from test_external_family import _registry, _suite
+
+    _registry.get_spec("linear")
+    monkeypatch.setattr(_registry, "_REGISTRY", dict(_registry._REGISTRY))
+    jobs = _suite(tmp_path, fail="raise", tune=False)
+    with pytest.warns(ClusterWarning, match="warm-up of shrunk failed"):
+        _, records = execute(jobs, tmp_path / "out", executor=DaskExecutor(client, threads=1))
+    assert [r["status"] for r in records] == ["ok"]
+    with ResultStore(tmp_path / "out", create=False) as store:
+        cold = store.runs()[-1]["meta"]["worker"]["cold_starts"]
+    assert len(cold) == 1 and "warm-up of shrunk failed" in cold[0]

@@ -98,7 +98,8 @@ def main(argv: list[str]) -> None:
         job = inbox.get()
         if job is None:
             break
-        write_frame(out, ("done", job_worker.run(job)))
+        # the cold list: a plug-in's warm-up runs before its first job here, so it can grow
+        write_frame(out, ("done", job_worker.run(job), list(job_worker.cold)))
     sys.stderr.flush()
     os._exit(0)  # nothing to flush: skip the interpreter's teardown (torch's takes ~1 s)
 

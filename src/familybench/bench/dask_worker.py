@@ -203,6 +203,7 @@ class _Child:
         self.ready = False
         self.warm_up_seconds: float | None = None
         self.info: dict = {}
+        self.cold_noted: set[str] = set()  # models whose failed warm-up was reported already
 
     @property
     def pid(self) -> int:
@@ -508,6 +509,10 @@ def run_job(payload: dict) -> dict:
     else:
         _release(child, replace_it=False, cwd=local)
         outcome = message[1]
+        for name in message[2] if len(message) > 2 else ():
+            if name not in child.cold_noted:  # a model warmed before its first job here, and it failed
+                child.cold_noted.add(name)
+                result["notes"].append(f"warm-up of {name} failed or overran its time limit: cold start")
     outcome.record["worker"] = f"{worker.address} pid {child.pid}"
     result["outcome"] = outcome
     return result
