@@ -121,6 +121,7 @@ def test_same_records_as_the_process_executor(tmp_path, client):
         assert set(store.artefacts("view", "dataset")) == {"moons"}
         assert len(store.artefacts("grid")) == 2  # seed 0 of each config, as the reports draw
     assert meta["worker"]["executor"] == "dask" and meta["worker"]["task_slots"] == 2
+    assert meta["parallel_jobs"] == 2  # the cluster's task slots, whatever --jobs said
     assert meta["worker"]["auto_device"] == "cpu" and meta["threads_per_job"] == 1
     assert meta["worker_warm_up_seconds"] > 0 and meta["interrupted"] is False
 

@@ -192,6 +192,7 @@ def execute(
                 wall = time.perf_counter() - start
                 meta.update(
                     threads_per_job=pool.threads,
+                    parallel_jobs=pool.slots if source.total else jobs,  # a cluster's task slots, not --jobs
                     worker_warm_up_seconds=getattr(pool, "warm_up_seconds", None),
                     worker=getattr(pool, "worker_info", {}),
                     device=suite.device,
