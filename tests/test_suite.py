@@ -153,3 +153,21 @@ def test_artefacts_are_planned_for_the_lowest_seed_unless_a_model_asks_for_all()
     lecture = resolve_suite("lecture", fast=True)
     assert [m.artefact_all_seeds for m in lecture.models if m.config == "mlp2"] == [True]  # the wedge's best seed
     assert lecture.artefacts == ("view", "grid", "first_layer")  # the lecture report adds its lines
+
+
+def test_a_data_files_digest_is_read_once_and_follows_its_content(tmp_path, monkeypatch):
+    import os
+
+    from familybench.bench import suite as suite_module
+
+    path = tmp_path / "t.csv"
+    path.write_text("x,y\n1,2\n3,4\n5,7\n")
+    reads = []
+    real_open = open
+    monkeypatch.setattr(suite_module, "open", lambda p, *a, **k: reads.append(p) or real_open(p, *a, **k),
+                        raising=False)
+    first = suite_module._file_digest(str(path))
+    assert suite_module._file_digest(str(path)) == first and len(reads) == 1  # every job key asks; one read
+    path.write_text("x,y\n1,2\n3,4\n5,8\n")
+    os.utime(path, ns=(1, 10**18))  # a new content, whatever the clock's resolution
+    assert suite_module._file_digest(str(path)) != first and len(reads) == 2

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import os
 import sys
 from dataclasses import dataclass, field, replace
 from importlib import resources
@@ -144,12 +145,21 @@ class Suite:
         }
 
 
+_DIGESTS: dict[tuple, str] = {}
+
+
 def _file_digest(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()[:16]
+    """SHA-256 of a data file (16 hex digits), read once per content: every job key of the
+    file asks for it, so it is cached by path, size, modification time and inode."""
+    stat = os.stat(path)
+    key = (os.path.realpath(path), stat.st_size, stat.st_mtime_ns, stat.st_ino)
+    if key not in _DIGESTS:
+        digest = hashlib.sha256()
+        with open(path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+        _DIGESTS[key] = digest.hexdigest()[:16]
+    return _DIGESTS[key]
 
 
 def builtin_suites() -> dict[str, str]:
