@@ -12,6 +12,7 @@ _FAST = {
     "sk_mlp": {"max_iter": 200, "hidden_layer_sizes": (16,), "learning_rate_init": 1e-2, "random_state": 0},
     "lightgbm": {"n_estimators": 20, "random_state": 0},
     "hist_gbm": {"max_iter": 20, "random_state": 0},
+    "xgboost": {"n_estimators": 20, "random_state": 0},
 }
 
 def _instances():

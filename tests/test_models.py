@@ -86,7 +86,7 @@ def test_register_a_users_model_and_import_path(monkeypatch):
     assert est.alpha == 2.0
 
 
-@pytest.mark.parametrize("name", ["linear", "poly", "lightgbm", "hist_gbm", "mlp", "sk_mlp"])
+@pytest.mark.parametrize("name", ["linear", "poly", "lightgbm", "hist_gbm", "xgboost", "mlp", "sk_mlp"])
 def test_dataframe_with_categoricals_and_missing_values_goes_straight_in(name, mixed_frame):
     X, y = mixed_frame
     params = FAST_MLP if name == "mlp" else {}

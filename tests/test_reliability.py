@@ -199,10 +199,28 @@ def test_a_job_over_its_memory_limit_is_oom_and_the_run_goes_on(tmp_path):
         parse_suite({"datasets": ["moons"], "models": ["linear"], "memory_limit": "lots"})
 
 
-def test_the_library_digest_covers_the_built_in_families_and_keeps_its_old_order():
-    # The same list (and order) as before the families declared their distributions, so rows
-    # of earlier runs resume without a "made by other libraries" warning.
-    from familybench.bench.environment import result_packages
+def test_the_library_digest_follows_the_built_in_families_versions_and_not_a_plugins(monkeypatch):
+    from sklearn.linear_model import Ridge
 
-    assert result_packages() == (
-        "numpy", "pandas", "scikit-learn", "scipy", "lightgbm", "torch", "threadpoolctl", "optuna")
+    from familybench.bench import environment
+    from familybench.models import _registry, register
+
+    packages = environment.result_packages()
+    assert {"numpy", "scikit-learn", "lightgbm", "torch", "xgboost"} <= set(packages)
+    _registry.get_spec("linear")
+    monkeypatch.setattr(_registry, "_REGISTRY", dict(_registry._REGISTRY))
+    register("tmp_family", lambda task, **p: Ridge(**p), family="tmp", versions=("hypothesis",), replace=True)
+    # what a process happens to have loaded must not change what its rows' digest means
+    assert environment.result_packages() == packages
+
+    def digest(lightgbm_version):
+        real = environment._version
+        monkeypatch.setattr(environment, "_version", lambda n: lightgbm_version if n == "lightgbm" else real(n))
+        monkeypatch.setattr(environment, "_PROVENANCE", None)
+        try:
+            return environment.provenance()["libs_digest"]
+        finally:
+            monkeypatch.setattr(environment, "_version", real)
+
+    assert digest("4.7.0") == digest("4.7.0") != digest("9.9.9")
+    monkeypatch.setattr(environment, "_PROVENANCE", None)

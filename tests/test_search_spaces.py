@@ -46,6 +46,17 @@ DOCUMENTED = {
         "min_samples_leaf": (1, 64),
         "l2_regularization": (1e-4, 2.0),
     },
+    "xgboost": {  # Grinsztajn et al.'s xgb_config.py
+        "max_depth": (1, 11),
+        "learning_rate": (1e-5, 0.7),
+        "gamma": (1e-8, 7.0),
+        "min_child_weight": (1.0, 100.0),
+        "subsample": (0.5, 1.0),
+        "colsample_bytree": (0.5, 1.0),
+        "colsample_bylevel": (0.5, 1.0),
+        "reg_alpha": (1e-8, 100.0),
+        "reg_lambda": (1.0, 4.0),
+    },
     "mlp": {
         "lr": (1e-4, 3e-2),
         "weight_decay": (1e-12, 0.1),
@@ -66,6 +77,7 @@ DOCUMENTED = {
 _QUICK = {
     "lightgbm": {"n_estimators": 40},
     "hist_gbm": {"max_iter": 40},
+    "xgboost": {"n_estimators": 40},
     "mlp": {"max_epochs": 5},
     "sk_mlp": {"max_iter": 5},
 }
@@ -115,7 +127,7 @@ def test_the_builtin_spaces_cover_every_family_but_the_lecture_network():
     covered = {(name, task) for name, task, _ in SPACES}
     expected = {
         (name, task)
-        for name in ("poly", "lightgbm", "hist_gbm", "mlp", "sk_mlp")
+        for name in ("poly", "lightgbm", "hist_gbm", "xgboost", "mlp", "sk_mlp")
         for task in TASKS
     } | {("linear", "binary"), ("linear", "multiclass")}
     assert covered == expected
@@ -134,12 +146,12 @@ def test_registration_imports_no_family_and_a_space_imports_no_estimator_library
     code = (
         "import sys; from familybench.models import get_search_space, get_spec\n"
         "get_spec('mlp')\n"
-        "heavy = ('sklearn', 'torch', 'lightgbm', 'familybench.models._boosting')\n"
+        "heavy = ('sklearn', 'torch', 'lightgbm', 'xgboost', 'familybench.models._boosting')\n"
         "loaded = [m for m in heavy if m in sys.modules]\n"
         "assert not loaded, loaded\n"
-        "for name in ('lightgbm', 'hist_gbm', 'mlp', 'sk_mlp', 'poly', 'linear'):\n"
+        "for name in ('lightgbm', 'hist_gbm', 'xgboost', 'mlp', 'sk_mlp', 'poly', 'linear'):\n"
         "    get_search_space(name, 'binary')\n"
-        "loaded = [m for m in ('torch', 'lightgbm') if m in sys.modules]\n"
+        "loaded = [m for m in ('torch', 'lightgbm', 'xgboost') if m in sys.modules]\n"
         "assert not loaded, loaded\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
@@ -190,7 +202,7 @@ def test_the_virtual_names_map_to_estimator_parameters():
 
 
 def test_classification_spaces_are_the_same_for_binary_and_multiclass():
-    for name in ("linear", "poly", "lightgbm", "hist_gbm", "mlp", "sk_mlp"):
+    for name in ("linear", "poly", "lightgbm", "hist_gbm", "xgboost", "mlp", "sk_mlp"):
         binary, multiclass = get_search_space(name, "binary"), get_search_space(name, "multiclass")
         assert binary.describe() == multiclass.describe()
 

@@ -6,26 +6,23 @@ import os
 import platform
 import subprocess
 import sys
-from importlib import metadata
 
+from .._distributions import installed_version
 from .._threads import cpu_count
 
 #: What every run uses, whatever its families; a family's own distributions come from its
 #: model spec (``register(..., versions=...)``).
 BASE_PACKAGES = ("familybench", "numpy", "pandas", "scikit-learn", "seaborn", "matplotlib")
 # What a result's numbers depend on: their versions make up a row's ``libs_digest``, with
-# the built-in families' distributions between the two (in registration order: lightgbm,
-# torch, so digests of earlier rows are unchanged). A plug-in family's versions are in the
-# run metadata, not in the digest, which must not depend on what a process has loaded.
+# the built-in families' distributions between the two (in registration order). A plug-in
+# family's versions are in the run metadata, not in the digest, which must not depend on
+# what a process has loaded.
 _RESULT_BASE = ("numpy", "pandas", "scikit-learn", "scipy")
 _RESULT_TOOLS = ("threadpoolctl", "optuna")
 
 
 def _version(name: str) -> str | None:
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return None
+    return installed_version(name)
 
 
 def cpu_model() -> str:

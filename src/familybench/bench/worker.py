@@ -289,7 +289,8 @@ class JobWorker:
             except ModelError:
                 if unknown_later:
                     return  # not registered here yet: tried again before its first job
-                self.cold.append(name)  # its job fails with the message itself
+                # still unknown (or not importable) before its job: that job fails, naming
+                # it; no cold start to report for a model that never runs
             except (Exception, _WarmUpTimeout):  # a broken model fails in its own job, with its message
                 self.cold.append(name)
         self._warm_tried.add(name)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 
 from .._tasks import BINARY, MULTICLASS, REGRESSION
-from ._names import LIGHTGBM_OWN_PARAMS, LIGHTGBM_PARAMS
+from ._names import LIGHTGBM_OWN_PARAMS, LIGHTGBM_PARAMS, XGBOOST_OWN_PARAMS, XGBOOST_PARAMS
 from ._registry import _REGISTRY, register
 
 
@@ -39,6 +39,7 @@ _SK_MLP = (
     "activation", "alpha", "batch_size", "early_stopping", "hidden_layer_sizes", "learning_rate_init", "max_iter",
     "n_iter_no_change", "n_jobs", "preprocessor", "random_state", "solver", "validation_fraction",
 )
+_XGBOOST = (*XGBOOST_PARAMS, *XGBOOST_OWN_PARAMS)
 _POLY = ("alpha", "degree", "interaction_only", "max_features", "preprocessor")
 
 
@@ -73,6 +74,11 @@ register(
     "hist_gbm", _by_task("_boosting", "HistGBMRegressor", "HistGBMClassifier"), family="boosting",
     reference=True, description="scikit-learn HistGradientBoosting (reference)", params=_HIST,
     search_space="familybench.models._boosting:hist_gbm_space", warm_up={},
+)
+register(
+    "xgboost", _by_task("_xgboost", "XGBoostRegressor", "XGBoostClassifier"), family="boosting",
+    reference=True, description="XGBoost, hist trees, native categoricals (reference; familybench[xgboost])",
+    params=_XGBOOST, search_space="familybench.models._xgboost:xgboost_space", warm_up={}, versions=("xgboost",),
 )
 register(
     "sk_mlp", _by_task("_sklearn_mlp", "SkMLPRegressor", "SkMLPClassifier"), family="mlp",

@@ -1,5 +1,6 @@
 """Names the estimators and the registry share, kept here so neither imports the other's
-heavy libraries: the MLP's activations and the LightGBM parameters familybench passes on.
+heavy libraries: the MLP's activations and the LightGBM and XGBoost parameters familybench
+passes on.
 """
 
 from __future__ import annotations
@@ -30,3 +31,11 @@ LIGHTGBM_OWN_PARAMS: tuple[str, ...] = (
     "early_stopping", "validation_fraction", "n_iter_no_change", "n_jobs", "random_state", "extra_params",
     "preprocessor",
 )
+
+#: Parameters of the XGBoost wrappers handed to ``xgboost.XGB*`` under the same name.
+XGBOOST_PARAMS: tuple[str, ...] = (
+    "n_estimators", "learning_rate", "max_depth", "min_child_weight", "gamma", "subsample",
+    "colsample_bytree", "colsample_bylevel", "reg_alpha", "reg_lambda", "max_bin", "device",
+)
+#: The XGBoost wrappers' own parameters.
+XGBOOST_OWN_PARAMS: tuple[str, ...] = LIGHTGBM_OWN_PARAMS

@@ -238,8 +238,7 @@ def family_versions(names=None) -> dict[str, dict[str, str | None]]:
     """``{family: {distribution: version or None}}`` from each spec's ``versions``, for the
     models ``names`` (default: every registered model, in registration order); a name
     that cannot be resolved here is left out. Reads metadata only: nothing is imported."""
-    from importlib import metadata
-
+    from .._distributions import installed_version
     from . import _builtins  # noqa: F401
 
     out: dict[str, dict[str, str | None]] = {}
@@ -249,11 +248,7 @@ def family_versions(names=None) -> dict[str, dict[str, str | None]]:
         except FamilybenchError:
             continue
         for dist in spec.versions:
-            try:
-                version = metadata.version(dist)
-            except metadata.PackageNotFoundError:
-                version = None
-            out.setdefault(spec.family, {})[dist] = version
+            out.setdefault(spec.family, {})[dist] = installed_version(dist)
     return out
 
 
