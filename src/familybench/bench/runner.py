@@ -5,6 +5,7 @@ Each stage is a small function whose output feeds the next; hooks see the events
 
 from __future__ import annotations
 
+import math
 import sqlite3
 import time
 import uuid
@@ -78,15 +79,15 @@ def resolve_suite(
             raise FamilybenchError(f"--device: {device!r} is not one of {', '.join(DEVICES)}")
         resolved = replace(resolved, device=device)
     if timeout is not None:
-        if timeout <= 0:
-            raise FamilybenchError(f"--timeout: must be positive, got {timeout}")
+        if not math.isfinite(timeout) or timeout <= 0:
+            raise FamilybenchError(f"--timeout: must be a positive, finite number, got {timeout}")
         resolved = replace(
             resolved, timeout=float(timeout), models=tuple(replace(m, timeout=None) for m in resolved.models)
         )
     if tune is not None and (isinstance(tune, bool) or int(tune) != tune or tune < 1):
         raise FamilybenchError(f"--tune: expected a positive number of trials, got {tune}")
-    if tune_seconds is not None and not tune_seconds > 0:
-        raise FamilybenchError(f"--tune-seconds: must be positive, got {tune_seconds}")
+    if tune_seconds is not None and not (math.isfinite(tune_seconds) and tune_seconds > 0):
+        raise FamilybenchError(f"--tune-seconds: must be a positive, finite number, got {tune_seconds}")
     return tune_settings_from(resolved, tune, tune_seconds)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import math
 import os
 import sys
 from dataclasses import dataclass, field, replace
@@ -458,8 +459,9 @@ def _models(value, fail, dataset_tasks: dict[str, str | None], *, tuned: bool = 
             if bad:
                 fail(f"{key}.datasets", f"{', '.join(map(repr, bad))} not among the suite's datasets")
         timeout = table.get("timeout")
-        if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0):
-            fail(f"{key}.timeout", f"must be a positive number, got {timeout!r}")
+        if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))
+                                    or not math.isfinite(timeout) or timeout <= 0):
+            fail(f"{key}.timeout", f"must be a positive, finite number, got {timeout!r}")
         compare = _compare_settings(table.get("compare", {}), fail, f"{key}.compare")
         seeds = _seeds(table["seeds"], lambda _, p, key=key: fail(f"{key}.seeds", p)) if "seeds" in table else None
         sizes = _train_sizes(table["train_sizes"], fail, f"{key}.train_sizes") if "train_sizes" in table else None

@@ -8,6 +8,7 @@ plugins, byte sizes, gate thresholds) and the ``TuneSettings`` they build.
 from __future__ import annotations
 
 import json
+import math
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,6 +93,8 @@ def _number(data, key, default, fail, *, low=None, high=None, exclusive=False, i
     value = data.get(key, default)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or (integer and not isinstance(value, int)):
         fail(key, f"expected {'an integer' if integer else 'a number'}, got {value!r}")
+    if not math.isfinite(value):
+        fail(key, f"expected a finite number, got {value!r}")
     if low is not None and (value < low or (exclusive and value == low)):
         fail(key, f"must be {'>' if exclusive else '>='} {low}, got {value}")
     if high is not None and (value > high or (exclusive and value == high)):
@@ -243,8 +246,9 @@ def _compare_settings(value, fail, key: str) -> dict:
     for name, setting in value.items():
         if name not in known:
             fail(f"{key}.{name}", f"unknown threshold; expected one of {', '.join(known)}")
-        if isinstance(setting, bool) or not isinstance(setting, (int, float)) or setting < 0:
-            fail(f"{key}.{name}", f"expected a non-negative number, got {setting!r}")
+        if (isinstance(setting, bool) or not isinstance(setting, (int, float)) or not math.isfinite(setting)
+                or setting < 0):
+            fail(f"{key}.{name}", f"expected a non-negative, finite number, got {setting!r}")
     return dict(value)
 
 
