@@ -72,13 +72,14 @@ def registry():
     _REGISTRY.update(before)
 
 
-def test_a_producer_and_a_section_from_outside_the_package_run_under_the_process_executor(tmp_path, monkeypatch,
-                                                                                         registry):
+@pytest.mark.parametrize("report", ["mymodule", "mymodule.py"])
+def test_a_producer_and_a_section_from_outside_the_package_run_under_the_process_executor(tmp_path, registry,
+                                                                                         report):
     from familybench.reports import write_report
 
+    # Not on sys.path: the report module is the plug-in file itself, by its stem or its path.
     (tmp_path / "mymodule.py").write_text(EXTERNAL)
-    monkeypatch.syspath_prepend(str(tmp_path))  # the report module is imported by name
-    suite = parse_suite({"plugins": ["mymodule.py"], "report": "mymodule", "seeds": [0, 1],
+    suite = parse_suite({"plugins": ["mymodule.py"], "report": report, "seeds": [0, 1],
                          "datasets": {"moons": {"n_samples": 300}}, "models": ["linear", "lightgbm"]},
                         source="<t>", base=tmp_path)
     assert suite.artefacts == ("view", "grid", "test_rows")  # the built-in report's and the module's
@@ -94,6 +95,17 @@ def test_a_producer_and_a_section_from_outside_the_package_run_under_the_process
     assert report.count("n_test 60") == 2
     assert "Report module failed" not in report
     assert list((out / "figures").glob("regions-moons*.png"))  # the built-in pictures still drawn
+
+
+def test_a_report_module_that_cannot_be_imported_is_a_suite_error(tmp_path):
+    with pytest.raises(SuiteError, match="report module 'no_such_report_module' cannot be imported"):
+        parse_suite({"report": "no_such_report_module", "datasets": ["moons"], "models": ["linear"]}, source="<t>")
+    with pytest.raises(SuiteError, match="report.*missing.py"):
+        parse_suite({"report": "missing.py", "datasets": ["moons"], "models": ["linear"]}, source="<t>",
+                    base=tmp_path)
+    with pytest.raises(SuiteError, match="cannot be imported"):  # also when the suite lists its artefacts
+        parse_suite({"report": "no_such_report_module", "artefacts": [], "datasets": ["moons"], "models": ["linear"]},
+                    source="<t>")
 
 
 def _serial(tmp_path, table):
@@ -175,11 +187,6 @@ def test_a_producer_only_the_report_module_registers_is_refused(tmp_path, monkey
     with pytest.raises(SuiteError, match=r"'report_only_rows' is registered by the report module, which workers do "
                                          r"not import; list that module in plugins"):
         parse_suite({"datasets": ["moons"], "models": ["linear"], "report": "onlyreport"}, source="s.toml")
-
-
-def test_a_report_module_that_does_not_import_keeps_the_default_artefacts():
-    suite = parse_suite({"datasets": ["moons"], "models": ["linear"], "report": "no_such_module_here"}, source="<t>")
-    assert suite.artefacts == ("view", "grid")  # its failure is the report's to show
 
 
 def test_plot_seeds_is_an_alias_of_artefact_seeds_for_one_release():

@@ -183,17 +183,24 @@ def check_names(names) -> None:
             get_artefact(name)
 
 
-def report_artefacts(spec: str | None) -> tuple[str, ...] | None:
-    """The ``ARTEFACTS`` a report module declares (``"module"`` or ``"module:function"``).
+def report_artefacts(spec: str | None, plugins=()) -> tuple[str, ...] | None:
+    """The ``ARTEFACTS`` a report module declares (``"module"``, ``"module:function"`` or a
+    ``.py`` path; a name may be a plug-in file's stem); ``None`` when it declares nothing.
 
-    ``None`` when the module cannot be imported (its report section says why later) or
-    declares nothing.
+    Raises
+    ------
+    ArtefactError
+        When the module cannot be imported (one line naming it) or declares a bad list.
     """
+    from .models._plugins import import_module_or_file
+
     module_name = str(spec).partition(":")[0]
     try:
-        module = importlib.import_module(module_name)
-    except Exception:
-        return None
+        module = import_module_or_file(module_name, plugins)
+    except Exception as exc:
+        text = str(exc).strip().splitlines()
+        raise ArtefactError(f"report module {module_name!r} cannot be imported: {type(exc).__name__}: "
+                            f"{text[0] if text else ''}") from None
     declared = getattr(module, "ARTEFACTS", None)
     if declared is None:
         return None

@@ -240,6 +240,12 @@ def parse_suite(data: dict, *, source: str = "<suite>", default_name: str = "run
     for key in ("name", "description", "report"):
         if key in data and not isinstance(data[key], str):
             fail(key, f"expected a string, got {data[key]!r}")
+    if data.get("report"):
+        from ..models._plugins import _is_file, resolve_plugin
+
+        module, colon, function = data["report"].partition(":")
+        if _is_file(module):  # a .py path, relative to the suite's folder, stored absolute
+            data = {**data, "report": resolve_plugin(module, base or Path.cwd()) + colon + function}
     artefacts = _artefacts(data, fail, plugins)
     return Suite(
         name=str(data.get("name", default_name)),
@@ -514,19 +520,24 @@ def _artefacts(data: dict, fail, plugins) -> tuple[str, ...]:
     """
     from .. import artefacts as registry
 
+    before = set(registry.list_artefacts())  # the report module may register more
+    if data.get("report"):  # importable here, or the report could not be written later
+        try:
+            registry.report_artefacts(data["report"], plugins)
+        except registry.ArtefactError as exc:
+            fail("report", str(exc))
     if "artefacts" in data:
         names = data["artefacts"]
         if not isinstance(names, list) or not all(isinstance(n, str) and n.strip() for n in names):
             fail("artefacts", 'expected a list of artefact names, e.g. ["view", "grid"]')
         where = "artefacts"
     else:
-        before = set(registry.list_artefacts())
         names = []
         for spec in (registry.DEFAULT_REPORT, data.get("report")):
             if not spec:
                 continue
             try:
-                names += registry.report_artefacts(spec) or ()
+                names += registry.report_artefacts(spec, plugins) or ()
             except registry.ArtefactError as exc:
                 fail("report", str(exc))
         where = f"report {data['report']!r}: ARTEFACTS" if data.get("report") else "artefacts"

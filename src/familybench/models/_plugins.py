@@ -47,6 +47,31 @@ def resolve_plugin(plugin: str, base: Path | None = None) -> str:
     return plugin
 
 
+def _file_module_name(path: Path) -> str:
+    # A stable name per file, so a worker that imports it again gets the same module.
+    return f"familybench_plugin_{path.stem}_{hashlib.sha256(str(path).encode()).hexdigest()[:8]}"
+
+
+def import_module_or_file(name: str, plugins=()):
+    """The module ``name`` names: a ``.py`` path (imported as a plug-in file is), a module
+    on the path, or — when no such module exists — the plug-in file among ``plugins`` whose
+    stem it is (``plugins = ["report.py"]`` with ``report = "report"``). A suite's report
+    module is found this way in the run, in workers and in ``familybench report``."""
+    if _is_file(name):
+        load_plugin(name)
+        return sys.modules[_file_module_name(Path(name))]
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name != name.split(".")[0]:
+            raise  # the module exists and one of its own imports is missing
+        for plugin in plugins or ():
+            if _is_file(plugin) and Path(plugin).stem == name:
+                load_plugin(plugin)
+                return sys.modules[_file_module_name(Path(plugin))]
+        raise
+
+
 def load_plugin(plugin: str) -> None:
     """Import one plug-in (a module name or an absolute .py path), once per process."""
     if plugin in _LOADED_PLUGINS:
@@ -56,8 +81,7 @@ def load_plugin(plugin: str) -> None:
             path = Path(plugin)
             if not path.is_file():
                 raise PluginError(f"plugin {plugin}: file not found")
-            # A stable name per file, so a worker that imports it again gets the same module.
-            name = f"familybench_plugin_{path.stem}_{hashlib.sha256(str(path).encode()).hexdigest()[:8]}"
+            name = _file_module_name(path)
             spec = importlib.util.spec_from_file_location(name, path)
             module = importlib.util.module_from_spec(spec)
             sys.modules[name] = module

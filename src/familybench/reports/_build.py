@@ -292,14 +292,16 @@ def build_sections(context) -> list[Section]:
     if context.results.empty:
         return sections + [_section("No results", [_both("This directory has no finished jobs yet.")])]
     sections += overview_sections(context)
-    sections += extra_sections(_report_module(context), context)
+    module, plugins = _report_module(context)
+    sections += extra_sections(module, context, plugins)
     sections += [dataset_section(context, d) for d in context.datasets]
     failed = failures_section(context)
     return sections + ([failed] if failed is not None else [])
 
 
-def _report_module(context) -> str | None:
+def _report_module(context) -> tuple[str | None, tuple[str, ...]]:
+    """The latest run's report module and that run's plug-ins (a report module may be one)."""
     for run in reversed(context.runs):
         if run["suite"].get("report"):
-            return str(run["suite"]["report"])
-    return None
+            return str(run["suite"]["report"]), tuple(run["suite"].get("plugins") or ())
+    return None, ()

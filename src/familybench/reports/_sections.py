@@ -19,7 +19,6 @@ report: a section saying what went wrong takes its place.
 
 from __future__ import annotations
 
-import importlib
 import io
 import traceback
 import warnings
@@ -102,13 +101,16 @@ def _failed_hook(spec: str, message: str) -> Section:
     )
 
 
-def extra_sections(spec: str | None, context) -> list[Section]:
-    """Sections from the suite's report module ``spec`` (``"module"`` or ``"module:function"``)."""
+def extra_sections(spec: str | None, context, plugins=()) -> list[Section]:
+    """Sections from the suite's report module ``spec`` (``"module"``, ``"module:function"``
+    or a ``.py`` path; a name may be the stem of one of the suite's plug-in files)."""
     if not spec:
         return []
+    from ..models._plugins import import_module_or_file
+
     module_name, _, function_name = str(spec).partition(":")
     try:
-        module = importlib.import_module(module_name)
+        module = import_module_or_file(module_name, plugins)
         function = getattr(module, function_name or "sections")
         sections = list(function(context))
         bad = [s for s in sections if not isinstance(s, Section)]
