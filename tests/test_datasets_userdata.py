@@ -297,3 +297,30 @@ def test_the_inferred_task_is_part_of_the_file_datasets_identity(tmp_path):
                           "models": ["linear"]})
     assert inferred.datasets[0].identity()["inferred_task"] == "binary"
     assert inferred.datasets[0].identity() != forced.datasets[0].identity()
+
+
+def test_a_resume_never_mixes_two_tasks_under_one_dataset_name(tmp_path):
+    import warnings
+
+    from familybench import FamilybenchError
+    from familybench.bench.runner import execute
+    from familybench.bench.store import load_results
+    from familybench.bench.suite import parse_suite
+
+    path = tmp_path / "churn.csv"
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=60)
+    pd.DataFrame({"x": x, "z": rng.normal(size=60), "left": (x > 0).astype(int)}).to_csv(path, index=False)
+
+    def suite(**task):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "inferred as binary"
+            return parse_suite({"datasets": {"c": {"path": str(path), "target": "left", **task}}, "models": ["linear"]})
+
+    execute(suite(), tmp_path / "out", executor="serial")  # inferred: binary
+    with pytest.raises(FamilybenchError, match="dataset 'c' is stored here as binary, and this run treats it as "
+                                               "regression.*--fresh"):
+        execute(suite(task="regression"), tmp_path / "out", executor="serial")
+    assert list(load_results(tmp_path / "out")["task"]) == ["binary"]  # nothing ran, nothing lost
+    execute(suite(task="regression"), tmp_path / "out", executor="serial", fresh=True)
+    assert list(load_results(tmp_path / "out")["task"]) == ["regression"]

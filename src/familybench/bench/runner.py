@@ -147,6 +147,7 @@ def execute(
         plugin_registrations(suite, strict=True)  # a model from __main__: refused before any job
     with RunLock(out), ResultStore(out, fresh=fresh) as store:
         _check_versions(store, strict)
+        _check_tasks(store, suite)
         if suite.tune is not None:
             from .tuning import Tuner
 
@@ -207,6 +208,20 @@ def execute(
                 for hook in hooks:
                     hook.on_run_end(records, wall)
     return run_id, records
+
+
+def _check_tasks(store: ResultStore, suite: Suite) -> None:
+    """Refuse a dataset whose stored rows have another task than this run gives it (a file's
+    target read as binary before, as regression now): one name, one task, or the report and
+    the statistics would mix them."""
+    stored = store.dataset_tasks()
+    for source in suite.datasets:
+        other = stored.get(source.name, set()) - {source.known_task}
+        if source.known_task is not None and other:
+            raise FamilybenchError(
+                f"{store.directory}: dataset {source.name!r} is stored here as {', '.join(sorted(other))}, and this "
+                f"run treats it as {source.known_task}: one name, one task — use --fresh, another --out, or the "
+                "same --task as before")
 
 
 def _check_versions(store: ResultStore, strict: bool) -> None:

@@ -309,6 +309,17 @@ class ResultStore:
         )
         return {tuple(r[:3]): r[3] for r in rows}
 
+    def dataset_tasks(self) -> dict[str, set[str]]:
+        """The tasks of the finished rows, per dataset name."""
+        marks = ",".join("?" * len(FINISHED))
+        rows = self._db.execute(
+            f"SELECT DISTINCT dataset, task FROM results WHERE status IN ({marks}) AND task IS NOT NULL", FINISHED
+        )
+        out: dict[str, set[str]] = {}
+        for dataset, task in rows:
+            out.setdefault(dataset, set()).add(task)
+        return out
+
     def records_by_key(self) -> dict[str, dict]:
         """Every stored record by ``job_key`` (what the tuner resumes from)."""
         return {record["job_key"]: record for record in self.records()}
