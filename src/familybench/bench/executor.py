@@ -397,14 +397,18 @@ class ProcessExecutor(Executor):
             )
 
     def close(self):
+        # An idle worker reads the stop message and exits; a busy one (a run stopped by
+        # Ctrl-C, or an error) cannot read it before its job ends: it is killed at once.
         for worker in self._workers:
-            if worker.process.is_alive():
+            if worker.process.is_alive() and worker.job is None:
                 try:
                     worker.conn.send(None)
                 except (OSError, BrokenPipeError):
                     pass
+        deadline = time.perf_counter() + 2.0  # one shared wait, not 2 s per worker
         for worker in self._workers:
-            worker.process.join(timeout=2)
+            if worker.job is None:
+                worker.process.join(timeout=max(0.0, deadline - time.perf_counter()))
             worker.kill()
         self._workers = []
         self._pending.clear()
