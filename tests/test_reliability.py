@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -224,3 +225,26 @@ def test_the_library_digest_follows_the_built_in_families_versions_and_not_a_plu
 
     assert digest("4.7.0") == digest("4.7.0") != digest("9.9.9")
     monkeypatch.setattr(environment, "_PROVENANCE", None)
+
+
+def test_a_busy_worker_does_not_outlive_a_killed_run(tmp_path):
+    import psutil
+
+    suite_file = tmp_path / "s.toml"
+    suite_file.write_text('datasets = { friedman1 = { n_samples = 50 } }\n'
+                          '[models.s]\nmodel = "badmodels:Sleepy"\nparams = { seconds = 600.0 }\n')
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent)}
+    run = subprocess.Popen([sys.executable, "-m", "familybench", "run", str(suite_file), "--out", str(tmp_path / "o")],
+                           env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    run.stderr.readline()  # the header: the worker is starting
+    deadline = time.monotonic() + 60
+    workers = []
+    while time.monotonic() < deadline and not workers:
+        workers = psutil.Process(run.pid).children(recursive=True)
+        time.sleep(0.2)
+    assert workers
+    time.sleep(1.0)  # the job is running (600 s of sleep)
+    run.kill()  # kill -9: no cleanup of any kind in the parent
+    run.wait()
+    gone, alive = psutil.wait_procs(workers, timeout=10)
+    assert not alive, [p.pid for p in alive]

@@ -13,6 +13,7 @@ import multiprocessing as mp
 import os
 import signal
 import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -215,7 +216,33 @@ def _environment_probe() -> dict:
     return info
 
 
+def _die_with_parent() -> None:
+    """End this worker when its parent dies, even mid-job (a ``kill -9`` of the run): the
+    kernel's parent-death signal on Linux (sent when the thread that started the worker
+    ends: familybench starts workers from the thread that runs the executor), elsewhere a
+    thread that looks once a second."""
+    parent = os.getppid()
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(1, signal.SIGKILL, 0, 0, 0) == 0:  # PR_SET_PDEATHSIG
+            if os.getppid() != parent:  # the parent died before the call
+                os._exit(1)
+            return
+    except (OSError, AttributeError):
+        pass
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
+
+
 def _worker_main(conn, threads: int, models: set[str]):
+    _die_with_parent()
     # Thread pools size themselves at import: set the budget before anything loads.
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = str(threads)
