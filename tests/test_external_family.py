@@ -8,11 +8,12 @@ import textwrap
 from importlib import metadata
 
 import pytest
+from sklearn.linear_model import Ridge
 
 from familybench.bench.executor import InProcessExecutor, ProcessExecutor
 from familybench.bench.runner import execute
 from familybench.bench.suite import load_suite
-from familybench.models import _plugins, _registry, check_family, get_search_space
+from familybench.models import FamilyRegressor, _plugins, _registry, check_family, get_search_space
 
 # The whole family: an estimator, its search space, its warm-up, and one register call.
 FAMILY = textwrap.dedent('''
@@ -131,3 +132,33 @@ def test_a_failing_or_hanging_warm_up_is_a_noted_cold_start_not_a_failed_run(
         meta = store.runs()[-1]["meta"]
     assert meta["worker"]["cold_start"] == ["shrunk"]
     assert all(what == "fit" for what, _ in _log(tmp_path))
+
+
+class Uncounted(FamilyRegressor):  # the public base, as an external family subclasses it
+    def __init__(self, alpha=1.0, preprocessor=None):
+        self.alpha = alpha
+        self.preprocessor = preprocessor
+
+    def _fit_transformed(self, Xt, y):
+        self.model_ = Ridge(alpha=self.alpha).fit(Xt, y)
+
+    def _predict_transformed(self, Xt):
+        return self.model_.predict(Xt)
+
+
+class Counted(Uncounted):
+    def _count_params(self):
+        return int(self.model_.coef_.size + 1)
+
+
+def test_check_family_holds_a_family_to_counting_its_parameters(clean_registry):
+    import numpy as np
+
+    from familybench.models import register
+
+    register("uncounted", lambda task, **p: Uncounted(**p), family="tmp", tasks=("regression",), replace=True)
+    with pytest.raises(AssertionError, match="'uncounted'.*no n_params_ after fit.*_count_params"):
+        check_family("uncounted")
+    register("counted", lambda task, **p: Counted(**p), family="tmp", tasks=("regression",), replace=True)
+    check_family("counted")
+    assert Counted().fit(np.eye(3), [1.0, 2.0, 3.0]).n_params_ == 4

@@ -176,6 +176,15 @@ def job_record(job: Job, **values) -> dict:
     )
 
 
+def _n_params(model) -> int | None:
+    """The fitted model's parameter count, or None for one that does not count them (any
+    scikit-learn estimator may run; ``check_family`` holds familybench's own to it)."""
+    try:
+        return getattr(model, "n_params_", None)
+    except NotImplementedError:
+        return None
+
+
 def one_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")
@@ -410,7 +419,7 @@ class JobWorker:
             predict_rows_per_second=len(X_test) * len(parts) / predict_seconds if predict_seconds > 0 else float("nan"),
             transfer_seconds=transfer[0],
             peak_rss_bytes=memory.peak_above_start,
-            n_params=getattr(model, "n_params_", None),
+            n_params=_n_params(model),
             n_epochs=getattr(model, "n_epochs_", None),
             device=getattr(model, "device_", "cpu"),
         )

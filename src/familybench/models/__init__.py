@@ -39,6 +39,10 @@ _LAZY = {
     "SkMLPRegressor": "_sklearn_mlp",
     "SkMLPClassifier": "_sklearn_mlp",
     "LectureWedgeNetwork": "_lecture",
+    "FamilyRegressor": "_base",
+    "FamilyClassifier": "_base",
+    "XGBoostRegressor": "_xgboost",
+    "XGBoostClassifier": "_xgboost",
     "check_family": "_checks",
     "family_estimators": "_checks",
 }

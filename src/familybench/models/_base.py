@@ -92,6 +92,10 @@ class FamilyModel(BaseEstimator):
         self._n_params = None
         return self
 
+    def _count_params(self) -> int:
+        """Learned parameters of the fitted model; every family implements it."""
+        raise NotImplementedError(f"{type(self).__name__} does not count its parameters (_count_params)")
+
     @property
     def n_params_(self) -> int:
         """Learned parameters (counted on first access, so the count is not timed as fit)."""

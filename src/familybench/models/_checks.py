@@ -41,5 +41,29 @@ def check_family(
     """
     from sklearn.utils.estimator_checks import check_estimator
 
+    from ._base import FamilyModel
+
     for estimator in family_estimators(name, params):
         check_estimator(estimator, expected_failed_checks=dict(expected_failed_checks or {}))
+        if isinstance(estimator, FamilyModel):  # a plain scikit-learn estimator counts nothing
+            _check_counts_parameters(name, estimator)
+
+
+def _check_counts_parameters(name: str, estimator) -> None:
+    """familybench's own contract: a fitted family model counts its learned parameters
+    (``n_params_``; a ``FamilyModel`` subclass implements ``_count_params``), or the report's
+    model-size figure and the runner's ``n_params`` column stay empty for it."""
+    import numpy as np
+    from sklearn.base import clone, is_classifier
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3))
+    y = (X[:, 0] > 0).astype(int) if is_classifier(estimator) else X[:, 0] - X[:, 1]
+    fitted = clone(estimator).fit(X, y)
+    try:
+        count = fitted.n_params_
+    except (AttributeError, NotImplementedError) as exc:
+        raise AssertionError(f"model {name!r}: {type(estimator).__name__} has no n_params_ after fit ({exc}); "
+                             "implement _count_params") from None
+    if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 0:
+        raise AssertionError(f"model {name!r}: n_params_ must be a non-negative integer, got {count!r}")
