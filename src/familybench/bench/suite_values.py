@@ -21,6 +21,9 @@ class SuiteError(FamilybenchError):
 
 _TUNE_KEYS = {"trials", "time_budget", "validation", "sampler", "seed", "shuffles", "refit"}
 _SAMPLERS = ("random", "tpe")
+#: Samplers whose trials depend on the earlier ones (asked in order): the budget curves keep
+#: their one order; the others' trials are exchangeable and the curves shuffle them.
+SEQUENTIAL_SAMPLERS = ("tpe",)
 _MAX_SEEDS = 1000
 _MAX_TRIALS = 100_000
 

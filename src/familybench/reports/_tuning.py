@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..bench.metrics import HIGHER_IS_BETTER
 from ..bench.select import GROUP, NORMALISATION, normalised_scores, select_best, validation_score
+from ..bench.suite_values import SEQUENTIAL_SAMPLERS
 from ._format import fmt_number, is_missing, mpl_text, shorten
 from ._plots import log_axis
 from ._sections import Figure, Section
@@ -27,7 +28,7 @@ _TIME_POINTS = 40
 
 
 def _orders(n: int, shuffles: int, sampler: str, seed: int) -> list[np.ndarray]:
-    if n <= 1 or sampler == "tpe":
+    if n <= 1 or sampler in SEQUENTIAL_SAMPLERS:
         return [np.arange(n)]
     rng = np.random.default_rng([seed, n])
     return [np.concatenate([[0], 1 + rng.permutation(n - 1)]) for _ in range(shuffles)]
@@ -50,7 +51,7 @@ def budget_curves(all_results: pd.DataFrame, settings: dict) -> dict[str, dict]:
     groups = {keys: g.sort_values("trial") for keys, g in trials.groupby(GROUP, dropna=False, sort=False)}
     tuned_sizes = [len(g) for g in groups.values() if len(g) > 1]
     horizon = min(tuned_sizes) if tuned_sizes else 1
-    n_orders = 1 if sampler == "tpe" else shuffles
+    n_orders = 1 if sampler in SEQUENTIAL_SAMPLERS else shuffles
     curves: dict[str, dict] = {}
     by_config: dict[str, list] = {}
     for keys, group in groups.items():
@@ -230,9 +231,10 @@ def tuning_sections(context) -> list[Section]:
 
     settings = context.tune_settings
     curves = budget_curves(context.all_results, settings)
-    order = "the default first, then " + (f"{settings.get('shuffles', 15)} random orders of the other trials"
-                                          if settings.get("sampler", "random") == "random"
-                                          else "the trials in the order TPE asked them")
+    sampler = settings.get("sampler", "random")
+    order = "the default first, then " + (f"the trials in the order {sampler.upper()} asked them"
+                                          if sampler in SEQUENTIAL_SAMPLERS
+                                          else f"{settings.get('shuffles', 15)} random orders of the other trials")
     intro = _both("How much tuning buys, per config: the normalised test score of the trial that is best on "
                   "validation after k trials ({order}), averaged over datasets and seeds.", order=order)
     sections = [_section("Tuning budget", [intro], figures=[budget_figure(context, curves)], level=3)]
