@@ -41,9 +41,11 @@ from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
+from .._devices import AUTO, CPU, CUDA
 from .._errors import ExecutorLost, FamilybenchError
 from .executor import Executor, _failure
 from .jobs import Job
+from .record import FAILED
 from .worker import Outcome, one_line
 
 DATA_WARNING_BYTES = 500 * 1024**2
@@ -352,7 +354,7 @@ class DaskExecutor(Executor):
             )
         gpus = [a for a, info in workers.items() if info.get("resources", {}).get("GPU", 0) >= 1]
         self._gpu_workers = len(gpus)
-        self._auto_device = "cuda" if workers and len(gpus) == len(workers) else "cpu"
+        self._auto_device = CUDA if workers and len(gpus) == len(workers) else CPU
         from .dask_worker import StopChildren
 
         client.register_plugin(StopChildren())
@@ -501,9 +503,9 @@ class DaskExecutor(Executor):
         return len(self._futures) + len(self._done)
 
     def _device(self, device: str) -> str:
-        if device == "auto":
+        if device == AUTO:
             device = self._auto_device
-        if device == "cuda" and not self._gpu_workers:
+        if device == CUDA and not self._gpu_workers:
             raise FamilybenchError(
                 "device 'cuda': no Dask worker offers a GPU (start workers with --resources "
                 "GPU=1); refusing to queue jobs that would wait forever"
@@ -545,12 +547,12 @@ class DaskExecutor(Executor):
         if job.dataset.loader == "file" and job.dataset.path is not None:
             data = self._ship_data(job.dataset)
             if isinstance(data, str):
-                self._done.append(_failure(job, "failed", data, self.threads, 0.0))
+                self._done.append(_failure(job, FAILED, data, self.threads, 0.0))
                 return
             task_job = replace(task_job, dataset=replace(job.dataset, path=None))
         plugin_files = self._ship_plugins(job.plugins) if job.plugins else {}
         if isinstance(plugin_files, str):
-            self._done.append(_failure(job, "failed", plugin_files, self.threads, 0.0))
+            self._done.append(_failure(job, FAILED, plugin_files, self.threads, 0.0))
             return
         payload = {
             "job": task_job,
@@ -575,7 +577,7 @@ class DaskExecutor(Executor):
                 payload,
                 key=f"familybench-{job.key}-{uuid.uuid4().hex[:8]}",
                 pure=False,
-                resources={"GPU": 1} if device == "cuda" else None,
+                resources={"GPU": 1} if device == CUDA else None,
                 workers=self._restrict,
                 allow_other_workers=False,
                 retries=0,
@@ -606,7 +608,7 @@ class DaskExecutor(Executor):
                     message = f"Dask worker {exc.last_worker.address} died while running this job"
                 else:
                     message = f"Dask task failed: {one_line(exc)}"
-                return _failure(job, "failed", message, self.threads, 0.0)
+                return _failure(job, FAILED, message, self.threads, 0.0)
             else:
                 running = self._client.status == "running"
                 raise self._lost(f"its task was {future.status}" if running else "connection lost")

@@ -33,6 +33,7 @@ from distributed.diagnostics.plugin import WorkerPlugin
 from .._threads import cpu_count
 from .dask_child import read_frame, write_frame
 from .executor import _MEMORY_POLL, _failure, _gib, default_memory_limit, tree_rss
+from .record import FAILED, OOM, TIMEOUT
 from .worker import one_line
 
 CODE_DIR = "familybench-code"
@@ -454,7 +455,7 @@ def run_job(payload: dict) -> dict:
                 f"data file {filename} (sha256 {sha256[:16]}) was not delivered to worker "
                 f"{worker.address}"
             )
-            result["outcome"] = _failure(job, "failed", message, threads, 0.0)
+            result["outcome"] = _failure(job, FAILED, message, threads, 0.0)
             return result
         job = replace(job, dataset=replace(job.dataset, path=path))
     settings = (
@@ -469,7 +470,7 @@ def run_job(payload: dict) -> dict:
             settings, local, payload["warm_up_timeout"], result["notes"], payload["probe"]
         )
     except RuntimeError as exc:
-        result["outcome"] = _failure(job, "failed", str(exc), threads, 0.0)
+        result["outcome"] = _failure(job, FAILED, str(exc), threads, 0.0)
         return result
     result["info"] = child.info
     host_slots = (payload.get("slots") or {}).get(get_address_host(worker.address)) or worker.state.nthreads
@@ -481,18 +482,18 @@ def run_job(payload: dict) -> dict:
     except MemoryError as exc:
         _release(child, replace_it=True, cwd=local)
         used = exc.args[0]
-        outcome = _failure(job, "oom", f"killed: used {_gib(used)} of memory above its start, over the "
+        outcome = _failure(job, OOM, f"killed: used {_gib(used)} of memory above its start, over the "
                            f"{_gib(memory_limit)} limit", threads, time.monotonic() - started)
     except TimeoutError:
         _release(child, replace_it=True, cwd=local)
         message = f"stopped after the {job.timeout:g} s timeout"
-        outcome = _failure(job, "timeout", message, threads, time.monotonic() - started)
+        outcome = _failure(job, TIMEOUT, message, threads, time.monotonic() - started)
     except (EOFError, OSError):
         how = _exit_description(child.exit_code())
         _release(child, replace_it=True, cwd=local)
         outcome = _failure(
             job,
-            "failed",
+            FAILED,
             f"job process crashed ({how}) while running this job",
             threads,
             time.monotonic() - started,
@@ -501,7 +502,7 @@ def run_job(payload: dict) -> dict:
         _release(child, replace_it=True, cwd=local)
         outcome = _failure(
             job,
-            "failed",
+            FAILED,
             f"job process protocol: {one_line(exc)}",
             threads,
             time.monotonic() - started,

@@ -21,6 +21,7 @@ from multiprocessing.connection import wait
 
 from .._threads import cpu_count
 from .jobs import Job
+from .record import FAILED, OOM, TIMEOUT
 from .worker import JobWorker, Outcome, job_record
 
 _WORKER_START_TIMEOUT = 300.0
@@ -178,7 +179,7 @@ class InProcessExecutor(Executor):
         try:
             return self._job_worker.run(job)
         except _JobTimeout:
-            return _failure(job, "timeout", f"stopped after the {job.timeout:g} s timeout", self.threads,
+            return _failure(job, TIMEOUT, f"stopped after the {job.timeout:g} s timeout", self.threads,
                             time.perf_counter() - start)
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
@@ -410,17 +411,17 @@ class ProcessExecutor(Executor):
         if oom is not None:
             used, limit = oom
             self._done.append(_failure(
-                job, "oom", f"killed: used {_gib(used)} of memory above its start, over the {_gib(limit)} limit",
+                job, OOM, f"killed: used {_gib(used)} of memory above its start, over the {_gib(limit)} limit",
                 self.threads, seconds))
         elif crashed:
             how = f"signal {signal.Signals(-code).name}" if code is not None and code < 0 else f"exit code {code}"
             self._done.append(
-                _failure(job, "failed", f"worker process crashed ({how}) while running this job", self.threads,
+                _failure(job, FAILED, f"worker process crashed ({how}) while running this job", self.threads,
                          seconds)
             )
         else:
             self._done.append(
-                _failure(job, "timeout", f"stopped after the {job.timeout:g} s timeout", self.threads, seconds)
+                _failure(job, TIMEOUT, f"stopped after the {job.timeout:g} s timeout", self.threads, seconds)
             )
 
     def close(self):

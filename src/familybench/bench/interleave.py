@@ -22,6 +22,7 @@ from pathlib import Path
 
 from .._errors import FamilybenchError
 from . import environment
+from .record import FAILED, TIMEOUT
 from .store import ResultStore
 
 SIDES = ("baseline", "current")
@@ -144,9 +145,9 @@ def run_interleaved(ref: str, suite: str, *, fast: bool = False, out: str | Path
                     code = sides[name].process.returncode
                     sides[name].restart()
                     if job_name in skeletons:
-                        status, error = (("failed", f"the {name} side's process crashed (exit code {code}) while "
+                        status, error = ((FAILED, f"the {name} side's process crashed (exit code {code}) while "
                                           "running this job") if crashed else
-                                         ("timeout", f"stopped after the {timeouts[job_name]:g} s timeout"))
+                                         (TIMEOUT, f"stopped after the {timeouts[job_name]:g} s timeout"))
                         stores[name].write({**skeletons[job_name], "status": status, "error": error,
                                             "error_detail": detail or None, "run_id": run_id,
                                             "job_seconds": time.perf_counter() - started})

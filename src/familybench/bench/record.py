@@ -29,6 +29,8 @@ class Status(str, Enum):
 
 
 STATUSES = tuple(s.value for s in Status)
+#: The statuses as plain strings, for code that writes records (SQLite stores str).
+OK, FAILED, TIMEOUT, OOM, SKIPPED = STATUSES
 #: Statuses of a job that ran and did not succeed (``--retry-failed`` re-runs these).
 BAD_STATUSES = (Status.FAILED.value, Status.TIMEOUT.value, Status.OOM.value)
 #: Statuses that end a job for good: resume does not run it again.

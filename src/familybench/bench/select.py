@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .metrics import HIGHER_IS_BETTER, MAIN_METRIC
-from .record import BAD_STATUSES, Role
+from .record import BAD_STATUSES, FAILED, SKIPPED, Role
 
 GROUP = ["config", "dataset", "seed", "fold", "train_size"]
 SELECTION_COLUMNS = ["n_trials", "n_trials_failed", "n_trials_skipped", "tuning_seconds", "stop_reason",
@@ -157,12 +157,12 @@ def select_best(results: pd.DataFrame, *, trials: int | None = None, time_budget
             window.index[0] if len(window) and window["trial"].iloc[0] == 0 and window["status"].iloc[0] == "ok"
             else None)
         failed = int(window["status"].isin(BAD_STATUSES).sum())
-        skipped = int((window["status"] == "skipped").sum())
+        skipped = int((window["status"] == SKIPPED).sum())
         if index is None:
             row = (window.iloc[0] if len(window) else group.iloc[0]).copy()
             errors = window.loc[window["status"] != "ok", "error"].dropna()
             common = errors.mode().iloc[0] if len(errors) else "no trial finished"
-            row["status"] = "skipped" if skipped == len(window) and len(window) else "failed"
+            row["status"] = SKIPPED if skipped == len(window) and len(window) else FAILED
             row["error"] = f"{len(window) - int((window['status'] == 'ok').sum())} of {len(window)} trials " \
                            f"{'skipped' if row['status'] == 'skipped' else 'failed'}: {common}"
         else:

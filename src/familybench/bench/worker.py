@@ -24,6 +24,7 @@ from datetime import datetime, timezone
 
 import numpy as np
 
+from .._devices import CPU
 from .._errors import FeatureCapError
 from .._hooks import transfer_receiver
 from .._tasks import REGRESSION
@@ -32,7 +33,7 @@ from ..datasets import DatasetError
 from .environment import provenance
 from .jobs import Job
 from .metrics import score
-from .record import empty_record
+from .record import FAILED, SKIPPED, empty_record
 
 _WARM_UP_TIMEOUT = 60.0  # seconds per family; past it the warm-up is abandoned (a cold start)
 
@@ -326,9 +327,9 @@ class JobWorker:
             # Not a failure of the model: this job cannot be run as asked (too few rows of a
             # class for the validation split, an expansion past the feature cap).
             prefix = "feature cap: " if isinstance(exc, FeatureCapError) else ""
-            record.update(status="skipped", error=prefix + str(exc).strip().splitlines()[0])
+            record.update(status=SKIPPED, error=prefix + str(exc).strip().splitlines()[0])
         except Exception as exc:
-            record.update(status="failed", error=one_line(exc), error_detail=traceback.format_exc(limit=20))
+            record.update(status=FAILED, error=one_line(exc), error_detail=traceback.format_exc(limit=20))
         record["job_seconds"] = time.perf_counter() - started
         record["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
         return outcome
@@ -343,10 +344,10 @@ class JobWorker:
         task = data.task
         record["task"] = task
         if task not in spec.tasks:
-            record.update(status="skipped", error=f"model {job.model!r} does not support task {task!r}")
+            record.update(status=SKIPPED, error=f"model {job.model!r} does not support task {task!r}")
             return
         if job.skip_reason:
-            record.update(status="skipped", error=job.skip_reason)
+            record.update(status=SKIPPED, error=job.skip_reason)
             return
         split = self._splits(data, job)[job.fold]
         if job.validation is not None:
@@ -421,7 +422,7 @@ class JobWorker:
             peak_rss_bytes=memory.peak_above_start,
             n_params=_n_params(model),
             n_epochs=getattr(model, "n_epochs_", None),
-            device=getattr(model, "device_", "cpu"),
+            device=getattr(model, "device_", CPU),
         )
         if job.artefacts:
             self._artefacts(job, outcome, data, model, task)

@@ -81,7 +81,7 @@ def _seeded_rng(seed: int, device: torch.device):
     """torch's global generators seeded with ``seed`` inside, restored on exit (the CPU one,
     and the CUDA device's when training there)."""
     devices = []
-    if device.type == "cuda":
+    if device.type == CUDA:
         devices = [device.index if device.index is not None else torch.cuda.current_device()]
     with torch.random.fork_rng(devices=devices):
         torch.manual_seed(seed)
@@ -91,7 +91,7 @@ def _seeded_rng(seed: int, device: torch.device):
 def _to_device(array, device, dtype):
     start = time.perf_counter()
     tensor = torch.as_tensor(np.ascontiguousarray(array), dtype=dtype).to(device)
-    if device.type == "cuda":
+    if device.type == CUDA:
         torch.cuda.synchronize(device)
         report_transfer(time.perf_counter() - start)
     return tensor

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._devices import AUTO
 from .._tasks import check_task
 from .._threads import thread_budget
 from ._base import FamilyClassifier, FamilyRegressor
@@ -77,7 +78,7 @@ class _TorchMLPMixin:
         validation_fraction=0.1,
         tol=1e-4,
         n_jobs=None,
-        device="auto",
+        device=AUTO,
         random_state=None,
         preprocessor=None,
     ):
