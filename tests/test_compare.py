@@ -76,6 +76,9 @@ def test_a_config_that_now_fails_is_a_regression(baseline, tmp_path):
     result = compare_runs(baseline, current)
     row = next(r for r in result.regressions if r.config == "linear")
     assert row.status_regression.startswith("now failed (6/6): RuntimeError: boom")
+    import math
+
+    assert math.isfinite(row.baseline) and math.isnan(row.current)  # what it scored before is still shown
 
 
 def test_thresholds_come_from_the_suite(baseline, tmp_path):

@@ -138,11 +138,11 @@ def _check(suite, out) -> int:
     if not jobs:
         raise _BadInput(f"{suite.source}: the selection leaves no jobs to run")
     seeds = sorted({j.seed for j in jobs})
-    what = f"{len(jobs)} jobs"
+    what = _count(len(jobs), "job")
     if suite.tune is not None:
         what = f"{len(jobs)} tuning groups x up to {suite.tune.trials} trials"
-    print(f"familybench: {suite.name}: ok — {what} ({len(suite.models)} configs, {len(suite.datasets)} datasets, "
-          f"{len(seeds)} seeds) -> {out}; nothing was run (--check)")
+    print(f"familybench: {suite.name}: ok — {what} ({_count(len(suite.models), 'config')}, "
+          f"{_count(len(suite.datasets), 'dataset')}, {_count(len(seeds), 'seed')}) -> {out}; nothing was run (--check)")
     return 0
 
 
@@ -174,9 +174,8 @@ def _print_summary(table) -> None:
         ],
         fit_s=table["fit_seconds"].map(lambda v: "–" if pd.isna(v) else f"{v:.3f}"),
     )[["dataset", "metric", "config", "score", "fit_s", "status"]]
-    with pd.option_context("display.max_rows", 200, "display.width", 160, "display.max_colwidth", 40):
-        print()
-        print(view.to_string(index=False))
+    print()
+    print(_left_aligned(view, max_width=60))
 
 
 def _cmd_list(args) -> int:
@@ -196,6 +195,10 @@ def _cmd_list(args) -> int:
         table = pd.DataFrame(list(builtin_suites().items()), columns=["name", "description"])
     print(_left_aligned(table))
     return 0
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def _left_aligned(table, max_width: int = 100) -> str:

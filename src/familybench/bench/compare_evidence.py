@@ -54,7 +54,7 @@ class PairEvidence:
     metric: str
     n_pairs: int  # seed pairs ok on both sides
     n_jobs: int  # matched jobs
-    baseline: float  # mean test metric over the ok pairs
+    baseline: float  # mean test metric over the side's ok jobs
     current: float
     change: float  # mean(current − baseline)
     gain: float  # the same, signed so that > 0 is better
@@ -120,9 +120,14 @@ def pair_evidence(config: str, dataset: str, group: pd.DataFrame) -> PairEvidenc
                         _samples(ok["fit_seconds_samples_b"].iloc[0]) if one else None,
                         _samples(ok["fit_seconds_samples_c"].iloc[0]) if one else None)
     predict = time_evidence(ok["predict_seconds_b"].to_numpy(float), ok["predict_seconds_c"].to_numpy(float))
+    # Each side's mean over its own ok jobs (a config that fails now still shows what it
+    # scored before); the change is over the seed pairs ok on both sides.
+    side_b = group.loc[group["status_b"] == "ok", f"test_{metric}_b"].to_numpy(float)
+    side_c = group.loc[group["status_c"] == "ok", f"test_{metric}_c"].to_numpy(float)
     return PairEvidence(
         config=str(config), dataset=str(dataset), metric=metric, n_pairs=n, n_jobs=len(group),
-        baseline=float(np.mean(b)) if n else math.nan, current=float(np.mean(c)) if n else math.nan,
+        baseline=float(np.mean(side_b)) if len(side_b) else math.nan,
+        current=float(np.mean(side_c)) if len(side_c) else math.nan,
         change=float(np.mean(c - b)) if n else math.nan, gain=float(np.mean(diff)) if n else math.nan,
         gain_se=float(np.std(diff, ddof=1) / math.sqrt(n)) if n > 1 else (0.0 if n == 1 else math.nan),
         broke=len(broke), broke_status=str(broke["status_c"].iloc[0]) if len(broke) else None,

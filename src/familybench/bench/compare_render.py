@@ -49,11 +49,15 @@ def rules(comparison) -> str:
 
 
 def _version_lines(comparison) -> list[str]:
+    base, cur = comparison.versions.get("baseline", []), comparison.versions.get("current", [])
+    same = [(g.familybench, g.libs_digest, g.source) for g in base] == [(g.familybench, g.libs_digest, g.source)
+                                                                         for g in cur]
     out = []
-    for side, groups in (("baseline", comparison.versions.get("baseline", [])),
-                         ("current", comparison.versions.get("current", []))):
-        if groups:
-            out.append(f"{side}: " + "; ".join(g.describe() for g in groups))
+    if base:
+        out.append("baseline: " + "; ".join(g.describe() for g in base))
+    if cur:
+        out.append("current: same versions as the baseline" if same and base else
+                   "current: " + "; ".join(g.describe() for g in cur))
     return out
 
 

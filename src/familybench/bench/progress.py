@@ -42,7 +42,8 @@ class ProgressBar(Hook):
         self.prefix = "≤ " if bound else ""
         self.start = time.perf_counter()
         resumed = f", {already_done} already done (resuming)" if already_done else ""
-        self._write(f"familybench: {suite_name}: {self.prefix}{total} jobs to run{resumed} -> {out}\n")
+        jobs = "job" if total == 1 else "jobs"
+        self._write(f"familybench: {suite_name}: {self.prefix}{total} {jobs} to run{resumed} -> {out}\n")
 
     def on_job_end(self, record):
         self.done += 1
