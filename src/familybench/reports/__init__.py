@@ -8,32 +8,28 @@ module (``report = "package.module"`` in its TOML): its ``sections(context)`` ge
 
 from __future__ import annotations
 
-from ._context import ReportContext, load_context
-from ._format import html_text, md_text, mpl_text
-from ._report import write_report
-from ._sections import Figure, Section
-from ._style import FAMILY_COLORS, family_colors, plot_style
-from ._tables import failures, normalised_table, rank_table, summary_table, win_tie_loss
+import importlib
+
+# Loaded on first access: a worker imports the built-in artefact producers
+# (``reports._artefacts``) without matplotlib, seaborn or the report's tables.
+_LAZY = {
+    "ReportContext": "_context", "load_context": "_context",
+    "html_text": "_format", "md_text": "_format", "mpl_text": "_format",
+    "write_report": "_report",
+    "Figure": "_sections", "Section": "_sections",
+    "FAMILY_COLORS": "_style", "family_colors": "_style", "plot_style": "_style",
+    "failures": "_tables", "normalised_table": "_tables", "rank_table": "_tables", "summary_table": "_tables",
+    "win_tie_loss": "_tables",
+}
 
 #: The producers the built-in report draws on (familybench.artefacts): every suite runs
 #: them unless it lists its own ``artefacts``.
 ARTEFACTS = ("view", "grid")
 
-__all__ = [
-    "FAMILY_COLORS",
-    "Figure",
-    "ReportContext",
-    "Section",
-    "failures",
-    "family_colors",
-    "html_text",
-    "load_context",
-    "md_text",
-    "mpl_text",
-    "normalised_table",
-    "plot_style",
-    "rank_table",
-    "summary_table",
-    "win_tie_loss",
-    "write_report",
-]
+__all__ = ["ARTEFACTS", *sorted(_LAZY)]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
