@@ -19,6 +19,8 @@ BASE_PACKAGES = ("familybench", "numpy", "pandas", "scikit-learn", "seaborn", "m
 # what a process has loaded.
 _RESULT_BASE = ("numpy", "pandas", "scikit-learn", "scipy")
 _RESULT_TOOLS = ("threadpoolctl", "optuna")
+#: The digest's libraries that every family uses (the rest are the built-in families' own).
+SHARED_RESULT_PACKAGES = (*_RESULT_BASE, *_RESULT_TOOLS)
 
 
 def _version(name: str) -> str | None:
@@ -67,17 +69,18 @@ def result_packages() -> tuple[str, ...]:
     return (*names, *_RESULT_TOOLS)
 
 
-def collect() -> dict:
+def collect(models=None) -> dict:
     """Everything a reader needs to judge whether two runs are comparable.
 
-    ``versions`` holds the base packages and every registered family's distributions
-    (flat, as compare reads them); ``family_versions`` the same per family, for the report.
+    ``versions`` holds the base packages and the distributions of the run's ``models``
+    (default: every registered one), flat, as compare reads them; ``family_versions`` the
+    same per family, for the report.
     """
     import psutil
 
     from ..models._registry import family_versions
 
-    by_family = family_versions()
+    by_family = family_versions(None if models is None else sorted(set(models)))
     versions = {name: _version(name) for name in BASE_PACKAGES}
     for dists in by_family.values():
         versions.update(dists)

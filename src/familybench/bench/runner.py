@@ -164,7 +164,7 @@ def execute(
                 pool.start(source.models, expected_jobs=source.total)
             run_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
             started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
-            meta = environment.collect()
+            meta = environment.collect(models=[m.model for m in suite.models])
             meta.update(n_jobs_total=source.total + already_done, n_jobs_run=source.total, parallel_jobs=jobs)
             store.start_run(run_id, started_at, suite.to_dict(), meta)
             store.write_plan(run_id, [(j.config, j.dataset.name, j.seed, j.fold, j.train_size) for j in all_jobs])

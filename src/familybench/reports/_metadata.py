@@ -60,8 +60,11 @@ def _versions(rows: pd.DataFrame, runs: list[dict], meta: dict) -> str:
     groups = version_groups(rows, runs)
     if len(groups) == 1 and groups[0].libraries:
         g = groups[0]
-        # families' own distributions follow under their names (only the run's families)
-        own = {dist for dists in (meta.get("family_versions") or {}).values() for dist in dists}
+        # the families' own distributions follow under their names (only the run's families)
+        from ..bench.environment import SHARED_RESULT_PACKAGES
+
+        # (a store from before family_versions lists them all here)
+        own = set(g.libraries) - set(SHARED_RESULT_PACKAGES) if meta.get("family_versions") is not None else set()
         return f"{python}familybench {g.familybench}, {g.libraries_text(leave_out=own)} (source {g.source[:20]})"
     if groups:
         return python + "; ".join(g.describe() for g in groups)
