@@ -18,3 +18,14 @@ def mixed_frame():
     X.loc[::17, "x2"] = np.nan
     X.loc[::23, "colour"] = np.nan
     return X, y
+
+
+@pytest.fixture
+def clean_registry(monkeypatch):
+    """Models and plug-ins a test registers or loads are forgotten after it."""
+    from familybench.models import _plugins, _registry
+
+    _registry.get_spec("linear")  # the built-ins first, or they would register into the copy only
+    monkeypatch.setattr(_registry, "_REGISTRY", dict(_registry._REGISTRY))
+    monkeypatch.setattr(_plugins, "_LOADED_PLUGINS", set())
+    monkeypatch.setattr(_plugins, "_ENTRY_POINTS_LOADED", False)

@@ -21,12 +21,13 @@ from familybench.artefacts import (
     list_artefacts,
     register_artefact,
 )
-from familybench.bench.record import COLUMNS, SCHEMA_VERSION, empty_record
+from familybench.bench.record import SCHEMA_VERSION, empty_record
 from familybench.bench.runner import execute
-from familybench.bench.store import APPLICATION_ID, ResultStore, _columns_at
+from familybench.bench.store import APPLICATION_ID, ResultStore
 from familybench.bench.suite import SuiteError, parse_suite
 from familybench.datasets import load_dataset
 from familybench.reports._artefacts import plot_grid
+from legacy_stores import legacy_store
 
 SMALL = {"n_samples": 200}
 
@@ -283,21 +284,8 @@ def _encode(arrays) -> bytes:
 
 def _v2_store(directory):
     """A store as schema 2 wrote it: predictions and dataset_views tables of their own."""
-    directory.mkdir(parents=True, exist_ok=True)
-    columns = _columns_at(2)
-    db = sqlite3.connect(directory / "results.sqlite")
-    db.execute(f"CREATE TABLE results ({', '.join(f'{c} {COLUMNS[c]}' for c in columns)}, PRIMARY KEY (job_key))")
-    db.execute("CREATE TABLE runs (run_id TEXT PRIMARY KEY, started_at TEXT, finished_at TEXT, "
-               "wall_seconds REAL, suite TEXT, meta TEXT)")
-    db.execute("CREATE TABLE predictions (job_key TEXT PRIMARY KEY, payload BLOB)")
-    db.execute("CREATE TABLE dataset_views (dataset TEXT PRIMARY KEY, payload BLOB)")
-    db.execute("CREATE TABLE plan (run_id TEXT, config TEXT, dataset TEXT, seed INTEGER, fold INTEGER, "
-               "train_size INTEGER)")
-    record = {c: v for c, v in empty_record(job_key="k1", config="mlp2", model="mlp", dataset="wedge", status="ok",
-                                             seed=0, fold=0, test_accuracy=0.9).items() if c in columns}
-    record["schema_version"] = 2
-    db.execute(f"INSERT INTO results ({', '.join(record)}) VALUES ({', '.join('?' * len(record))})",
-               list(record.values()))
+    db = legacy_store(directory, 2, dict(job_key="k1", config="mlp2", model="mlp", dataset="wedge", status="ok",
+                                         seed=0, fold=0, test_accuracy=0.9), plan=True)
     db.execute("INSERT INTO predictions VALUES (?, ?)", ("k1", _encode(
         {"proba": np.full((4, 2), 0.5, np.float32), "first_layer_weights": np.eye(2), "first_layer_bias": np.ones(2)})))
     db.execute("INSERT INTO dataset_views VALUES (?, ?)", ("wedge", _encode({"grid": np.zeros((4, 2))})))

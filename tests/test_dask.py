@@ -440,11 +440,9 @@ def test_a_suites_plugin_file_is_shipped_to_the_workers(tmp_path, client):
     assert [r["status"] for r in records] == ["ok"], records[0]["error"]
 
 
-def test_a_plugin_familys_failing_warm_up_is_a_noted_cold_start_on_dask(tmp_path, client, monkeypatch):
-    from test_external_family import _registry, _suite
+def test_a_plugin_familys_failing_warm_up_is_a_noted_cold_start_on_dask(tmp_path, client, clean_registry):
+    from test_external_family import _suite
 
-    _registry.get_spec("linear")
-    monkeypatch.setattr(_registry, "_REGISTRY", dict(_registry._REGISTRY))
     jobs = _suite(tmp_path, fail="raise", tune=False)
     with pytest.warns(ClusterWarning, match="warm-up of shrunk failed"):
         _, records = execute(jobs, tmp_path / "out", executor=DaskExecutor(client, threads=1))

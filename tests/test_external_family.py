@@ -13,7 +13,7 @@ from sklearn.linear_model import Ridge
 from familybench.bench.executor import InProcessExecutor, ProcessExecutor
 from familybench.bench.runner import execute
 from familybench.bench.suite import load_suite
-from familybench.models import FamilyRegressor, _plugins, _registry, check_family, get_search_space
+from familybench.models import FamilyRegressor, check_family, get_search_space
 
 # The whole family: an estimator, its search space, its warm-up, and one register call.
 FAMILY = textwrap.dedent('''
@@ -56,14 +56,6 @@ FAMILY = textwrap.dedent('''
     register("shrunk", ShrunkLasso, family="shrinkage", tasks=("regression",), replace=True,
              search_space=shrunk_space, warm_up=warm_up, versions=("scipy",))
 ''')
-
-
-@pytest.fixture
-def clean_registry(monkeypatch):
-    _registry.get_spec("linear")  # the built-ins first, or they would register into the copy only
-    monkeypatch.setattr(_registry, "_REGISTRY", dict(_registry._REGISTRY))
-    monkeypatch.setattr(_plugins, "_LOADED_PLUGINS", set())
-    monkeypatch.setattr(_plugins, "_ENTRY_POINTS_LOADED", False)
 
 
 def _suite(tmp_path, *, fail=None, tune=True):

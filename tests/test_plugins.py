@@ -24,14 +24,6 @@ PLUGIN = textwrap.dedent("""
 """)
 
 
-@pytest.fixture
-def clean_registry(monkeypatch):
-    _registry.get_spec("linear")  # the built-ins first, or they would register into the copy only
-    monkeypatch.setattr(_registry, "_REGISTRY", dict(_registry._REGISTRY))
-    monkeypatch.setattr(_plugins, "_LOADED_PLUGINS", set())
-    monkeypatch.setattr(_plugins, "_ENTRY_POINTS_LOADED", False)
-
-
 def test_a_plugin_file_named_by_the_suite_runs_in_process_workers(tmp_path, clean_registry):
     (tmp_path / "myplug.py").write_text(PLUGIN.format(name="shrunk"))
     (tmp_path / "suite.toml").write_text(

@@ -10,24 +10,14 @@ import pytest
 import familybench
 from familybench.bench.record import COLUMNS, MIGRATIONS, SCHEMA_VERSION, empty_record
 from familybench.bench.store import ResultStore, StoreError, _columns_at
+from legacy_stores import legacy_store
 
 
 def _v1_store(directory):
     """A store as familybench 0.1 (schema 1) wrote it: v1 columns, no user_version."""
-    directory.mkdir(parents=True, exist_ok=True)
-    columns = _columns_at(1)
-    assert "trial" not in columns and "valid_r2" not in columns
-    db = sqlite3.connect(directory / "results.sqlite")
-    db.execute(f"CREATE TABLE results ({', '.join(f'{c} {COLUMNS[c]}' for c in columns)}, PRIMARY KEY (job_key))")
-    db.execute("CREATE TABLE runs (run_id TEXT PRIMARY KEY, started_at TEXT, finished_at TEXT, "
-               "wall_seconds REAL, suite TEXT, meta TEXT)")
-    db.execute("CREATE TABLE predictions (job_key TEXT PRIMARY KEY, payload BLOB)")
-    db.execute("CREATE TABLE dataset_views (dataset TEXT PRIMARY KEY, payload BLOB)")
-    record = {c: v for c, v in empty_record(job_key="k1", config="linear", model="linear", dataset="moons",
-                                             status="ok", seed=0, fold=0, test_r2=0.5).items() if c in columns}
-    record["schema_version"] = 1
-    db.execute(f"INSERT INTO results ({', '.join(record)}) VALUES ({', '.join('?' * len(record))})",
-               list(record.values()))
+    assert "trial" not in _columns_at(1) and "valid_r2" not in _columns_at(1)
+    db = legacy_store(directory, 1, dict(job_key="k1", config="linear", model="linear", dataset="moons",
+                                         status="ok", seed=0, fold=0, test_r2=0.5))
     db.commit()
     db.close()
     return directory

@@ -61,6 +61,16 @@ def _version_lines(comparison) -> list[str]:
     return out
 
 
+def _unmatched(comparison) -> list[str]:
+    """The config × dataset pairs only one side has."""
+    out = []
+    if comparison.missing:
+        out.append(f"Only in the baseline (not compared): {', '.join(comparison.missing)}")
+    if comparison.added:
+        out.append(f"Only in the current run (new): {', '.join(comparison.added)}")
+    return out
+
+
 def markdown(comparison) -> str:
     lines = [f"**{comparison.verdict()}**", "",
              f"Baseline `{comparison.baseline}` → current `{comparison.current}`. {rules(comparison)}", ""]
@@ -73,10 +83,8 @@ def markdown(comparison) -> str:
     for r in comparison.sorted_rows():
         lines.append(f"| {_mark(r)} | {_md(r.config)} | {_md(r.dataset)} | {r.metric} | {_num(r.baseline)} | "
                      f"{_num(r.current)} | {_md(_delta(r))} | {time_cell(r.fit)} | {time_cell(r.predict)} |")
-    if comparison.missing:
-        lines += ["", f"Only in the baseline (not compared): {', '.join(map(_md, comparison.missing))}"]
-    if comparison.added:
-        lines += ["", f"Only in the current run (new): {', '.join(map(_md, comparison.added))}"]
+    for line in _unmatched(comparison):
+        lines += ["", _md(line)]
     versions = _version_lines(comparison)
     if versions:
         lines += ["", "Rows compared, by the versions that made them:", ""] + [f"- {_md(v)}" for v in versions]
@@ -95,10 +103,8 @@ def terminal(comparison, width: int = 100) -> str:
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
     out.append("")
     out += ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in table]
-    if comparison.missing:
-        out += ["", f"Only in the baseline (not compared): {', '.join(comparison.missing)}"]
-    if comparison.added:
-        out += ["", f"Only in the current run (new): {', '.join(comparison.added)}"]
+    for line in _unmatched(comparison):
+        out += ["", line]
     versions = _version_lines(comparison)
     if versions:
         out += ["", "Versions of the rows compared:"] + [f"  {v}" for v in versions]
