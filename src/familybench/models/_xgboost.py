@@ -15,6 +15,7 @@ from .._errors import FamilybenchError
 from .._tasks import check_task
 from .._threads import thread_budget
 from ._base import FamilyClassifier, FamilyRegressor, _seed, _validation_split
+from ._boosting import _positional  # f0, f1, ...: XGBoost, too, rejects names with [, ] or <
 from ._names import XGBOOST_PARAMS
 from ._space import Float, Int, SearchSpace
 
@@ -27,11 +28,6 @@ def _import_xgboost():
             "model 'xgboost' needs the xgboost package: pip install 'familybench[xgboost]' (the xgboost-cpu wheel)"
         ) from None
     return xgboost
-
-
-def _positional(Xt):
-    """Columns named f0, f1, ...: XGBoost rejects feature names with [, ] or <."""
-    return Xt.set_axis([f"f{i}" for i in range(Xt.shape[1])], axis=1)
 
 
 class _XGBoostMixin:
