@@ -24,12 +24,12 @@ distributed = pytest.importorskip("distributed")
 
 import familybench  # noqa: E402
 from familybench._threads import cpu_count  # noqa: E402
-from familybench.bench.dask_executor import (  # noqa: E402
+from familybench.bench.dask_cluster import (  # noqa: E402
     ClusterWarning,
-    DaskExecutor,
     restore_environment,
     start_local_cluster,
 )
+from familybench.bench.dask_executor import DaskExecutor  # noqa: E402
 from familybench.bench.dask_worker import data_path  # noqa: E402
 from familybench.bench.executor import ProcessExecutor  # noqa: E402
 from familybench.bench.progress import Hook  # noqa: E402

@@ -1,0 +1,196 @@
+"""The client's side of a Dask cluster, apart from running jobs: familybench's local
+cluster and the environment its nannies touch, the scheduler's settings, cluster warnings,
+and which local code must travel to the workers (by content).
+
+``dask`` and ``distributed`` are imported only inside these functions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import logging
+import os
+import sys
+import warnings
+from contextlib import contextmanager
+from pathlib import Path
+
+from .._errors import FamilybenchError
+
+DATA_WARNING_BYTES = 500 * 1024**2
+"""A data file above this size is sent to every worker with a warning."""
+CODE_WARNING_BYTES = 50 * 1024**2
+
+
+class ClusterWarning(UserWarning):
+    """Something about the cluster that makes a run slower or less isolated than it should be."""
+
+
+def _warn(message: str) -> None:
+    """A :class:`ClusterWarning`, shown as one line ("familybench: ClusterWarning: ...")."""
+    warnings.warn_explicit(message, ClusterWarning, "familybench", 0)
+
+
+@contextmanager
+def _quiet(*loggers: str):
+    """Silence these loggers for a while (a client closing after its scheduler vanished logs
+    tracebacks of its reconnection attempts; the run has its own one-line error)."""
+    saved = [(logging.getLogger(name), logging.getLogger(name).level) for name in loggers]
+    for logger, _ in saved:
+        logger.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        for logger, level in saved:
+            logger.setLevel(level)
+
+
+def _import_distributed():
+    try:
+        import dask
+        import distributed
+    except ImportError as exc:
+        raise FamilybenchError(
+            f"the Dask executor needs dask and distributed ({exc}); pip install 'familybench[dask]'"
+        ) from None
+    return dask, distributed
+
+
+def start_local_cluster(n_workers: int, *, resources: dict | None = None):
+    """familybench's own ``LocalCluster``: ``n_workers`` nanny-managed worker processes with
+    one task slot each, listening on 127.0.0.1 only.
+
+    The scheduler fails a task at once when its worker dies (``allowed-failures`` 0), so a
+    job that kills its worker takes no other worker with it, and sends a worker no more
+    tasks than it has threads (``worker-saturation`` 1.0), so a dying worker holds no queued
+    job. The scheduler's HTTP server takes a free port (with ``None`` it would take 8787).
+    The workers' statistical profiler is off: its sampling thread competes with the jobs.
+
+    A nanny writes its workers' environment into this process's ``os.environ`` before it
+    starts one (``MALLOC_TRIM_THRESHOLD_``, thread counts, ``PYTHONHASHSEED``), where every
+    process started later inherits it: familybench's nannies set nothing but the hash seed,
+    and :func:`restore_environment` undoes what they wrote (here, after the start).
+
+    Parameters
+    ----------
+    n_workers : int
+    resources : dict, default=None
+        Resources every worker offers, e.g. ``{"GPU": 1}``.
+
+    Returns
+    -------
+    distributed.LocalCluster
+    """
+    dask, distributed = _import_distributed()
+    settings = {
+        "distributed.scheduler.allowed-failures": 0,
+        "distributed.scheduler.worker-saturation": 1.0,
+        "distributed.worker.profile.enabled": False,  # a 10 ms sampling thread per worker
+        "distributed.nanny.pre-spawn-environ": {},  # workers run no numeric code themselves
+    }
+    _ENVIRONMENT.setdefault("before", {name: os.environ.get(name) for name in _NANNY_VARIABLES})
+    try:
+        with dask.config.set(settings):
+            return distributed.LocalCluster(
+                n_workers=max(1, int(n_workers)),
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address="127.0.0.1:0",
+                silence_logs=logging.CRITICAL,
+                resources=resources,
+                memory_limit=0,  # no nanny memory management: familybench bounds each job itself
+            )
+    finally:
+        restore_environment()
+
+
+_NANNY_VARIABLES = (
+    "MALLOC_TRIM_THRESHOLD_",
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "PYTHONHASHSEED",
+)
+_ENVIRONMENT: dict[str, dict[str, str | None]] = {}
+
+
+def restore_environment() -> None:
+    """Put back the variables a nanny of :func:`start_local_cluster` wrote into
+    ``os.environ`` (at the start and whenever it restarts a worker) as they were before
+    the first one started."""
+    for name, value in _ENVIRONMENT.get("before", {}).items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
+def _scheduler_settings(dask_scheduler=None) -> dict:
+    """Runs on the scheduler: the settings that decide how a dying worker is handled."""
+    return {
+        "allowed_failures": dask_scheduler.allowed_failures,
+        "saturation": dask_scheduler.WORKER_SATURATION,
+        "bokeh": importlib.util.find_spec("bokeh") is not None,
+    }
+
+
+def _client_environment() -> dict[str, str | None]:
+    """The variables a Dask nanny sets for its workers (``distributed.nanny.pre-spawn-environ``
+    and ``PYTHONHASHSEED``, other than the thread counts familybench sets per job), as this
+    process has them: job processes get these, so they run like the process executor's
+    workers (no trimmed ``malloc``, this run's hash seed)."""
+    import dask
+
+    names = set(dask.config.get("distributed.nanny.pre-spawn-environ", {})) | {"PYTHONHASHSEED"}
+    names -= {"OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"}
+    before = _ENVIRONMENT.get("before", {})  # as before a local cluster wrote into it
+    return {name: before.get(name, os.environ.get(name)) for name in sorted(names)}
+
+
+def _installed_top_levels() -> set[str]:
+    from importlib.metadata import packages_distributions
+
+    return set(packages_distributions()) | set(sys.stdlib_module_names) | {"familybench"}
+
+
+def local_module_files(module: str) -> dict[str, bytes] | None:
+    """The files of ``module``'s top-level package or module when it is local code: found
+    on this process's path but not installed (no distribution provides it).
+
+    Returns ``None`` for installed, standard-library and unknown modules.
+    """
+    top = module.split(".")[0]
+    if not top or top in _installed_top_levels():
+        return None
+    try:
+        spec = importlib.util.find_spec(top)
+    except (ImportError, ValueError):
+        return None
+    if spec is None:
+        return None
+    files: dict[str, bytes] = {}
+    if spec.submodule_search_locations:
+        for location in spec.submodule_search_locations:
+            for root, dirs, names in os.walk(location):
+                dirs[:] = sorted(d for d in dirs if d != "__pycache__" and not d.startswith("."))
+                for name in sorted(names):
+                    if name.endswith((".pyc", ".pyo")):
+                        continue
+                    path = os.path.join(root, name)
+                    files[os.path.join(top, os.path.relpath(path, location))] = Path(
+                        path
+                    ).read_bytes()
+    elif spec.origin and os.path.isfile(spec.origin) and spec.origin.endswith(".py"):
+        files[os.path.basename(spec.origin)] = Path(spec.origin).read_bytes()
+    else:  # an extension module or a frozen one: nothing we can ship as source
+        return None
+    return files
+
+
+def _digest(files: dict[str, bytes]) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(path.encode() + b"\0" + hashlib.sha256(files[path]).digest())
+    return digest.hexdigest()[:32]
