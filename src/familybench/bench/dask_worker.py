@@ -476,39 +476,23 @@ def run_job(payload: dict) -> dict:
     host_slots = (payload.get("slots") or {}).get(get_address_host(worker.address)) or worker.state.nthreads
     memory_limit = job.memory_limit or payload.get("memory_limit") or default_memory_limit(host_slots)
     started = time.monotonic()
+    failure = None  # (status, message): the child is replaced and the job recorded as such
     try:
         child.send(job)
         message = child.receive_supervised(started + job.timeout, memory_limit)
     except MemoryError as exc:
-        _release(child, replace_it=True, cwd=local)
-        used = exc.args[0]
-        outcome = _failure(job, OOM, f"killed: used {_gib(used)} of memory above its start, over the "
-                           f"{_gib(memory_limit)} limit", threads, time.monotonic() - started)
+        failure = (OOM, f"killed: used {_gib(exc.args[0])} of memory above its start, over the "
+                        f"{_gib(memory_limit)} limit")
     except TimeoutError:
-        _release(child, replace_it=True, cwd=local)
-        message = f"stopped after the {job.timeout:g} s timeout"
-        outcome = _failure(job, TIMEOUT, message, threads, time.monotonic() - started)
+        failure = (TIMEOUT, f"stopped after the {job.timeout:g} s timeout")
     except (EOFError, OSError):
-        how = _exit_description(child.exit_code())
-        _release(child, replace_it=True, cwd=local)
-        outcome = _failure(
-            job,
-            FAILED,
-            f"job process crashed ({how}) while running this job",
-            threads,
-            time.monotonic() - started,
-        )
+        failure = (FAILED, f"job process crashed ({_exit_description(child.exit_code())}) while running this job")
     except Exception as exc:  # a job or outcome that does not pickle: this job's failure only
-        _release(child, replace_it=True, cwd=local)
-        outcome = _failure(
-            job,
-            FAILED,
-            f"job process protocol: {one_line(exc)}",
-            threads,
-            time.monotonic() - started,
-        )
+        failure = (FAILED, f"job process protocol: {one_line(exc)}")
+    _release(child, replace_it=failure is not None, cwd=local)
+    if failure is not None:
+        outcome = _failure(job, *failure, threads, time.monotonic() - started)
     else:
-        _release(child, replace_it=False, cwd=local)
         outcome = message[1]
         for name in message[2] if len(message) > 2 else ():
             if name not in child.cold_noted:  # a model warmed before its first job here, and it failed
