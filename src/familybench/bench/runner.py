@@ -159,6 +159,7 @@ def execute(
         with pool:
             # Workers spawn, import and warm up while this process records the run (the
             # environment probe runs git, the store writes the run and its plan).
+            start = time.perf_counter()  # the run's wall clock counts starting its executor
             source.start()
             if source.total:
                 pool.start(source.models, expected_jobs=source.total)
@@ -170,7 +171,6 @@ def execute(
             store.write_plan(run_id, [(j.config, j.dataset.name, j.seed, j.fold, j.train_size) for j in all_jobs])
             for hook in hooks:
                 hook.on_run_start(source.total, already_done, suite.name, str(out), bound=source.bound)
-            start = time.perf_counter()
             finished = False
             dataset_artefacts: set[tuple[str, str]] = set()  # (dataset, name) stored in this run
             try:
