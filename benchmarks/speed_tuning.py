@@ -64,6 +64,7 @@ def hand_loop(trials_frame, threads: int) -> dict:
 
     from familybench.bench.metrics import score
     from familybench.datasets import load_dataset, make_inner_splits, make_splits
+    from familybench.reports._artefacts import plot_grid
     from familybench.models import get_model
 
     os.environ["FAMILYBENCH_THREADS"] = str(threads)
@@ -100,7 +101,7 @@ def hand_loop(trials_frame, threads: int) -> dict:
         # plot grid (same work here, so the two sides do the same fits)
         for (dataset, _), trials in groups.items():
             data = cache[dataset][0]
-            grid = data.plot_grid()
+            grid = plot_grid(data)  # what the "grid" artefact predicts
             if grid is None:
                 continue
             metric = "valid_r2" if data.task == "regression" else ("valid_roc_auc" if data.task == "binary"

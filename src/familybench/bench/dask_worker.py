@@ -32,7 +32,7 @@ from distributed.diagnostics.plugin import WorkerPlugin
 
 from .._threads import cpu_count
 from .dask_child import read_frame, write_frame
-from .executor import _MEMORY_POLL, _failure, _gib, default_memory_limit, tree_rss
+from .executor import _MEMORY_POLL, ProcessTree, _failure, _gib, default_memory_limit
 from .record import FAILED, OOM, TIMEOUT
 from .worker import one_line
 
@@ -228,7 +228,8 @@ class _Child:
         """The job's answer, polling the child's process tree every 50 ms meanwhile:
         ``TimeoutError`` at ``deadline``, ``MemoryError(used)`` once it holds more than
         ``memory_limit`` bytes above its resident memory at the start."""
-        start_rss = tree_rss(self.pid) if memory_limit else 0
+        tree = ProcessTree(self.pid) if memory_limit else None
+        start_rss = tree.rss() if tree else 0
         while True:
             now = time.monotonic()
             try:
@@ -236,7 +237,7 @@ class _Child:
             except TimeoutError:
                 if time.monotonic() >= deadline:
                     raise
-            used = tree_rss(self.pid) - start_rss
+            used = tree.rss() - start_rss
             if used > memory_limit:
                 raise MemoryError(used)
 

@@ -148,21 +148,26 @@ def execute(
     with RunLock(out), ResultStore(out, fresh=fresh) as store:
         _check_versions(store, strict)
         _check_tasks(store, suite)
-        if suite.tune is not None:
-            from .tuning import Tuner
-
-            source = Tuner(suite, store.records_by_key(), retry_failed=retry_failed)
-            already_done = source.already_done
-        else:
-            source = FixedJobs(pending_jobs(all_jobs, store, retry_failed))
-            already_done = len(all_jobs) - source.total
         with pool:
-            # Workers spawn, import and warm up while this process records the run (the
-            # environment probe runs git, the store writes the run and its plan).
+            # Workers spawn, import and warm up while this process prepares and records the
+            # run (a tuner imports every family's search space, the environment probe runs
+            # git, the store writes the run and its plan).
             start = time.perf_counter()  # the run's wall clock counts starting its executor
+            started = False
+            if suite.tune is not None:
+                from .tuning import Tuner
+
+                pool.start({m.model for m in suite.models}, expected_jobs=len(all_jobs))
+                started = True
+                source = Tuner(suite, store.records_by_key(), retry_failed=retry_failed)
+                already_done = source.already_done
+            else:
+                source = FixedJobs(pending_jobs(all_jobs, store, retry_failed))
+                already_done = len(all_jobs) - source.total
             source.start()
-            if source.total:
+            if source.total and not started:
                 pool.start(source.models, expected_jobs=source.total)
+                started = True
             run_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
             started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
             meta = environment.collect(models=[m.model for m in suite.models])
@@ -174,7 +179,7 @@ def execute(
             finished = False
             dataset_artefacts: set[tuple[str, str]] = set()  # (dataset, name) stored in this run
             try:
-                for record, outcome in _drive(source, pool, run_id, started=bool(source.total)):
+                for record, outcome in _drive(source, pool, run_id, started=started):
                     try:
                         store.write(record, outcome.artefacts)
                         fresh_ones = {name: arrays for name, arrays in outcome.dataset_artefacts.items()
