@@ -192,6 +192,10 @@ class DaskExecutor(Executor):
 
         client.register_plugin(StopChildren())
         self._code = self._ship_code(self._models)
+        from .dask_worker import prestart
+
+        # Job processes start warming up now, on every worker, not when a first task arrives.
+        client.run(prestart, self._payload(None), workers=list(workers))  # returns once they are spawned
         self._shipped_data = {}
         self._ac = distributed.as_completed(loop=client.loop)
         dashboard = None
@@ -371,6 +375,15 @@ class DaskExecutor(Executor):
         self._shipped_data[source.path] = ref
         return ref
 
+    def _payload(self, job: Job | None) -> dict:
+        """What a task (or :func:`.dask_worker.prestart`) gets besides its job's own files."""
+        return {
+            "job": job, "data": None, "token": self._token, "threads": self._threads_by_host,
+            "models": self._models, "code": self._code, "warm_up_timeout": self.warm_up_timeout,
+            "env": self._child_env, "probe": False, "plugin_files": {}, "slots": self._slots_by_host,
+            "memory_limit": self.memory_limit,
+        }
+
     def submit(self, job: Job) -> None:
         if self._client is None:
             raise RuntimeError("submit() before start()")
@@ -387,20 +400,7 @@ class DaskExecutor(Executor):
         if isinstance(plugin_files, str):
             self._done.append(_failure(job, FAILED, plugin_files, self.threads, 0.0))
             return
-        payload = {
-            "job": task_job,
-            "data": data,
-            "token": self._token,
-            "threads": self._threads_by_host,
-            "models": self._models,
-            "code": self._code,
-            "warm_up_timeout": self.warm_up_timeout,
-            "env": self._child_env,
-            "probe": not self._probed,
-            "plugin_files": plugin_files,
-            "slots": self._slots_by_host,
-            "memory_limit": self.memory_limit,
-        }
+        payload = {**self._payload(task_job), "data": data, "probe": not self._probed, "plugin_files": plugin_files}
         self._probed = True
         from .dask_worker import run_job
 

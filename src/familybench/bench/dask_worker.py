@@ -408,6 +408,45 @@ def _ready_child(
     raise RuntimeError(f"job process could not start ({what})")
 
 
+def _settings(payload: dict, threads: int, local: str) -> tuple:
+    """What makes a job process fit for a run's job: the run, threads, warmed models, the
+    shipped code on its path, the environment variables given to it."""
+    return (
+        payload["token"],
+        threads,
+        tuple(payload["models"]),
+        tuple(code_path(local, digest) for digest in payload["code"]),
+        tuple(sorted(payload["env"].items())),
+    )
+
+
+def _threads(payload: dict, worker) -> int:
+    from distributed.comm import get_address_host
+
+    return payload["threads"].get(get_address_host(worker.address)) or max(
+        1, cpu_count() // max(1, worker.state.nthreads)
+    )
+
+
+def prestart(payload: dict, dask_worker=None) -> int:
+    """Start this worker's job processes for a run now, one per task slot, without waiting
+    for them: they import and warm up while the client records the run and the first
+    tasks are scheduled (``Client.run`` calls it on every worker). Returns how many started."""
+    worker = dask_worker
+    local = worker.local_directory
+    settings = _settings(payload, _threads(payload, worker), local)
+    with _LOCK:
+        if settings[0] in _ENDED:
+            return 0
+        for child in [c for c in _IDLE if c.settings[0] != settings[0]]:  # another run's
+            _IDLE.remove(child)
+            child.kill()
+        have = sum(1 for c in _IDLE if c.settings == settings)
+        missing = max(0, worker.state.nthreads - have)
+        _IDLE.extend(_Child(settings, local, probe=True) for _ in range(missing))
+    return missing
+
+
 def run_job(payload: dict) -> dict:
     """The Dask task: run ``payload["job"]`` in a child of this worker; never raises.
 
@@ -439,9 +478,7 @@ def run_job(payload: dict) -> dict:
     worker = get_worker()
     local = worker.local_directory
     job = payload["job"]
-    threads = payload["threads"].get(get_address_host(worker.address)) or max(
-        1, cpu_count() // max(1, worker.state.nthreads)
-    )
+    threads = _threads(payload, worker)
     result = {"warm_up_seconds": 0.0, "notes": [], "info": {}, "worker": worker.address}
     shipped = payload.get("plugin_files") or {}
     if shipped:  # the suite's plug-in files, as this worker stored them
@@ -459,13 +496,7 @@ def run_job(payload: dict) -> dict:
             result["outcome"] = _failure(job, FAILED, message, threads, 0.0)
             return result
         job = replace(job, dataset=replace(job.dataset, path=path))
-    settings = (
-        payload["token"],
-        threads,
-        tuple(payload["models"]),
-        tuple(code_path(local, digest) for digest in payload["code"]),
-        tuple(sorted(payload["env"].items())),
-    )
+    settings = _settings(payload, threads, local)
     try:
         child, result["warm_up_seconds"] = _ready_child(
             settings, local, payload["warm_up_timeout"], result["notes"], payload["probe"]
