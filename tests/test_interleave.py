@@ -38,17 +38,22 @@ def _repo_with_a_changed_linear_fit(tmp_path, suite: str, inserted: str, message
     return repo
 
 
+def _compare_interleaved(repo: Path, tmp_path: Path, env: dict) -> subprocess.CompletedProcess:
+    """``familybench compare --interleave`` of HEAD~1 against the working tree of ``repo``."""
+    return subprocess.run(
+        [sys.executable, "-m", "familybench", "compare", "--interleave", "--baseline-ref", "HEAD~1", "suite.toml",
+         "--out", str(tmp_path / "ab"), "--markdown", str(tmp_path / "ab.md")],
+        cwd=repo, capture_output=True, text=True, env=env, timeout=600,
+    )
+
+
 def test_interleave_flags_a_slowdown_between_two_commits(tmp_path):
     repo = _repo_with_a_changed_linear_fit(
         tmp_path, 'seeds = 4\nrepeats = 3\ndatasets = { sine1d = { n_samples = 200 } }\nmodels = ["linear", "poly"]\n',
         "        import time\n\n        time.sleep(0.05)\n", "B: slower linear")
 
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    result = subprocess.run(
-        [sys.executable, "-m", "familybench", "compare", "--interleave", "--baseline-ref", "HEAD~1", "suite.toml",
-         "--out", str(tmp_path / "ab"), "--markdown", str(tmp_path / "ab.md")],
-        cwd=repo, capture_output=True, text=True, env=env, timeout=600,
-    )
+    result = _compare_interleaved(repo, tmp_path, env)
     assert result.returncode == 1, result.stdout + result.stderr
     report = (tmp_path / "ab.md").read_text()
     assert report.startswith("**❌ familybench compare: 1 regression: linear on sine1d (fit ×")
@@ -64,11 +69,7 @@ def test_the_gate_sees_a_pull_request_that_makes_a_job_hang(tmp_path):
 
     # the hanging fit also hangs the side's warm-up: bounded, it is a cold start, not a stuck gate
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "FAMILYBENCH_WARM_UP_TIMEOUT": "2"}
-    result = subprocess.run(
-        [sys.executable, "-m", "familybench", "compare", "--interleave", "--baseline-ref", "HEAD~1", "suite.toml",
-         "--out", str(tmp_path / "ab"), "--markdown", str(tmp_path / "ab.md")],
-        cwd=repo, capture_output=True, text=True, env=env, timeout=600,
-    )
+    result = _compare_interleaved(repo, tmp_path, env)
     assert result.returncode == 1, result.stdout + result.stderr
     report = (tmp_path / "ab.md").read_text()
     assert "linear on sine1d (now timeout (2/2)" in report
