@@ -227,3 +227,21 @@ def test_peak_memory_without_the_kernels_reset_still_sees_what_the_fit_holds(mon
         block = np.ones(100 * _MIB // 8)
     assert memory.peak_above_start >= 80 * _MIB
     del block
+
+
+def test_environment_probe_unpickles_without_importing_torch():
+    """The probe travels from a job process to its Dask worker and the client: a
+    ``TorchVersion`` in it would import torch (a second of CPU) wherever it is read."""
+    import pickle
+    import subprocess
+    import sys
+
+    import torch  # noqa: F401  (the probe asks torch only when the warm-up imported it)
+
+    from familybench.bench.executor import _environment_probe
+
+    info = _environment_probe()
+    assert isinstance(info["torch"], str) and info["torch"]
+    code = "import pickle, sys; pickle.loads(sys.stdin.buffer.read()); print('torch' in sys.modules)"
+    read = subprocess.run([sys.executable, "-c", code], input=pickle.dumps(info), capture_output=True, check=True)
+    assert read.stdout.strip() == b"False"

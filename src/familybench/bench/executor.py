@@ -218,7 +218,11 @@ def _in_main_thread() -> bool:
 def _environment_probe() -> dict:
     """What only a worker can tell: torch's version and the GPU, asked of torch only when the
     warm-up imported it (importing torch for a run without a torch model costs ~1 s of
-    start-up; such a run reports torch's installed version, and no CUDA probe)."""
+    start-up; such a run reports torch's installed version, and no CUDA probe).
+
+    Only builtin types: ``torch.__version__`` is a ``TorchVersion``, and unpickling one
+    imports torch (a second of CPU in the process that reads the probe, and in a Dask worker
+    that passes it on, while the job processes warm up)."""
     info = {"pid": os.getpid()}
     if "torch" not in sys.modules:
         from importlib import metadata
@@ -231,10 +235,10 @@ def _environment_probe() -> dict:
     try:
         import torch
 
-        info["torch"] = torch.__version__
-        info["cuda_available"] = torch.cuda.is_available()
+        info["torch"] = str(torch.__version__)
+        info["cuda_available"] = bool(torch.cuda.is_available())
         if info["cuda_available"]:
-            info["gpu"] = torch.cuda.get_device_name(0)
+            info["gpu"] = str(torch.cuda.get_device_name(0))
     except Exception as exc:  # torch missing or broken: reported, not fatal
         info["torch_error"] = str(exc)
     return info
