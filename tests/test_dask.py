@@ -411,6 +411,33 @@ def test_familybench_start_up_does_not_import_dask():
     assert result.returncode == 0, result.stderr
 
 
+_HEAVY = """
+import sys
+def heavy_modules():
+    return sorted(m for m in sys.modules if m.split(".")[0] in ("pandas", "sklearn", "torch", "lightgbm")
+                  or m.startswith(("familybench.models", "familybench.datasets", "familybench.bench.worker")))
+"""
+
+
+def _by_value(source: str, name: str):
+    """A function defined outside any importable module, so Dask sends its code (a function
+    of this test module would make the worker import the module, and with it familybench)."""
+    namespace = {"__name__": "familybench_test_by_value"}
+    exec(source, namespace)
+    return namespace[name]
+
+
+def test_a_dask_worker_imports_no_models_data_or_pandas_and_never_reads_an_outcome(tmp_path, client):
+    """A worker runs tasks and passes their results on: had it imported pandas, torch or
+    familybench's models (to read an outcome, or a probe holding a torch type), that CPU
+    would be taken from the job processes warming up beside it."""
+    _, records = execute(suite({"linear": {"model": "linear"}, "mlp": {"model": "mlp", "params": {
+        "hidden_layer_sizes": [4], "max_epochs": 2}}}), tmp_path, executor=DaskExecutor(client))
+    assert [r["status"] for r in records] == ["ok"] * 4
+    assert all(re.fullmatch(r"tcp://127\.0\.0\.1:\d+ pid \d+", r["worker"]) for r in records)
+    assert client.run(_by_value(_HEAVY, "heavy_modules")) == {address: [] for address in client.scheduler_info()["workers"]}
+
+
 def test_a_job_over_its_memory_limit_is_oom_on_dask_and_the_nannies_leave_memory_alone(tmp_path, client):
     workers = client.scheduler_info(n_workers=-1)["workers"]
     assert all(not w.get("memory_limit") for w in workers.values())  # familybench bounds each job itself

@@ -18,3 +18,9 @@ class ExecutorLost(FamilybenchError):
     Every result that had arrived is in the store and the run is marked interrupted; the
     CLI prints this one line and exits 3. Running the same command again resumes.
     """
+
+
+def one_line(exc: BaseException) -> str:
+    """``"TypeName: first line of the message"`` (the form every recorded error takes)."""
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")

@@ -11,7 +11,9 @@ up. The child speaks length-prefixed pickles over its standard input and output:
   the environment probe (torch, the GPU) is skipped with ``--no-probe`` (all children but
   the one of a run's first job: one probe per run will do, and importing torch costs a
   second);
-- then, for each ``Job`` it reads, it sends ``("done", Outcome)``; ``None`` ends it.
+- then, for each ``Job`` it reads, it sends ``("done", pickled Outcome, cold models)``
+  (the outcome pickled once more, so the worker passes bytes on without importing what
+  an outcome holds), or ``("unpicklable", why, cold models)``; ``None`` ends it.
 
 The thread budget (``THREADS``) is in the environment before the interpreter starts (the
 parent sets ``OMP_NUM_THREADS`` and friends); it is set again here for a hand-started child.
@@ -99,7 +101,13 @@ def main(argv: list[str]) -> None:
         if job is None:
             break
         # the cold list: a plug-in's warm-up runs before its first job here, so it can grow
-        write_frame(out, ("done", job_worker.run(job), list(job_worker.cold)))
+        outcome = job_worker.run(job)
+        try:  # pickled here, read by the client: the worker passes the bytes on
+            data = pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as exc:  # an artefact or value that does not pickle
+            write_frame(out, ("unpicklable", f"{type(exc).__name__}: {exc}", list(job_worker.cold)))
+        else:
+            write_frame(out, ("done", data, list(job_worker.cold)))
     sys.stderr.flush()
     os._exit(0)  # nothing to flush: skip the interpreter's teardown (torch's takes ~1 s)
 

@@ -21,6 +21,8 @@ from .._errors import FamilybenchError
 DATA_WARNING_BYTES = 500 * 1024**2
 """A data file above this size is sent to every worker with a warning."""
 CODE_WARNING_BYTES = 50 * 1024**2
+LOCAL_HOST = "127.0.0.1"
+"""Where familybench's local cluster listens (loopback only)."""
 
 
 class ClusterWarning(UserWarning):
@@ -57,7 +59,7 @@ def _import_distributed():
     return dask, distributed
 
 
-def start_local_cluster(n_workers: int, *, resources: dict | None = None):
+def start_local_cluster(n_workers: int, *, resources: dict | None = None, plugins=()):
     """familybench's own ``LocalCluster``: ``n_workers`` nanny-managed worker processes with
     one task slot each, listening on 127.0.0.1 only.
 
@@ -77,6 +79,9 @@ def start_local_cluster(n_workers: int, *, resources: dict | None = None):
     n_workers : int
     resources : dict, default=None
         Resources every worker offers, e.g. ``{"GPU": 1}``.
+    plugins : sequence of distributed.WorkerPlugin, default=()
+        Set up in every worker as it starts, before it registers with the scheduler (and
+        again in a worker its nanny restarts).
 
     Returns
     -------
@@ -96,11 +101,12 @@ def start_local_cluster(n_workers: int, *, resources: dict | None = None):
                 n_workers=max(1, int(n_workers)),
                 threads_per_worker=1,
                 processes=True,
-                host="127.0.0.1",
+                host=LOCAL_HOST,
                 dashboard_address="127.0.0.1:0",
                 silence_logs=logging.CRITICAL,
                 resources=resources,
                 memory_limit=0,  # no nanny memory management: familybench bounds each job itself
+                plugins=tuple(plugins),
             )
     finally:
         restore_environment()

@@ -29,6 +29,7 @@ semantics on a cluster:
 from __future__ import annotations
 
 import hashlib
+import pickle
 import sys
 import threading
 import uuid
@@ -38,9 +39,11 @@ from pathlib import Path
 
 from .._devices import AUTO, CPU, CUDA
 from .._errors import ExecutorLost, FamilybenchError
+from .._threads import cpu_count
 from .dask_cluster import (
     CODE_WARNING_BYTES,
     DATA_WARNING_BYTES,
+    LOCAL_HOST,
     ClusterWarning,
     _client_environment,
     _digest,
@@ -126,6 +129,7 @@ class DaskExecutor(Executor):
         self._slots = 0
         self._futures: dict[str, tuple[object, Job]] = {}
         self._done: deque[Outcome] = deque()
+        self._collected: list = []  # futures read, to release at the next submit
         self._shipped_data: dict[str, tuple[str, str] | str] = {}
         self._delivered = 0
         self.warm_up_seconds = 0.0
@@ -141,6 +145,8 @@ class DaskExecutor(Executor):
         self._delivered, self.warm_up_seconds, self._probed = 0, 0.0, False
         self._child_env = _client_environment()
         self._models = tuple(sorted(set(models)))
+        self._code_ships = self._code_plugins(self._models)
+        self._code = [ship.digest for ship in self._code_ships]
         self._connect(distributed, expected_jobs)
         client = self._client
         workers = self._workers_now()
@@ -191,13 +197,14 @@ class DaskExecutor(Executor):
         from .dask_worker import StopChildren
 
         client.register_plugin(StopChildren())
-        self._code = self._ship_code(self._models)
+        self._ship_code()
         from .dask_worker import prestart
 
         # Job processes start warming up now, on every worker, not when a first task arrives.
         client.run(prestart, self._payload(None), workers=list(workers))  # returns once they are spawned
         self._shipped_data = {}
-        self._ac = distributed.as_completed(loop=client.loop)
+        # results are fetched on the client's event loop as each task ends, before they are asked for
+        self._ac = distributed.as_completed(loop=client.loop, with_results=True, raise_errors=False)
         dashboard = None
         if settings["bokeh"] and "dashboard" in self._info.get("services", {}):
             dashboard = client.dashboard_link
@@ -235,8 +242,17 @@ class DaskExecutor(Executor):
                 if expected_jobs is None
                 else max(1, min(self.n_workers, expected_jobs))
             )
-            self._cluster = start_local_cluster(count, resources=self._worker_resources)
-            self._client = distributed.Client(self._cluster, set_as_default=False)
+            # The workers start this run's job processes as they start (threads and task
+            # slots as the client will find them): imports and warm-up overlap the start.
+            from .dask_worker import Prestart, StopChildren
+
+            threads = self._threads_override or max(1, cpu_count() // count)
+            self._threads_by_host, self._slots_by_host = {LOCAL_HOST: threads}, {LOCAL_HOST: count}
+            self._cluster = start_local_cluster(
+                count, resources=self._worker_resources,
+                plugins=[StopChildren(), Prestart(self._payload(None), self._code_ships)],
+            )
+            self._client = distributed.Client(self._cluster, set_as_default=False, direct_to_workers=True)
             self._owns_client = True
         if self._cluster is None and self._given_client is None:
             try:
@@ -262,11 +278,12 @@ class DaskExecutor(Executor):
             )
         return workers
 
-    def _ship_code(self, models: tuple[str, ...]) -> list[str]:
-        """Register every local, not-installed module the models name; their digests."""
+    def _code_plugins(self, models: tuple[str, ...]) -> list:
+        """A :class:`.dask_worker.ShipCode` for every local, not-installed module the models
+        name (one per content)."""
         from .dask_worker import ShipCode
 
-        digests, self._code_modules = [], set()
+        ships, self._code_modules = {}, set()
         for name in models:
             if ":" not in name:
                 continue
@@ -280,14 +297,19 @@ class DaskExecutor(Executor):
                     f"module {module!r}: {size / 1024**2:.0f} MB of files are sent to every worker"
                 )
             digest = _digest(files)
-            if digest not in digests:
-                try:
-                    self._client.register_plugin(ShipCode(digest, files))
-                except Exception as exc:  # the import fails in those workers' jobs, naming it
-                    _warn(f"module {module!r}: a worker could not store it ({one_line(exc)})")
-                digests.append(digest)
+            ships.setdefault(digest, ShipCode(digest, files))
             self._code_modules.add(module.split(".")[0])
-        return digests
+        return list(ships.values())
+
+    def _ship_code(self) -> None:
+        """Register the models' modules with the scheduler: every worker stores them, now and
+        when it joins later."""
+        for ship in self._code_ships:
+            try:
+                self._client.register_plugin(ship)
+            except Exception as exc:  # the import fails in those workers' jobs, naming it
+                modules = sorted({path.split("/")[0].removesuffix(".py") for path in ship.files})
+                _warn(f"module {', '.join(modules)!r}: a worker could not store it ({one_line(exc)})")
 
     def _ship_plugins(self, plugins: tuple[str, ...]) -> dict[str, tuple[str, str]] | str:
         """Send a suite's plug-ins to every worker: files by content (the job names them by
@@ -403,7 +425,6 @@ class DaskExecutor(Executor):
         payload = {**self._payload(task_job), "data": data, "probe": not self._probed, "plugin_files": plugin_files}
         self._probed = True
         from .dask_worker import run_job
-
         try:
             future = self._client.submit(
                 run_job,
@@ -419,40 +440,46 @@ class DaskExecutor(Executor):
             raise self._lost(exc) from None
         self._futures[future.key] = (future, job)
         self._ac.add(future)
+        self._release_collected()
+
+    def _release_collected(self) -> None:
+        """Release the futures whose results were read. After the next submit, not before: a
+        release fills the client's batched stream to the scheduler, which then holds the
+        next message (a submitted job) for its 10 ms interval."""
+        for future in self._collected:
+            future.release()
+        self._collected.clear()
 
     def next_outcome(self) -> Outcome:
         if not self.in_flight:
             raise RuntimeError("next_outcome() with no job submitted")
+        self._release_collected()  # the jobs that free slots were submitted first
         while not self._done:
-            self._done.append(self._collect(next(self._ac)))
+            self._done.append(self._collect(*next(self._ac)))
         self._delivered += 1
         return self._done.popleft()
 
-    def _collect(self, future) -> Outcome:
+    def _collect(self, future, result) -> Outcome:
+        """The outcome of a task that ended: ``result`` is what it returned (fetched by
+        ``as_completed``), or what ended it."""
         _, job = self._futures.pop(future.key)
-        from distributed.scheduler import KilledWorker
+        self._collected.append(future)
+        if future.status == "error":
+            from distributed.scheduler import KilledWorker
 
-        try:
-            if future.status == "finished":
-                result = future.result()
-            elif future.status == "error":
+            try:
                 exc = future.exception()
-                if isinstance(exc, KilledWorker):
-                    message = f"Dask worker {exc.last_worker.address} died while running this job"
-                else:
-                    message = f"Dask task failed: {one_line(exc)}"
-                return _failure(job, FAILED, message, self.threads, 0.0)
+            except Exception as lost:
+                raise self._lost(lost) from None
+            if isinstance(exc, KilledWorker):
+                message = f"Dask worker {exc.last_worker.address} died while running this job"
             else:
-                running = self._client.status == "running"
-                raise self._lost(f"its task was {future.status}" if running else "connection lost")
-        except ExecutorLost:
-            raise
-        except Exception as exc:
-            raise self._lost(exc) from None
-        finally:
-            future.release()
-        outcome = result["outcome"]
-        outcome.job = job
+                message = f"Dask task failed: {one_line(exc)}"
+            return _failure(job, FAILED, message, self.threads, 0.0)
+        if future.status != "finished" or not isinstance(result, dict):
+            running = self._client.status == "running"
+            raise self._lost(f"its task was {future.status}" if running else "connection lost")
+        outcome = self._outcome(job, result)
         self.warm_up_seconds += result["warm_up_seconds"]
         for note in result["notes"]:
             note = f"{result['worker']}: {note}"
@@ -464,6 +491,22 @@ class DaskExecutor(Executor):
             and "torch_error" not in self.worker_info
         ):
             self.worker_info.update({k: v for k, v in result["info"].items() if k != "pid"})
+        return outcome
+
+    @staticmethod
+    def _outcome(job: Job, result: dict) -> Outcome:
+        """The job's outcome from what its task returned (see :func:`.dask_worker.run_job`)."""
+        if result["outcome"] is not None:
+            try:
+                outcome = pickle.loads(result["outcome"])
+            except Exception as exc:  # a class the job process had and this process has not
+                outcome = _failure(job, FAILED, f"the job's result cannot be read here ({one_line(exc)})",
+                                   result["threads"], 0.0)
+            outcome.job = job
+        else:
+            outcome = _failure(job, *result["failure"][:2], result["threads"], result["failure"][2])
+        if result["pid"] is not None:
+            outcome.record["worker"] = f"{result['worker']} pid {result['pid']}"
         return outcome
 
     def _lost(self, cause) -> ExecutorLost:
@@ -490,6 +533,7 @@ class DaskExecutor(Executor):
             return
         futures = [f for f, _ in self._futures.values()]
         self._futures.clear()
+        futures_read, self._collected = self._collected, []
         self._done.clear()
         if client.status == "running":
             from .dask_worker import end_run
@@ -507,7 +551,7 @@ class DaskExecutor(Executor):
         def shut_down():
             noisy = ("distributed.client", "distributed.comm", "distributed.core")
             with _quiet(*noisy) if lost else _quiet():
-                for future in futures:
+                for future in futures + futures_read:
                     future.release()
                 for closable in ([client] if owns_client else []) + ([cluster] if cluster else []):
                     try:

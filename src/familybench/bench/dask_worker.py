@@ -10,7 +10,10 @@ in this module (one per task slot in use); a run's children end with :func:`end_
 their worker process (each watches its standard input), or when a different run arrives.
 
 This module is imported by Dask workers (pickled references to :func:`run_job` and the
-plugins) and must therefore be importable wherever familybench is installed.
+plugins) and must therefore be importable wherever familybench is installed. It stays
+light: a worker imports neither familybench's models and datasets nor pandas, and never
+unpickles a job's outcome (the job process pickles it, the client reads it), so a worker
+starting up or passing results on takes no CPU from the job processes warming up.
 """
 
 from __future__ import annotations
@@ -30,11 +33,11 @@ from dataclasses import replace
 
 from distributed.diagnostics.plugin import WorkerPlugin
 
+from .._errors import one_line
 from .._threads import cpu_count
+from ._memory import MEMORY_POLL, ProcessTree, default_memory_limit, gib
 from .dask_child import read_frame, write_frame
-from .executor import _MEMORY_POLL, ProcessTree, _failure, _gib, default_memory_limit
 from .record import FAILED, OOM, TIMEOUT
-from .worker import one_line
 
 CODE_DIR = "familybench-code"
 DATA_DIR = "familybench-data"
@@ -233,7 +236,7 @@ class _Child:
         while True:
             now = time.monotonic()
             try:
-                return self.receive(min(deadline, now + _MEMORY_POLL) if memory_limit else deadline)
+                return self.receive(min(deadline, now + MEMORY_POLL) if memory_limit else deadline)
             except TimeoutError:
                 if time.monotonic() >= deadline:
                     raise
@@ -431,20 +434,48 @@ def _threads(payload: dict, worker) -> int:
 def prestart(payload: dict, dask_worker=None) -> int:
     """Start this worker's job processes for a run now, one per task slot, without waiting
     for them: they import and warm up while the client records the run and the first
-    tasks are scheduled (``Client.run`` calls it on every worker). Returns how many started."""
+    tasks are scheduled (``Client.run`` calls it on every worker). Idle children of other
+    runs, or of this run with other settings (started by :class:`Prestart` before the
+    client knew the cluster), end. Returns how many started."""
     worker = dask_worker
     local = worker.local_directory
     settings = _settings(payload, _threads(payload, worker), local)
     with _LOCK:
         if settings[0] in _ENDED:
             return 0
-        for child in [c for c in _IDLE if c.settings[0] != settings[0]]:  # another run's
+        for child in [c for c in _IDLE if c.settings != settings]:
             _IDLE.remove(child)
             child.kill()
         have = sum(1 for c in _IDLE if c.settings == settings)
         missing = max(0, worker.state.nthreads - have)
         _IDLE.extend(_Child(settings, local, probe=True) for _ in range(missing))
     return missing
+
+
+class Prestart(WorkerPlugin):
+    """Given to the workers of familybench's own local cluster when they are created: each
+    starts its run's job processes as it starts, before it has registered with the
+    scheduler, so their imports and warm-up overlap the cluster's start.
+
+    Parameters
+    ----------
+    payload : dict
+        What :func:`prestart` needs (as :meth:`.DaskExecutor._payload` builds it).
+    code : list of ShipCode
+        The run's shipped modules, written first: the job processes import them.
+    """
+
+    idempotent = True
+
+    def __init__(self, payload: dict, code: list[ShipCode]):
+        self.payload = payload
+        self.code = list(code)
+        self.name = f"familybench-prestart-{payload['token']}"
+
+    def setup(self, worker) -> None:
+        for ship in self.code:
+            ship._write(worker.local_directory)
+        prestart(self.payload, worker)
 
 
 def run_job(payload: dict) -> dict:
@@ -468,9 +499,12 @@ def run_job(payload: dict) -> dict:
     Returns
     -------
     dict
-        ``outcome`` (an :class:`~familybench.bench.worker.Outcome`), ``warm_up_seconds``
-        (spent starting children for this job), ``notes`` (cold starts), ``info`` (the
-        child's environment probe) and ``worker`` (this worker's address).
+        ``outcome`` (the job process's pickled :class:`~familybench.bench.worker.Outcome`,
+        bytes the client unpickles) or ``failure`` (``(status, message, seconds)``, which the
+        client turns into the job's record), ``threads`` (the job's), ``pid`` (of the job
+        process, ``None`` when none ran it), ``warm_up_seconds`` (spent starting children
+        for this job), ``notes`` (cold starts), ``info`` (the child's environment probe) and
+        ``worker`` (this worker's address).
     """
     from distributed import get_worker
     from distributed.comm import get_address_host
@@ -479,7 +513,8 @@ def run_job(payload: dict) -> dict:
     local = worker.local_directory
     job = payload["job"]
     threads = _threads(payload, worker)
-    result = {"warm_up_seconds": 0.0, "notes": [], "info": {}, "worker": worker.address}
+    result = {"warm_up_seconds": 0.0, "notes": [], "info": {}, "worker": worker.address,
+              "threads": threads, "pid": None, "outcome": None, "failure": None}
     shipped = payload.get("plugin_files") or {}
     if shipped:  # the suite's plug-in files, as this worker stored them
         plugins = tuple(os.path.join(code_path(local, shipped[p][0]), shipped[p][1]) if p in shipped else p
@@ -493,7 +528,7 @@ def run_job(payload: dict) -> dict:
                 f"data file {filename} (sha256 {sha256[:16]}) was not delivered to worker "
                 f"{worker.address}"
             )
-            result["outcome"] = _failure(job, FAILED, message, threads, 0.0)
+            result["failure"] = (FAILED, message, 0.0)
             return result
         job = replace(job, dataset=replace(job.dataset, path=path))
     settings = _settings(payload, threads, local)
@@ -502,9 +537,10 @@ def run_job(payload: dict) -> dict:
             settings, local, payload["warm_up_timeout"], result["notes"], payload["probe"]
         )
     except RuntimeError as exc:
-        result["outcome"] = _failure(job, FAILED, str(exc), threads, 0.0)
+        result["failure"] = (FAILED, str(exc), 0.0)
         return result
     result["info"] = child.info
+    result["pid"] = child.pid
     host_slots = (payload.get("slots") or {}).get(get_address_host(worker.address)) or worker.state.nthreads
     memory_limit = job.memory_limit or payload.get("memory_limit") or default_memory_limit(host_slots)
     started = time.monotonic()
@@ -513,23 +549,25 @@ def run_job(payload: dict) -> dict:
         child.send(job)
         message = child.receive_supervised(started + job.timeout, memory_limit)
     except MemoryError as exc:
-        failure = (OOM, f"killed: used {_gib(exc.args[0])} of memory above its start, over the "
-                        f"{_gib(memory_limit)} limit")
+        failure = (OOM, f"killed: used {gib(exc.args[0])} of memory above its start, over the "
+                        f"{gib(memory_limit)} limit")
     except TimeoutError:
         failure = (TIMEOUT, f"stopped after the {job.timeout:g} s timeout")
     except (EOFError, OSError):
         failure = (FAILED, f"job process crashed ({_exit_description(child.exit_code())}) while running this job")
-    except Exception as exc:  # a job or outcome that does not pickle: this job's failure only
+    except Exception as exc:  # a job that does not pickle: this job's failure only
         failure = (FAILED, f"job process protocol: {one_line(exc)}")
     _release(child, replace_it=failure is not None, cwd=local)
     if failure is not None:
-        outcome = _failure(job, *failure, threads, time.monotonic() - started)
+        result["failure"] = (*failure, time.monotonic() - started)
+        return result
+    if message[0] == "unpicklable":
+        result["failure"] = (FAILED, f"the job's result does not pickle ({message[1]})",
+                             time.monotonic() - started)
     else:
-        outcome = message[1]
-        for name in message[2] if len(message) > 2 else ():
-            if name not in child.cold_noted:  # a model warmed before its first job here, and it failed
-                child.cold_noted.add(name)
-                result["notes"].append(f"warm-up of {name} failed or overran its time limit: cold start")
-    outcome.record["worker"] = f"{worker.address} pid {child.pid}"
-    result["outcome"] = outcome
+        result["outcome"] = message[1]
+    for name in message[2] if len(message) > 2 else ():
+        if name not in child.cold_noted:  # a model warmed before its first job here, and it failed
+            child.cold_noted.add(name)
+            result["notes"].append(f"warm-up of {name} failed or overran its time limit: cold start")
     return result

@@ -20,65 +20,12 @@ from collections.abc import Iterable, Iterator
 from multiprocessing.connection import wait
 
 from .._threads import cpu_count
+from ._memory import MEMORY_POLL, ProcessTree, default_memory_limit, gib
 from .jobs import Job
 from .record import FAILED, OOM, TIMEOUT
 from .worker import JobWorker, Outcome, job_record
 
 _WORKER_START_TIMEOUT = 300.0
-_MEMORY_POLL = 0.05  # seconds between resident-memory checks of a busy worker
-
-
-def default_memory_limit(concurrent_jobs: int) -> int:
-    """0.8 × the machine's RAM shared by the jobs that run at once (bytes per job)."""
-    import psutil
-
-    return int(0.8 * psutil.virtual_memory().total / max(1, concurrent_jobs))
-
-
-def tree_rss(pid: int) -> int:
-    """Resident bytes of a process and all its descendants (0 once it is gone)."""
-    return ProcessTree(pid).rss()
-
-
-class ProcessTree:
-    """The resident memory of a process and its descendants, cheap to poll.
-
-    Listing descendants scans every process (~0.7 ms); reading one's RSS costs ~0.01 ms.
-    So the list is refreshed at most every ``rescan`` seconds, and a poll in between reads
-    the known processes only: a job's own child processes count within a second.
-    """
-
-    def __init__(self, pid: int, rescan: float = 1.0):
-        import psutil
-
-        self._psutil = psutil
-        self._root = psutil.Process(pid)
-        self._rescan = rescan
-        self._children: list = []
-        self._scanned = -float("inf")
-
-    def rss(self) -> int:
-        psutil = self._psutil
-        now = time.monotonic()
-        try:
-            if now - self._scanned >= self._rescan:
-                self._children = self._root.children(recursive=True)
-                self._scanned = now
-            total = self._root.memory_info().rss
-        except psutil.Error:
-            return 0
-        for child in self._children:
-            try:
-                total += child.memory_info().rss
-            except psutil.Error:
-                pass
-        return total
-
-
-def _gib(n: float) -> str:
-    return f"{n / 2**30:.2f} GiB" if n >= 2**30 else f"{n / 2**20:.0f} MiB"
-
-
 class Executor:
     """Where jobs run, one job at a time: ``start``, then ``submit`` up to ``slots`` jobs and
     collect each with ``next_outcome`` (completion order), then ``close``.
@@ -392,8 +339,8 @@ class ProcessExecutor(Executor):
         deadlines = [w.deadline for w in self._workers if w.job] + [
             w.started + _WORKER_START_TIMEOUT for w in self._workers if not w.ready
         ]
-        if any(w.job for w in self._workers):  # the memory supervisor looks every _MEMORY_POLL seconds
-            deadlines.append(now + _MEMORY_POLL)
+        if any(w.job for w in self._workers):  # the memory supervisor looks every MEMORY_POLL seconds
+            deadlines.append(now + MEMORY_POLL)
         ready = wait([w.conn for w in self._workers], timeout=max(0.0, min(deadlines, default=now + 1) - now))
         for index, worker in enumerate(list(self._workers)):
             if worker.conn in ready:
@@ -439,7 +386,7 @@ class ProcessExecutor(Executor):
         if oom is not None:
             used, limit = oom
             self._done.append(_failure(
-                job, OOM, f"killed: used {_gib(used)} of memory above its start, over the {_gib(limit)} limit",
+                job, OOM, f"killed: used {gib(used)} of memory above its start, over the {gib(limit)} limit",
                 self.threads, seconds))
         elif crashed:
             how = f"signal {signal.Signals(-code).name}" if code is not None and code < 0 else f"exit code {code}"

@@ -25,7 +25,7 @@ from datetime import datetime, timezone
 import numpy as np
 
 from .._devices import CPU
-from .._errors import FeatureCapError
+from .._errors import FeatureCapError, one_line
 from .._hooks import transfer_receiver
 from .._tasks import REGRESSION
 from .._threads import thread_limits
@@ -184,11 +184,6 @@ def _n_params(model) -> int | None:
         return getattr(model, "n_params_", None)
     except NotImplementedError:
         return None
-
-
-def one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")
 
 
 class JobWorker:
