@@ -64,8 +64,8 @@ def hand_loop(trials_frame, threads: int) -> dict:
 
     from familybench.bench.metrics import score
     from familybench.datasets import load_dataset, make_inner_splits, make_splits
-    from familybench.reports._artefacts import plot_grid
     from familybench.models import get_model
+    from familybench.reports._artefacts import plot_grid
 
     os.environ["FAMILYBENCH_THREADS"] = str(threads)
     cache = {}

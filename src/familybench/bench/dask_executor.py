@@ -60,6 +60,8 @@ from .jobs import Job
 from .record import FAILED
 from .worker import Outcome, one_line
 
+RELEASE_BATCH = 16
+"""Futures whose results were read are released this many at a time."""
 WORKER_WAIT_SECONDS = 60.0
 """How long an existing cluster may take to show its first worker."""
 
@@ -442,10 +444,13 @@ class DaskExecutor(Executor):
         self._ac.add(future)
         self._release_collected()
 
-    def _release_collected(self) -> None:
-        """Release the futures whose results were read. After the next submit, not before: a
-        release fills the client's batched stream to the scheduler, which then holds the
-        next message (a submitted job) for its 10 ms interval."""
+    def _release_collected(self, *, at_least: int = RELEASE_BATCH) -> None:
+        """Release the futures whose results were read, a batch at a time and after a submit:
+        a release fills the client's batched stream to the scheduler, which then holds the
+        next message (a job submitted to a free worker) for its 10 ms interval. Their
+        results (a few hundred kB) stay on the workers meanwhile."""
+        if len(self._collected) < at_least:
+            return
         for future in self._collected:
             future.release()
         self._collected.clear()
@@ -453,7 +458,6 @@ class DaskExecutor(Executor):
     def next_outcome(self) -> Outcome:
         if not self.in_flight:
             raise RuntimeError("next_outcome() with no job submitted")
-        self._release_collected()  # the jobs that free slots were submitted first
         while not self._done:
             self._done.append(self._collect(*next(self._ac)))
         self._delivered += 1
