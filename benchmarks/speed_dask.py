@@ -2,7 +2,7 @@
 
     python benchmarks/speed_dask.py [--fast-suite] [--repeats 5] [--quick]
 
-Four variants in rotation, each through ``execute(suite, out, fresh=True)``:
+Five variants in rotation, each through ``execute(suite, out, fresh=True)``:
 
 - ``process 2``: ``--jobs 2`` (two worker processes, 1 thread each on 2 cores);
 - ``dask 2``: ``--executor dask --jobs 2`` (a LocalCluster of 2 workers; each job in a child
@@ -10,7 +10,9 @@ Four variants in rotation, each through ``execute(suite, out, fresh=True)``:
 - ``dask 1``: ``--executor dask --jobs 1`` (1 worker, all cores per job);
 - ``process 1``: ``--jobs 1`` (1 worker process, all cores per job): the speed-up the
   process executor gets from a second worker on this machine and suite, the reference for
-  Dask's (a job with the only slot gets every core's threads, so neither reaches 2x).
+  Dask's (a job with the only slot gets every core's threads, so neither reaches 2x);
+- ``dask 1 x1``: ``--executor dask --jobs 1`` at 1 thread per job: a second worker's
+  speed-up with the thread count per job held equal (the task slots' scaling alone).
 
 Each run's wall time (``execute``'s, as stored) includes starting the workers (and, for
 Dask, the cluster) and their warm-up, as a user waits for them; a local Dask cluster shuts
@@ -23,10 +25,9 @@ familybench's runner and pandas imported there each worker would spend ~0.2 s of
 the workers of ``familybench run`` (a light console script) do not.
 
 Reported: median walls, the ratios dask 2 / process 2 (target <= 1.15x) and dask 1 / dask 2
-(the speed-up of a second Dask worker, target >= 1.6x; beside it process 1 / process 2),
-each with the per-round paired
-ratios (and their median) and a bootstrap 95% interval of the ratio of medians,
-and the dispatch overhead per job: the time from ``submit`` to the outcome in the client
+(the speed-up of a second Dask worker, target >= 1.6x; beside it process 1 / process 2 and
+dask 1 x1 / dask 2), each with the per-round paired ratios (and their median) and a
+bootstrap 95% interval of the ratio of medians, and the dispatch overhead per job: the time from ``submit`` to the outcome in the client
 minus the job's own ``job_seconds`` (the scheduler, the task, pickling, the child's pipe and
 the result's way back), median and 2.5-97.5 percentiles over steady jobs (a worker's first
 job, which waits for its warm-up, is left out), for both executors.
@@ -43,14 +44,20 @@ WALL_TARGET = 1.15
 SCALING_TARGET = 1.6
 
 
-def measure(suite, executor: str, jobs: int) -> dict:
+def measure(suite, executor: str, jobs: int, threads: int | None = None) -> dict:
     from timed_executor import Timed
 
     from familybench.bench.executor import make_executor
     from familybench.bench.runner import execute
     from familybench.bench.store import ResultStore
 
-    timed = Timed(make_executor(jobs, executor))
+    if threads is None:
+        inner = make_executor(jobs, executor)
+    else:  # a fixed thread count per job (only the Dask variant takes one here)
+        from familybench.bench.dask_executor import DaskExecutor
+
+        inner = DaskExecutor(n_workers=jobs, threads=threads)
+    timed = Timed(inner)
     with tempfile.TemporaryDirectory() as out:
         _, records = execute(suite, out, jobs=jobs, executor=timed, fresh=True)
         with ResultStore(out) as store:
@@ -102,6 +109,7 @@ def main(argv=None):
         "dask 2": lambda: measure(suite, "dask", 2),
         "dask 1": lambda: measure(suite, "dask", 1),
         "process 1": lambda: measure(suite, "process", 1),
+        "dask 1 x1": lambda: measure(suite, "dask", 1, threads=1),
     }
     samples = sc.rotate(variants, n)
     print()
@@ -115,10 +123,12 @@ def main(argv=None):
     cost = med["dask 2"] / med["process 2"]
     scaling = med["dask 1"] / med["dask 2"]
     reference = med["process 1"] / med["process 2"]
+    equal = med["dask 1 x1"] / med["dask 2"]
     for what, num, den, value in (
         ("wall dask 2 / process 2", "dask 2", "process 2", cost),
         ("speed-up dask 1 / dask 2", "dask 1", "dask 2", scaling),
         ("speed-up process 1 / process 2 (reference)", "process 1", "process 2", reference),
+        ("speed-up dask 1 x1 / dask 2 (1 thread per job in both)", "dask 1 x1", "dask 2", equal),
     ):
         low, high = bootstrap_ratio(walls[num], walls[den])
         paired = sorted(a / b for a, b in zip(walls[num], walls[den], strict=True))
@@ -140,6 +150,7 @@ def main(argv=None):
     h.add(f"Dask 2 workers vs 1 wall speed-up, {label}", scaling, "x", f">= {SCALING_TARGET}x",
           scaling >= SCALING_TARGET)
     h.add(f"process executor 1 vs 2 workers wall speed-up, {label} (reference)", reference, "x")
+    h.add(f"Dask 2 workers vs 1 wall speed-up at 1 thread per job in both, {label}", equal, "x")
     h.add("Dask dispatch overhead per job (median, 2 workers)", rows["dask 2"][2], " ms")
     h.add("process dispatch overhead per job (median, 2 workers)", rows["process 2"][2], " ms")
     h.finish()

@@ -430,12 +430,45 @@ def _by_value(source: str, name: str):
 def test_a_dask_worker_imports_no_models_data_or_pandas_and_never_reads_an_outcome(tmp_path, client):
     """A worker runs tasks and passes their results on: had it imported pandas, torch or
     familybench's models (to read an outcome, or a probe holding a torch type), that CPU
-    would be taken from the job processes warming up beside it."""
-    _, records = execute(suite({"linear": {"model": "linear"}, "mlp": {"model": "mlp", "params": {
-        "hidden_layer_sizes": [4], "max_epochs": 2}}}), tmp_path, executor=DaskExecutor(client))
-    assert [r["status"] for r in records] == ["ok"] * 4
+    would be taken from the job processes warming up beside it. The futures read are
+    released in batches; none is left on the cluster after the run."""
+    models = {"linear": {"model": "linear"}, "mlp": {"model": "mlp", "params": {"hidden_layer_sizes": [4],
+                                                                              "max_epochs": 2}}}
+    _, records = execute(suite(models, seeds=10), tmp_path, executor=DaskExecutor(client))
+    assert [r["status"] for r in records] == ["ok"] * 20
     assert all(re.fullmatch(r"tcp://127\.0\.0\.1:\d+ pid \d+", r["worker"]) for r in records)
     assert client.run(_by_value(_HEAVY, "heavy_modules")) == {address: [] for address in client.scheduler_info()["workers"]}
+    left = _by_value("def left(dask_scheduler):\n    return [k for k in dask_scheduler.tasks if 'familybench' in str(k)]\n",
+                     "left")
+    deadline = time.monotonic() + 10
+    while client.run_on_scheduler(left) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert client.run_on_scheduler(left) == []
+
+
+def test_a_local_clusters_worker_starts_its_job_processes_as_it_starts(tmp_path):
+    """The Prestart plugin a local cluster's workers get: the run's shipped code is written,
+    then one warm job process per task slot waits, before the worker has registered."""
+    from types import SimpleNamespace
+
+    from familybench.bench.dask_worker import _IDLE, Prestart, ShipCode, code_path, end_run
+
+    ship = ShipCode("d1", {"shipped_mod.py": b"X = 1\n"})
+    payload = {"token": "prestart-test", "threads": {"127.0.0.1": 1}, "models": ("linear",), "code": ["d1"],
+               "env": {}, "warm_up_timeout": 60.0, "slots": {"127.0.0.1": 2}, "memory_limit": None}
+    worker = SimpleNamespace(local_directory=str(tmp_path), address="tcp://127.0.0.1:1",
+                             state=SimpleNamespace(nthreads=2))
+    Prestart(payload, [ship]).setup(worker)
+    try:
+        assert (Path(code_path(str(tmp_path), "d1")) / "shipped_mod.py").read_text() == "X = 1\n"
+        children = [c for c in _IDLE if c.settings[0] == "prestart-test"]
+        assert len(children) == 2
+        for child in children:
+            child.wait_ready(60)
+            assert child.settings[1:4] == (1, ("linear",), (code_path(str(tmp_path), "d1"),))
+    finally:
+        assert end_run("prestart-test") == 2
+    assert all(c.process.returncode is not None for c in children)
 
 
 def test_a_job_over_its_memory_limit_is_oom_on_dask_and_the_nannies_leave_memory_alone(tmp_path, client):
