@@ -471,6 +471,29 @@ def test_a_local_clusters_worker_starts_its_job_processes_as_it_starts(tmp_path)
     assert all(c.process.returncode is not None for c in children)
 
 
+_PRESTARTED = """
+def prestarted(dask_worker=None):
+    from familybench.bench.dask_worker import _IDLE
+    plugins = [p for name, p in dask_worker.plugins.items() if name.startswith("familybench-prestart-")]
+    return [p.pids for p in plugins], [c.pid for c in _IDLE]
+"""
+
+
+def test_a_local_dask_executor_runs_on_the_job_processes_its_workers_started_first():
+    """The executor's own setup of the workers (which registers plugins) must not replace
+    the job processes a local cluster's workers started as they started."""
+    executor = DaskExecutor(n_workers=2)
+    executor.start(["linear"], expected_jobs=4)
+    try:
+        found = executor._client.run(_by_value(_PRESTARTED, "prestarted"))
+    finally:
+        executor.close()
+        executor.wait_closed()
+    assert len(found) == 2
+    for started, idle in found.values():
+        assert len(started) == 1 and started[0] == idle and len(idle) == 1
+
+
 def test_a_job_over_its_memory_limit_is_oom_on_dask_and_the_nannies_leave_memory_alone(tmp_path, client):
     workers = client.scheduler_info(n_workers=-1)["workers"]
     assert all(not w.get("memory_limit") for w in workers.values())  # familybench bounds each job itself

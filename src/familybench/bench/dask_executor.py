@@ -198,7 +198,8 @@ class DaskExecutor(Executor):
         self._auto_device = CUDA if workers and len(gpus) == len(workers) else CPU
         from .dask_worker import StopChildren
 
-        client.register_plugin(StopChildren())
+        if self._cluster is None:  # a local cluster's workers have it from their start: adding
+            client.register_plugin(StopChildren())  # it again tears that one down, with its children
         self._ship_code()
         from .dask_worker import prestart
 

@@ -471,11 +471,14 @@ class Prestart(WorkerPlugin):
         self.payload = payload
         self.code = list(code)
         self.name = f"familybench-prestart-{payload['token']}"
+        self.pids: list[int] = []  # of the job processes it started (on the worker)
 
     def setup(self, worker) -> None:
         for ship in self.code:
             ship._write(worker.local_directory)
         prestart(self.payload, worker)
+        with _LOCK:
+            self.pids = [c.pid for c in _IDLE if c.settings[0] == self.payload["token"]]
 
 
 def run_job(payload: dict) -> dict:
