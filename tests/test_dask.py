@@ -494,6 +494,26 @@ def test_a_local_dask_executor_runs_on_the_job_processes_its_workers_started_fir
         assert len(started) == 1 and started[0] == idle and len(idle) == 1
 
 
+_WORKER_SETTINGS = """
+def worker_settings(dask_worker=None):
+    import dask
+    return (dask.config.get("distributed.worker.profile.enabled"),
+            dask.config.get("distributed.admin.system-monitor.interval"),
+            dask.config.get("distributed.admin.tick.interval"))
+"""
+
+
+def test_the_local_cluster_fails_a_dead_workers_job_at_once_and_keeps_its_workers_quiet(client):
+    """familybench's local cluster: no retry of a job whose worker died, no queued job on a
+    worker, and no profiler thread or frequent monitors competing with the jobs."""
+    from familybench.bench.dask_cluster import _scheduler_settings
+
+    settings = client.run_on_scheduler(_scheduler_settings)
+    assert (settings["allowed_failures"], settings["saturation"]) == (0, 1.0)
+    found = client.run(_by_value(_WORKER_SETTINGS, "worker_settings"))
+    assert set(found.values()) == {(False, "5s", "200ms")}
+
+
 def test_a_job_over_its_memory_limit_is_oom_on_dask_and_the_nannies_leave_memory_alone(tmp_path, client):
     workers = client.scheduler_info(n_workers=-1)["workers"]
     assert all(not w.get("memory_limit") for w in workers.values())  # familybench bounds each job itself
