@@ -30,7 +30,7 @@ from familybench.bench.dask_cluster import (  # noqa: E402
     start_local_cluster,
 )
 from familybench.bench.dask_executor import DaskExecutor  # noqa: E402
-from familybench.bench.dask_worker import data_path  # noqa: E402
+from familybench.bench.dask_shipping import data_path  # noqa: E402
 from familybench.bench.executor import ProcessExecutor  # noqa: E402
 from familybench.bench.progress import Hook  # noqa: E402
 from familybench.bench.runner import execute  # noqa: E402
@@ -451,7 +451,8 @@ def test_a_local_clusters_worker_starts_its_job_processes_as_it_starts(tmp_path)
     then one warm job process per task slot waits, before the worker has registered."""
     from types import SimpleNamespace
 
-    from familybench.bench.dask_worker import _IDLE, Prestart, ShipCode, code_path, end_run
+    from familybench.bench.dask_shipping import ShipCode, code_path
+    from familybench.bench.dask_worker import _IDLE, Prestart, end_run
 
     ship = ShipCode("d1", {"shipped_mod.py": b"X = 1\n"})
     payload = {"token": "prestart-test", "threads": {"127.0.0.1": 1}, "models": ("linear",), "code": ["d1"],

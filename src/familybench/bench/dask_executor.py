@@ -18,8 +18,8 @@ semantics on a cluster:
   ``GPU`` resource); a ``cuda`` job asks for ``resources={"GPU": 1}``, and a run without
   any GPU worker is refused before a job is queued;
 - modules named by the suite's models (``"module:callable"``) that are not installed are
-  shipped to every worker (:class:`.dask_worker.ShipCode`), and a user's data file by its
-  content (:class:`.dask_worker.ShipData`), never as a path;
+  shipped to every worker (:class:`.dask_shipping.ShipCode`), and a user's data file by its
+  content (:class:`.dask_shipping.ShipData`), never as a path;
 - if the scheduler disappears, :class:`~familybench._errors.ExecutorLost` stops the run
   (the CLI exits 3); the results that arrived are kept, and re-running resumes.
 
@@ -282,9 +282,9 @@ class DaskExecutor(Executor):
         return workers
 
     def _code_plugins(self, models: tuple[str, ...]) -> list:
-        """A :class:`.dask_worker.ShipCode` for every local, not-installed module the models
+        """A :class:`.dask_shipping.ShipCode` for every local, not-installed module the models
         name (one per content)."""
-        from .dask_worker import ShipCode
+        from .dask_shipping import ShipCode
 
         ships, self._code_modules = {}, set()
         for name in models:
@@ -319,7 +319,7 @@ class DaskExecutor(Executor):
         their worker-side path), local modules like the models' (on the job processes'
         path). Returns plug-in file → ``(digest, filename)``, or why a file cannot be sent."""
         from ..models._plugins import _is_file
-        from .dask_worker import ShipCode
+        from .dask_shipping import ShipCode
 
         refs = {}
         for plugin in plugins:
@@ -378,7 +378,7 @@ class DaskExecutor(Executor):
         """``(sha256, filename)`` of a user's file sent to every worker, or why it cannot be."""
         if source.path in self._shipped_data:
             return self._shipped_data[source.path]
-        from .dask_worker import ShipData
+        from .dask_shipping import ShipData
 
         try:
             data = Path(source.path).read_bytes()
