@@ -506,12 +506,25 @@ def worker_settings(dask_worker=None):
 
 def test_the_local_cluster_fails_a_dead_workers_job_at_once_and_keeps_its_workers_quiet(client):
     """familybench's local cluster: no retry of a job whose worker died, no queued job on a
-    worker, and no profiler thread or frequent monitors competing with the jobs."""
+    worker, and no profiler thread or frequent monitors competing with the jobs, also in a
+    worker its nanny started again (a nanny's configuration once shared the global one's
+    dictionaries, which the start's ``dask.config.set`` undid afterwards)."""
+    import signal
+
     from familybench.bench.dask_cluster import _scheduler_settings
 
     settings = client.run_on_scheduler(_scheduler_settings)
     assert (settings["allowed_failures"], settings["saturation"]) == (0, 1.0)
+    victim = sorted(client.scheduler_info(n_workers=-1)["workers"])[0]
+    os.kill(client.run(os.getpid, workers=[victim])[victim], signal.SIGKILL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        workers = client.scheduler_info(n_workers=-1)["workers"]
+        if victim not in workers and len(workers) == 2:
+            break
+        time.sleep(0.1)
     found = client.run(_by_value(_WORKER_SETTINGS, "worker_settings"))
+    assert victim not in found and len(found) == 2
     assert set(found.values()) == {(False, "5s", "200ms")}
 
 

@@ -89,9 +89,11 @@ def start_local_cluster(n_workers: int, *, resources: dict | None = None, plugin
     distributed.LocalCluster
     """
     dask, distributed = _import_distributed()
-    settings = {
+    scheduler = {
         "distributed.scheduler.allowed-failures": 0,
         "distributed.scheduler.worker-saturation": 1.0,
+    }
+    workers = {
         "distributed.worker.profile.enabled": False,  # a 10 ms sampling thread per worker
         # fewer wake-ups of the scheduler and the workers, which share the cores with the jobs
         # (host metrics every 5 s instead of 0.5 s; event-loop health every 200 ms, not 20 ms)
@@ -101,7 +103,7 @@ def start_local_cluster(n_workers: int, *, resources: dict | None = None, plugin
     }
     _ENVIRONMENT.setdefault("before", {name: os.environ.get(name) for name in _NANNY_VARIABLES})
     try:
-        with dask.config.set(settings):
+        with dask.config.set({**scheduler, **workers}):
             return distributed.LocalCluster(
                 n_workers=max(1, int(n_workers)),
                 threads_per_worker=1,
@@ -112,9 +114,24 @@ def start_local_cluster(n_workers: int, *, resources: dict | None = None, plugin
                 resources=resources,
                 memory_limit=0,  # no nanny memory management: familybench bounds each job itself
                 plugins=tuple(plugins),
+                # each nanny's configuration for its workers, also for one it restarts later
+                # (it merges this over the global one at the top level only: pass it whole)
+                config=dask.config.merge(dask.config.config, _nested(workers)),
             )
     finally:
         restore_environment()
+
+
+def _nested(settings: dict) -> dict:
+    """``{"a.b.c": v}`` as ``{"a": {"b": {"c": v}}}`` (a nanny merges its ``config`` that way)."""
+    nested: dict = {}
+    for key, value in settings.items():
+        *path, last = key.split(".")
+        level = nested
+        for part in path:
+            level = level.setdefault(part, {})
+        level[last] = value
+    return nested
 
 
 _NANNY_VARIABLES = (
