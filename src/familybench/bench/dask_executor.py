@@ -28,30 +28,24 @@ semantics on a cluster:
 
 from __future__ import annotations
 
-import hashlib
 import pickle
 import sys
 import threading
 import uuid
 from collections import deque
 from dataclasses import replace
-from pathlib import Path
 
 from .._devices import AUTO, CPU, CUDA
 from .._errors import ExecutorLost, FamilybenchError
 from .._threads import cpu_count
 from .dask_cluster import (
-    CODE_WARNING_BYTES,
-    DATA_WARNING_BYTES,
     LOCAL_HOST,
     ClusterWarning,
     _client_environment,
-    _digest,
     _import_distributed,
     _quiet,
     _scheduler_settings,
     _warn,
-    local_module_files,
     restore_environment,
     start_local_cluster,
 )
@@ -123,7 +117,6 @@ class DaskExecutor(Executor):
         self.warm_up_timeout = float(warm_up_timeout)
         self._worker_resources = worker_resources
         self.memory_limit = memory_limit  # bytes a job may add; None: the job's, else 0.8 × RAM / slots
-        self._plugin_files = {}
         self._slots_by_host = {}
         self._client = None
         self._cluster = None
@@ -132,7 +125,6 @@ class DaskExecutor(Executor):
         self._futures: dict[str, tuple[object, Job]] = {}
         self._done: deque[Outcome] = deque()
         self._collected: list = []  # futures read, to release at the next submit
-        self._shipped_data: dict[str, tuple[str, str] | str] = {}
         self._delivered = 0
         self.warm_up_seconds = 0.0
         self.worker_info = {}
@@ -147,8 +139,9 @@ class DaskExecutor(Executor):
         self._delivered, self.warm_up_seconds, self._probed = 0, 0.0, False
         self._child_env = _client_environment()
         self._models = tuple(sorted(set(models)))
-        self._code_ships = self._code_plugins(self._models)
-        self._code = [ship.digest for ship in self._code_ships]
+        from .dask_shipping import Shipment
+
+        self._shipment = Shipment(self._models)
         self._connect(distributed, expected_jobs)
         client = self._client
         workers = self._workers_now()
@@ -156,7 +149,6 @@ class DaskExecutor(Executor):
         for info in workers.values():
             slots_by_host[info["host"]] = slots_by_host.get(info["host"], 0) + info["nthreads"]
         self._slots_by_host = slots_by_host
-        self._plugin_files: dict[str, tuple[str, str] | str] = {}
         self._slots = sum(info["nthreads"] for info in workers.values())
         from .dask_worker import host_cores
 
@@ -200,12 +192,11 @@ class DaskExecutor(Executor):
 
         if self._cluster is None:  # a local cluster's workers have it from their start: adding
             client.register_plugin(StopChildren())  # it again tears that one down, with its children
-        self._ship_code()
+        self._shipment.send_code(client)
         from .dask_worker import prestart
 
         # Job processes start warming up now, on every worker, not when a first task arrives.
         client.run(prestart, self._payload(None), workers=list(workers))  # returns once they are spawned
-        self._shipped_data = {}
         # results are fetched on the client's event loop as each task ends, before they are asked for
         self._ac = distributed.as_completed(loop=client.loop, with_results=True, raise_errors=False)
         dashboard = None
@@ -223,7 +214,7 @@ class DaskExecutor(Executor):
             "auto_device": self._auto_device,
             "allowed_failures": settings["allowed_failures"],
             "worker_saturation": settings["saturation"],
-            "shipped_modules": sorted(self._code_modules),
+            "shipped_modules": sorted(self._shipment.modules),
             "dashboard": dashboard,
             "cold_starts": [],
         }
@@ -253,7 +244,7 @@ class DaskExecutor(Executor):
             self._threads_by_host, self._slots_by_host = {LOCAL_HOST: threads}, {LOCAL_HOST: count}
             self._cluster = start_local_cluster(
                 count, resources=self._worker_resources,
-                plugins=[StopChildren(), Prestart(self._payload(None), self._code_ships)],
+                plugins=[StopChildren(), Prestart(self._payload(None), self._shipment.code_plugins)],
             )
             self._client = distributed.Client(self._cluster, set_as_default=False, direct_to_workers=True)
             self._owns_client = True
@@ -281,77 +272,6 @@ class DaskExecutor(Executor):
             )
         return workers
 
-    def _code_plugins(self, models: tuple[str, ...]) -> list:
-        """A :class:`.dask_shipping.ShipCode` for every local, not-installed module the models
-        name (one per content)."""
-        from .dask_shipping import ShipCode
-
-        ships, self._code_modules = {}, set()
-        for name in models:
-            if ":" not in name:
-                continue
-            module = name.partition(":")[0]
-            files = local_module_files(module)
-            if files is None:
-                continue
-            size = sum(len(b) for b in files.values())
-            if size > CODE_WARNING_BYTES:
-                _warn(
-                    f"module {module!r}: {size / 1024**2:.0f} MB of files are sent to every worker"
-                )
-            digest = _digest(files)
-            ships.setdefault(digest, ShipCode(digest, files))
-            self._code_modules.add(module.split(".")[0])
-        return list(ships.values())
-
-    def _ship_code(self) -> None:
-        """Register the models' modules with the scheduler: every worker stores them, now and
-        when it joins later."""
-        for ship in self._code_ships:
-            try:
-                self._client.register_plugin(ship)
-            except Exception as exc:  # the import fails in those workers' jobs, naming it
-                modules = sorted({path.split("/")[0].removesuffix(".py") for path in ship.files})
-                _warn(f"module {', '.join(modules)!r}: a worker could not store it ({one_line(exc)})")
-
-    def _ship_plugins(self, plugins: tuple[str, ...]) -> dict[str, tuple[str, str]] | str:
-        """Send a suite's plug-ins to every worker: files by content (the job names them by
-        their worker-side path), local modules like the models' (on the job processes'
-        path). Returns plug-in file → ``(digest, filename)``, or why a file cannot be sent."""
-        from ..models._plugins import _is_file
-        from .dask_shipping import ShipCode
-
-        refs = {}
-        for plugin in plugins:
-            if plugin not in self._plugin_files:
-                if _is_file(plugin):
-                    try:
-                        files = {Path(plugin).name: Path(plugin).read_bytes()}
-                    except OSError as exc:
-                        self._plugin_files[plugin] = f"plugin {plugin}: cannot be read ({one_line(exc)})"
-                        continue
-                    digest = _digest(files)
-                    self._plugin_files[plugin] = (digest, Path(plugin).name)
-                else:
-                    files = local_module_files(plugin)
-                    self._plugin_files[plugin] = ""
-                    if files is None:
-                        continue
-                    digest = _digest(files)
-                    if digest not in self._code:
-                        self._code.append(digest)  # on the path of job processes started from now on
-                    self._code_modules.add(plugin.split(".")[0])
-                try:
-                    self._client.register_plugin(ShipCode(digest, files))
-                except Exception as exc:  # the import fails in those workers' jobs, naming it
-                    _warn(f"plugin {plugin!r}: a worker could not store it ({one_line(exc)})")
-            ref = self._plugin_files[plugin]
-            if isinstance(ref, str) and ref:
-                return ref
-            if ref:
-                refs[plugin] = ref
-        return refs
-
     # -- jobs
 
     @property
@@ -374,37 +294,11 @@ class DaskExecutor(Executor):
             )
         return device
 
-    def _ship_data(self, source) -> tuple[str, str] | str:
-        """``(sha256, filename)`` of a user's file sent to every worker, or why it cannot be."""
-        if source.path in self._shipped_data:
-            return self._shipped_data[source.path]
-        from .dask_shipping import ShipData
-
-        try:
-            data = Path(source.path).read_bytes()
-        except OSError as exc:
-            ref: tuple[str, str] | str = f"data file {source.path} cannot be read ({one_line(exc)})"
-        else:
-            if len(data) > DATA_WARNING_BYTES:
-                _warn(
-                    f"{source.name}: {len(data) / 1024**2:.0f} MB are sent to every worker (and "
-                    "kept by the scheduler for workers that join later)"
-                )
-            sha256 = hashlib.sha256(data).hexdigest()
-            filename = Path(source.path).name
-            try:
-                self._client.register_plugin(ShipData(sha256, filename, data))
-            except Exception as exc:  # those workers' jobs of this dataset fail, naming the file
-                _warn(f"{source.name}: a worker could not store {filename} ({one_line(exc)})")
-            ref = (sha256, filename)
-        self._shipped_data[source.path] = ref
-        return ref
-
     def _payload(self, job: Job | None) -> dict:
         """What a task (or :func:`.dask_worker.prestart`) gets besides its job's own files."""
         return {
             "job": job, "data": None, "token": self._token, "threads": self._threads_by_host,
-            "models": self._models, "code": self._code, "warm_up_timeout": self.warm_up_timeout,
+            "models": self._models, "code": self._shipment.code, "warm_up_timeout": self.warm_up_timeout,
             "env": self._child_env, "probe": False, "plugin_files": {}, "slots": self._slots_by_host,
             "memory_limit": self.memory_limit,
         }
@@ -416,12 +310,12 @@ class DaskExecutor(Executor):
         task_job = replace(job, device=device) if device != job.device else job
         data = None
         if job.dataset.loader == "file" and job.dataset.path is not None:
-            data = self._ship_data(job.dataset)
+            data = self._shipment.data(self._client, job.dataset)
             if isinstance(data, str):
                 self._done.append(_failure(job, FAILED, data, self.threads, 0.0))
                 return
             task_job = replace(task_job, dataset=replace(job.dataset, path=None))
-        plugin_files = self._ship_plugins(job.plugins) if job.plugins else {}
+        plugin_files = self._shipment.plugins(self._client, job.plugins) if job.plugins else {}
         if isinstance(plugin_files, str):
             self._done.append(_failure(job, FAILED, plugin_files, self.threads, 0.0))
             return

@@ -1,6 +1,7 @@
-"""What travels with a Dask run besides its jobs: the modules its models name and a user's
-data files, sent by content as worker plugins (every worker stores them now, and each
-worker that joins later), and where a worker keeps them.
+"""What travels with a Dask run besides its jobs, both sides: the modules its models and
+plug-ins name and a user's data files, sent by content as worker plugins (every worker
+stores them now, and each worker that joins later), where a worker keeps them, and the
+client's :class:`Shipment` that sends each once.
 
 Imported by Dask workers (pickled plugin references): light, like
 :mod:`familybench.bench.dask_worker`.
@@ -13,8 +14,12 @@ import hashlib
 import os
 import shutil
 import uuid
+from pathlib import Path
 
 from distributed.diagnostics.plugin import WorkerPlugin
+
+from .._errors import one_line
+from .dask_cluster import CODE_WARNING_BYTES, DATA_WARNING_BYTES, _digest, _warn, local_module_files
 
 CODE_DIR = "familybench-code"
 DATA_DIR = "familybench-data"
@@ -121,3 +126,120 @@ class ShipData(WorkerPlugin):
 
     async def setup(self, worker) -> None:
         await asyncio.get_running_loop().run_in_executor(None, self._write, worker.local_directory)
+
+
+class Shipment:
+    """The client's side: what one run sends to its cluster's workers, each piece once.
+
+    The local, not-installed modules the run's models name (``"module:callable"``) are known
+    at once (:attr:`code_plugins`, registered by :meth:`send_code`, or given to a local
+    cluster's workers at their start); a suite's plug-ins and a user's data files go when
+    the first job that needs them is submitted.
+
+    Parameters
+    ----------
+    models : iterable of str
+        The run's model names.
+
+    Attributes
+    ----------
+    code_plugins : list of ShipCode
+    code : list of str
+        Digests of the shipped code, in the order job processes put it on their path.
+    modules : set of str
+        Top-level names of the shipped modules.
+    """
+
+    def __init__(self, models):
+        self.modules: set[str] = set()
+        ships: dict[str, ShipCode] = {}
+        for name in models:
+            if ":" not in name:
+                continue
+            module = name.partition(":")[0]
+            files = local_module_files(module)
+            if files is None:
+                continue
+            size = sum(len(b) for b in files.values())
+            if size > CODE_WARNING_BYTES:
+                _warn(f"module {module!r}: {size / 1024**2:.0f} MB of files are sent to every worker")
+            digest = _digest(files)
+            ships.setdefault(digest, ShipCode(digest, files))
+            self.modules.add(module.split(".")[0])
+        self.code_plugins = list(ships.values())
+        self.code = [ship.digest for ship in self.code_plugins]
+        self._plugins: dict[str, tuple[str, str] | str] = {}
+        self._data: dict[str, tuple[str, str] | str] = {}
+
+    def send_code(self, client) -> None:
+        """Register the models' modules with the scheduler: every worker stores them, now and
+        when it joins later."""
+        for ship in self.code_plugins:
+            try:
+                client.register_plugin(ship)
+            except Exception as exc:  # the import fails in those workers' jobs, naming it
+                modules = sorted({path.split("/")[0].removesuffix(".py") for path in ship.files})
+                _warn(f"module {', '.join(modules)!r}: a worker could not store it ({one_line(exc)})")
+
+    def plugins(self, client, plugins: tuple[str, ...]) -> dict[str, tuple[str, str]] | str:
+        """Send a suite's plug-ins to every worker: files by content (the job names them by
+        their worker-side path), local modules like the models' (on the path of job
+        processes started from now on). Returns plug-in file → ``(digest, filename)``, or
+        why a file cannot be sent."""
+        from ..models._plugins import _is_file
+
+        refs = {}
+        for plugin in plugins:
+            if plugin not in self._plugins:
+                if _is_file(plugin):
+                    try:
+                        files = {Path(plugin).name: Path(plugin).read_bytes()}
+                    except OSError as exc:
+                        self._plugins[plugin] = f"plugin {plugin}: cannot be read ({one_line(exc)})"
+                        continue
+                    digest = _digest(files)
+                    self._plugins[plugin] = (digest, Path(plugin).name)
+                else:
+                    files = local_module_files(plugin)
+                    self._plugins[plugin] = ""
+                    if files is None:
+                        continue
+                    digest = _digest(files)
+                    if digest not in self.code:
+                        self.code.append(digest)
+                    self.modules.add(plugin.split(".")[0])
+                try:
+                    client.register_plugin(ShipCode(digest, files))
+                except Exception as exc:  # the import fails in those workers' jobs, naming it
+                    _warn(f"plugin {plugin!r}: a worker could not store it ({one_line(exc)})")
+            ref = self._plugins[plugin]
+            if isinstance(ref, str) and ref:
+                return ref
+            if ref:
+                refs[plugin] = ref
+        return refs
+
+    def data(self, client, source) -> tuple[str, str] | str:
+        """``(sha256, filename)`` of a user's file (``source.path``) sent to every worker, or
+        why it cannot be."""
+        if source.path in self._data:
+            return self._data[source.path]
+        try:
+            data = Path(source.path).read_bytes()
+        except OSError as exc:
+            ref: tuple[str, str] | str = f"data file {source.path} cannot be read ({one_line(exc)})"
+        else:
+            if len(data) > DATA_WARNING_BYTES:
+                _warn(
+                    f"{source.name}: {len(data) / 1024**2:.0f} MB are sent to every worker (and "
+                    "kept by the scheduler for workers that join later)"
+                )
+            sha256 = hashlib.sha256(data).hexdigest()
+            filename = Path(source.path).name
+            try:
+                client.register_plugin(ShipData(sha256, filename, data))
+            except Exception as exc:  # those workers' jobs of this dataset fail, naming the file
+                _warn(f"{source.name}: a worker could not store {filename} ({one_line(exc)})")
+            ref = (sha256, filename)
+        self._data[source.path] = ref
+        return ref
