@@ -1,4 +1,4 @@
-"""The job process of a Dask worker.
+"""The job process of a Dask worker, and the worker's handle on it (:class:`JobProcess`).
 
     python -m familybench.bench.dask_child THREADS MODELS [--no-probe]
 
@@ -21,6 +21,9 @@ What a model prints goes to standard error: standard output carries only the pro
 
 The child watches its parent: a thread owns standard input and exits the process at once
 when it reaches end-of-file, which is what a dying parent leaves behind, even mid-job.
+
+:class:`JobProcess` starts one (in its own session, so a kill takes whatever the job
+started too), waits for its messages under a deadline and a memory limit, and kills it.
 """
 
 from __future__ import annotations
@@ -28,10 +31,15 @@ from __future__ import annotations
 import os
 import pickle
 import queue
+import select
 import signal
 import struct
+import subprocess
 import sys
 import threading
+import time
+
+from ._memory import MEMORY_POLL, ProcessTree
 
 _HEADER = struct.Struct("!Q")
 
@@ -61,6 +69,148 @@ def read_frame(fd: int) -> object:
     """One frame written by :func:`write_frame` (blocking)."""
     (size,) = _HEADER.unpack(read_exactly(fd, _HEADER.size))
     return pickle.loads(read_exactly(fd, size))
+
+
+# -- the worker's side
+
+
+def exit_description(code: int | None) -> str:
+    if code is not None and code < 0:
+        try:
+            return f"signal {signal.Signals(-code).name}"
+        except ValueError:
+            return f"signal {-code}"
+    return f"exit code {code}"
+
+
+class JobProcess:
+    """The worker's handle on one job process (``python -m familybench.bench.dask_child``),
+    started at construction; warming up until :meth:`wait_ready`."""
+
+    def __init__(self, settings: tuple, cwd: str, *, warm: bool = True, probe: bool = True):
+        self.settings = settings
+        token, threads, models, pythonpath, client_env = settings
+        env = dict(os.environ)
+        for var, value in client_env:  # what the nanny set for its worker, as the client has it
+            if value is None:
+                env.pop(var, None)
+            else:
+                env[var] = value
+        for var in (
+            "OMP_NUM_THREADS",
+            "OPENBLAS_NUM_THREADS",
+            "MKL_NUM_THREADS",
+            "FAMILYBENCH_THREADS",
+        ):
+            env[var] = str(threads)
+        env["PYTHONPATH"] = os.pathsep.join(
+            [*pythonpath, *filter(None, [os.environ.get("PYTHONPATH")])]
+        )
+        command = [
+            sys.executable,
+            "-m",
+            "familybench.bench.dask_child",
+            str(threads),
+            ",".join(models) if warm else "",
+        ]
+        self.process = subprocess.Popen(
+            command + ([] if probe else ["--no-probe"]),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+            cwd=cwd,
+            start_new_session=True,
+        )
+        self.started = time.monotonic()
+        self._reap_lock = threading.Lock()
+        self.warm = warm
+        self.probe = probe
+        self.ready = False
+        self.warm_up_seconds: float | None = None
+        self.info: dict = {}
+        self.cold_noted: set[str] = set()  # models whose failed warm-up was reported already
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def send(self, message) -> None:
+        write_frame(self.process.stdin.fileno(), message)
+
+    def receive(self, deadline: float):
+        """The child's next message; ``TimeoutError`` at ``deadline``, ``EOFError`` if it died."""
+        fd = self.process.stdout.fileno()
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError
+            readable, _, _ = select.select([fd], [], [], min(left, 3600.0))
+            if readable:
+                return read_frame(fd)
+
+    def receive_supervised(self, deadline: float, memory_limit: int | None):
+        """The job's answer, polling the child's process tree every 50 ms meanwhile:
+        ``TimeoutError`` at ``deadline``, ``MemoryError(used)`` once it holds more than
+        ``memory_limit`` bytes above its resident memory at the start."""
+        tree = ProcessTree(self.pid) if memory_limit else None
+        start_rss = tree.rss() if tree else 0
+        while True:
+            now = time.monotonic()
+            try:
+                return self.receive(min(deadline, now + MEMORY_POLL) if memory_limit else deadline)
+            except TimeoutError:
+                if time.monotonic() >= deadline:
+                    raise
+            used = tree.rss() - start_rss
+            if used > memory_limit:
+                raise MemoryError(used)
+
+    def wait_ready(self, timeout: float) -> None:
+        """Block until the warm-up is done; ``TimeoutError`` or ``EOFError`` otherwise."""
+        if self.ready:
+            return
+        message = self.receive(self.started + timeout)
+        if message[0] != "ready":
+            raise EOFError(f"unexpected message {message[0]!r}")
+        self.ready = True
+        self.warm_up_seconds = time.monotonic() - self.started  # spawn + imports + warm-up fits
+        self.info = message[2]
+
+    def exit_code(self, wait: float = 5.0) -> int | None:
+        with self._reap_lock:
+            try:
+                return self.process.wait(timeout=wait)
+            except subprocess.TimeoutExpired:
+                return None
+
+    def kill(self, *, close_pipes: bool = True) -> None:
+        """Kill the child and anything it started (its own session), and reap it.
+
+        From another thread than the one waiting on the child, leave its pipes open
+        (``close_pipes=False``): that thread sees end-of-file and closes them itself.
+        """
+        with self._reap_lock:
+            # Signal only a child not yet reaped: a reaped one's pid (and so its group id) may
+            # already belong to another process. Unreaped, even a dead child keeps it.
+            if self.process.returncode is None:
+                try:
+                    os.killpg(self.process.pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+                try:
+                    self.process.wait(timeout=10)
+                except subprocess.TimeoutExpired:  # pragma: no cover - ignores SIGKILL
+                    pass
+        if not close_pipes:
+            return
+        for pipe in (self.process.stdin, self.process.stdout):
+            try:
+                pipe.close()
+            except OSError:
+                pass
+
+
+# -- the job process's side
 
 
 def _watch_parent(inbox: queue.Queue) -> None:

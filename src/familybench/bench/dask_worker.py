@@ -1,9 +1,9 @@
-"""The worker side of the Dask executor: the task that runs one job, its job processes, and
-the plugins that start and stop them (:mod:`.dask_shipping` brings a run's code and data
-files to every worker).
+"""The worker side of the Dask executor: the task that runs one job, the worker's pool of
+job processes, and the plugins that start and stop them (:mod:`.dask_shipping` brings a
+run's code and data files to every worker).
 
 A Dask task cannot be interrupted, so :func:`run_job` hands its job to a reused child
-process (:mod:`familybench.bench.dask_child`), waits at most the job's timeout, and kills
+process (a :class:`~.dask_child.JobProcess`), waits at most the job's timeout, and kills
 the child when the time is up (``timeout``) or finds it dead (``failed``, "job process
 crashed"). A killed or crashed child is replaced at once and warms up again while the
 worker goes on, so no job's clock counts a warm-up. Children are kept per worker process
@@ -20,10 +20,6 @@ starting up or passing results on takes no CPU from the job processes warming up
 from __future__ import annotations
 
 import os
-import select
-import signal
-import subprocess
-import sys
 import threading
 import time
 from dataclasses import replace
@@ -32,8 +28,8 @@ from distributed.diagnostics.plugin import WorkerPlugin
 
 from .._errors import one_line
 from .._threads import cpu_count
-from ._memory import MEMORY_POLL, ProcessTree, default_memory_limit, gib
-from .dask_child import read_frame, write_frame
+from ._memory import default_memory_limit, gib
+from .dask_child import JobProcess, exit_description
 from .dask_shipping import ShipCode, code_path, data_path
 from .record import FAILED, OOM, TIMEOUT
 
@@ -44,148 +40,13 @@ COLD_START_TIMEOUT = 120.0
 # -- job processes
 
 
-def _exit_description(code: int | None) -> str:
-    if code is not None and code < 0:
-        try:
-            return f"signal {signal.Signals(-code).name}"
-        except ValueError:
-            return f"signal {-code}"
-    return f"exit code {code}"
-
-
-class _Child:
-    """One job process, started at construction; warming up until :meth:`wait_ready`."""
-
-    def __init__(self, settings: tuple, cwd: str, *, warm: bool = True, probe: bool = True):
-        self.settings = settings
-        token, threads, models, pythonpath, client_env = settings
-        env = dict(os.environ)
-        for var, value in client_env:  # what the nanny set for its worker, as the client has it
-            if value is None:
-                env.pop(var, None)
-            else:
-                env[var] = value
-        for var in (
-            "OMP_NUM_THREADS",
-            "OPENBLAS_NUM_THREADS",
-            "MKL_NUM_THREADS",
-            "FAMILYBENCH_THREADS",
-        ):
-            env[var] = str(threads)
-        env["PYTHONPATH"] = os.pathsep.join(
-            [*pythonpath, *filter(None, [os.environ.get("PYTHONPATH")])]
-        )
-        command = [
-            sys.executable,
-            "-m",
-            "familybench.bench.dask_child",
-            str(threads),
-            ",".join(models) if warm else "",
-        ]
-        self.process = subprocess.Popen(
-            command + ([] if probe else ["--no-probe"]),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            env=env,
-            cwd=cwd,
-            start_new_session=True,
-        )
-        self.started = time.monotonic()
-        self._reap_lock = threading.Lock()
-        self.warm = warm
-        self.probe = probe
-        self.ready = False
-        self.warm_up_seconds: float | None = None
-        self.info: dict = {}
-        self.cold_noted: set[str] = set()  # models whose failed warm-up was reported already
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    def send(self, message) -> None:
-        write_frame(self.process.stdin.fileno(), message)
-
-    def receive(self, deadline: float):
-        """The child's next message; ``TimeoutError`` at ``deadline``, ``EOFError`` if it died."""
-        fd = self.process.stdout.fileno()
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError
-            readable, _, _ = select.select([fd], [], [], min(left, 3600.0))
-            if readable:
-                return read_frame(fd)
-
-    def receive_supervised(self, deadline: float, memory_limit: int | None):
-        """The job's answer, polling the child's process tree every 50 ms meanwhile:
-        ``TimeoutError`` at ``deadline``, ``MemoryError(used)`` once it holds more than
-        ``memory_limit`` bytes above its resident memory at the start."""
-        tree = ProcessTree(self.pid) if memory_limit else None
-        start_rss = tree.rss() if tree else 0
-        while True:
-            now = time.monotonic()
-            try:
-                return self.receive(min(deadline, now + MEMORY_POLL) if memory_limit else deadline)
-            except TimeoutError:
-                if time.monotonic() >= deadline:
-                    raise
-            used = tree.rss() - start_rss
-            if used > memory_limit:
-                raise MemoryError(used)
-
-    def wait_ready(self, timeout: float) -> None:
-        """Block until the warm-up is done; ``TimeoutError`` or ``EOFError`` otherwise."""
-        if self.ready:
-            return
-        message = self.receive(self.started + timeout)
-        if message[0] != "ready":
-            raise EOFError(f"unexpected message {message[0]!r}")
-        self.ready = True
-        self.warm_up_seconds = time.monotonic() - self.started  # spawn + imports + warm-up fits
-        self.info = message[2]
-
-    def exit_code(self, wait: float = 5.0) -> int | None:
-        with self._reap_lock:
-            try:
-                return self.process.wait(timeout=wait)
-            except subprocess.TimeoutExpired:
-                return None
-
-    def kill(self, *, close_pipes: bool = True) -> None:
-        """Kill the child and anything it started (its own session), and reap it.
-
-        From another thread than the one waiting on the child, leave its pipes open
-        (``close_pipes=False``): that thread sees end-of-file and closes them itself.
-        """
-        with self._reap_lock:
-            # Signal only a child not yet reaped: a reaped one's pid (and so its group id) may
-            # already belong to another process. Unreaped, even a dead child keeps it.
-            if self.process.returncode is None:
-                try:
-                    os.killpg(self.process.pid, signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
-                    pass
-                try:
-                    self.process.wait(timeout=10)
-                except subprocess.TimeoutExpired:  # pragma: no cover - ignores SIGKILL
-                    pass
-        if not close_pipes:
-            return
-        for pipe in (self.process.stdin, self.process.stdout):
-            try:
-                pipe.close()
-            except OSError:
-                pass
-
-
 _LOCK = threading.Lock()
-_IDLE: list[_Child] = []
-_BUSY: set[_Child] = set()
+_IDLE: list[JobProcess] = []
+_BUSY: set[JobProcess] = set()
 _ENDED: set[str] = set()
 
 
-def _acquire(settings: tuple, cwd: str, probe: bool) -> _Child:
+def _acquire(settings: tuple, cwd: str, probe: bool) -> JobProcess:
     """An idle child with these settings, or a new one (``probe``: it reports its
     environment); idle children of other runs end."""
     token = settings[0]
@@ -201,12 +62,12 @@ def _acquire(settings: tuple, cwd: str, probe: bool) -> _Child:
                 _IDLE.remove(candidate)
                 candidate.kill()
         if child is None:
-            child = _Child(settings, cwd, probe=probe)
+            child = JobProcess(settings, cwd, probe=probe)
         _BUSY.add(child)
         return child
 
 
-def _release(child: _Child, *, replace_it: bool, cwd: str) -> None:
+def _release(child: JobProcess, *, replace_it: bool, cwd: str) -> None:
     """Back to the idle pool; ``replace_it``: kill it and pool a fresh one, warming up now."""
     with _LOCK:
         _BUSY.discard(child)
@@ -214,11 +75,11 @@ def _release(child: _Child, *, replace_it: bool, cwd: str) -> None:
             child.kill()
         if child.settings[0] not in _ENDED:
             _IDLE.append(
-                _Child(child.settings, cwd, warm=child.warm, probe=False) if replace_it else child
+                JobProcess(child.settings, cwd, warm=child.warm, probe=False) if replace_it else child
             )
 
 
-def _swap(old: _Child, new: _Child) -> _Child:
+def _swap(old: JobProcess, new: JobProcess) -> JobProcess:
     with _LOCK:
         _BUSY.discard(old)
         _BUSY.add(new)
@@ -262,7 +123,7 @@ def host_cores() -> int:
 
 def _ready_child(
     settings: tuple, cwd: str, warm_up_timeout: float, notes: list[str], probe: bool
-) -> tuple[_Child, float]:
+) -> tuple[JobProcess, float]:
     """A started child; a warm-up that fails or hangs becomes a noted cold start.
 
     Returns the child and the seconds spent starting children for this job (0 when reused).
@@ -279,7 +140,7 @@ def _ready_child(
         except TimeoutError:
             what = f"timed out after {warm_up_timeout:g} s"
         except (EOFError, OSError):
-            what = f"crashed ({_exit_description(child.exit_code())})"
+            what = f"crashed ({exit_description(child.exit_code())})"
         spent = time.monotonic() - child.started
         child.kill()
         if settings[0] in _ENDED:  # killed by end_run: no cold start for a closed run
@@ -287,14 +148,14 @@ def _ready_child(
                 _BUSY.discard(child)
             raise RuntimeError("job process stopped: its run has ended")
         notes.append(f"warm-up of a job process {what}: cold start")
-        child = _swap(child, _Child(settings, cwd, warm=False, probe=child.probe))
+        child = _swap(child, JobProcess(settings, cwd, warm=False, probe=child.probe))
     try:
         child.wait_ready(max(warm_up_timeout, COLD_START_TIMEOUT))
         return child, spent + child.warm_up_seconds
     except TimeoutError:
         what = f"timed out after {max(warm_up_timeout, COLD_START_TIMEOUT):g} s"
     except (EOFError, OSError):
-        what = f"crashed ({_exit_description(child.exit_code())})"
+        what = f"crashed ({exit_description(child.exit_code())})"
     child.kill()
     with _LOCK:
         _BUSY.discard(child)
@@ -338,7 +199,7 @@ def prestart(payload: dict, dask_worker=None) -> int:
             child.kill()
         have = sum(1 for c in _IDLE if c.settings == settings)
         missing = max(0, worker.state.nthreads - have)
-        _IDLE.extend(_Child(settings, local, probe=True) for _ in range(missing))
+        _IDLE.extend(JobProcess(settings, local, probe=True) for _ in range(missing))
     return missing
 
 
@@ -447,7 +308,7 @@ def run_job(payload: dict) -> dict:
     except TimeoutError:
         failure = (TIMEOUT, f"stopped after the {job.timeout:g} s timeout")
     except (EOFError, OSError):
-        failure = (FAILED, f"job process crashed ({_exit_description(child.exit_code())}) while running this job")
+        failure = (FAILED, f"job process crashed ({exit_description(child.exit_code())}) while running this job")
     except Exception as exc:  # a job that does not pickle: this job's failure only
         failure = (FAILED, f"job process protocol: {one_line(exc)}")
     _release(child, replace_it=failure is not None, cwd=local)
