@@ -164,6 +164,50 @@ def _scheduler_settings(dask_scheduler=None) -> dict:
     }
 
 
+def threads_per_host(
+    workers: dict[str, dict], cores: dict[str, int], slots_by_host: dict[str, int], override: int | None
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Threads per job on each host, ``max(1, cores // task slots)`` (or ``override``), and
+    the cores each host has; a warning for a host whose slots × threads exceed its cores.
+
+    ``workers`` is the scheduler's worker information, ``cores`` each worker's CPU count.
+    """
+    cores_by_host: dict[str, int] = {}
+    for address, count in cores.items():
+        host = workers[address]["host"]
+        cores_by_host[host] = max(count, cores_by_host.get(host, 0))
+    threads_by_host = {
+        host: override or max(1, cores_by_host.get(host, 1) // slots) for host, slots in slots_by_host.items()
+    }
+    for host, slots in slots_by_host.items():
+        have, threads = cores_by_host.get(host, 0), threads_by_host[host]
+        if have and slots * threads > have:
+            _warn(
+                f"host {host}: {slots} task slots x {threads} thread(s) per job on {have} "
+                "cores: jobs compete for CPUs, so their times are inflated"
+            )
+    return threads_by_host, cores_by_host
+
+
+def warn_about_scheduler(settings: dict) -> None:
+    """Warn about scheduler settings (:func:`_scheduler_settings`) that let a job which kills
+    its worker take others down."""
+    retries = settings["allowed_failures"]
+    if retries > 0:
+        _warn(
+            f"the scheduler retries a job whose worker dies on up to {retries} more workers "
+            "(distributed.scheduler.allowed-failures): a job that kills its worker can take "
+            "others down; start the scheduler with "
+            "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES=0"
+        )
+    if settings["saturation"] > 1.0:
+        _warn(
+            f"distributed.scheduler.worker-saturation is {settings['saturation']:g}: a worker "
+            "may hold a queued job besides the running one, and a worker that dies fails both; "
+            "start the scheduler with DASK_DISTRIBUTED__SCHEDULER__WORKER_SATURATION=1.0"
+        )
+
+
 def _client_environment() -> dict[str, str | None]:
     """The variables a Dask nanny sets for its workers (``distributed.nanny.pre-spawn-environ``
     and ``PYTHONHASHSEED``, other than the thread counts familybench sets per job), as this

@@ -48,6 +48,8 @@ from .dask_cluster import (
     _warn,
     restore_environment,
     start_local_cluster,
+    threads_per_host,
+    warn_about_scheduler,
 )
 from .executor import Executor, _failure
 from .jobs import Job
@@ -153,38 +155,12 @@ class DaskExecutor(Executor):
         from .dask_worker import host_cores
 
         cores = client.run(host_cores, workers=list(workers))
-        cores_by_host: dict[str, int] = {}
-        for address, count in cores.items():
-            host = workers[address]["host"]
-            cores_by_host[host] = max(count, cores_by_host.get(host, 0))
-        self._threads_by_host = {
-            host: self._threads_override or max(1, cores_by_host.get(host, 1) // slots)
-            for host, slots in slots_by_host.items()
-        }
-        for host, slots in slots_by_host.items():
-            have = cores_by_host.get(host, 0)
-            threads = self._threads_by_host[host]
-            if have and slots * threads > have:
-                _warn(
-                    f"host {host}: {slots} task slots x {threads} thread(s) per job on {have} "
-                    "cores: jobs compete for CPUs, so their times are inflated"
-                )
+        self._threads_by_host, cores_by_host = threads_per_host(
+            workers, cores, slots_by_host, self._threads_override
+        )
         self.threads = min(self._threads_by_host.values())
         settings = client.run_on_scheduler(_scheduler_settings)
-        retries = settings["allowed_failures"]
-        if retries > 0:
-            _warn(
-                f"the scheduler retries a job whose worker dies on up to {retries} more workers "
-                "(distributed.scheduler.allowed-failures): a job that kills its worker can take "
-                "others down; start the scheduler with "
-                "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES=0"
-            )
-        if settings["saturation"] > 1.0:
-            _warn(
-                f"distributed.scheduler.worker-saturation is {settings['saturation']:g}: a worker "
-                "may hold a queued job besides the running one, and a worker that dies fails both; "
-                "start the scheduler with DASK_DISTRIBUTED__SCHEDULER__WORKER_SATURATION=1.0"
-            )
+        warn_about_scheduler(settings)
         gpus = [a for a, info in workers.items() if info.get("resources", {}).get("GPU", 0) >= 1]
         self._gpu_workers = len(gpus)
         self._auto_device = CUDA if workers and len(gpus) == len(workers) else CPU
