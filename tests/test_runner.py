@@ -245,3 +245,11 @@ def test_environment_probe_unpickles_without_importing_torch():
     code = "import pickle, sys; pickle.loads(sys.stdin.buffer.read()); print('torch' in sys.modules)"
     read = subprocess.run([sys.executable, "-c", code], input=pickle.dumps(info), capture_output=True, check=True)
     assert read.stdout.strip() == b"False"
+
+
+def test_a_crashed_process_is_described_by_its_signal_or_exit_code():
+    from familybench._errors import exit_description
+
+    assert exit_description(-9) == "signal SIGKILL"
+    assert exit_description(3) == "exit code 3"
+    assert exit_description(-200) == "signal 200"  # no such signal: its number, not a ValueError

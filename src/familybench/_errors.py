@@ -24,3 +24,15 @@ def one_line(exc: BaseException) -> str:
     """``"TypeName: first line of the message"`` (the form every recorded error takes)."""
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")
+
+
+def exit_description(code: int | None) -> str:
+    """How a child process ended, for a message: ``"signal SIGKILL"`` or ``"exit code 3"``."""
+    if code is not None and code < 0:
+        import signal
+
+        try:
+            return f"signal {signal.Signals(-code).name}"
+        except ValueError:
+            return f"signal {-code}"
+    return f"exit code {code}"

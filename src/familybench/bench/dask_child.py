@@ -74,15 +74,6 @@ def read_frame(fd: int) -> object:
 # -- the worker's side
 
 
-def exit_description(code: int | None) -> str:
-    if code is not None and code < 0:
-        try:
-            return f"signal {signal.Signals(-code).name}"
-        except ValueError:
-            return f"signal {-code}"
-    return f"exit code {code}"
-
-
 class JobProcess:
     """The worker's handle on one job process (``python -m familybench.bench.dask_child``),
     started at construction; warming up until :meth:`wait_ready`."""
@@ -129,6 +120,7 @@ class JobProcess:
         self.warm_up_seconds: float | None = None
         self.info: dict = {}
         self.cold_noted: set[str] = set()  # models whose failed warm-up was reported already
+        self._tree: ProcessTree | None = None
 
     @property
     def pid(self) -> int:
@@ -152,7 +144,9 @@ class JobProcess:
         """The job's answer, polling the child's process tree every 50 ms meanwhile:
         ``TimeoutError`` at ``deadline``, ``MemoryError(used)`` once it holds more than
         ``memory_limit`` bytes above its resident memory at the start."""
-        tree = ProcessTree(self.pid) if memory_limit else None
+        if memory_limit and self._tree is None:
+            self._tree = ProcessTree(self.pid)  # kept: it rescans the descendants once a second
+        tree = self._tree if memory_limit else None
         start_rss = tree.rss() if tree else 0
         while True:
             now = time.monotonic()

@@ -315,12 +315,12 @@ class DaskExecutor(Executor):
         self._ac.add(future)
         self._release_collected()
 
-    def _release_collected(self, *, at_least: int = RELEASE_BATCH) -> None:
+    def _release_collected(self) -> None:
         """Release the futures whose results were read, a batch at a time and after a submit:
         a release fills the client's batched stream to the scheduler, which then holds the
         next message (a job submitted to a free worker) for its 10 ms interval. Their
         results (a few hundred kB) stay on the workers meanwhile."""
-        if len(self._collected) < at_least:
+        if len(self._collected) < RELEASE_BATCH:
             return
         for future in self._collected:
             future.release()

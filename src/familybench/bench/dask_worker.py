@@ -26,10 +26,10 @@ from dataclasses import replace
 
 from distributed.diagnostics.plugin import WorkerPlugin
 
-from .._errors import one_line
+from .._errors import exit_description, one_line
 from .._threads import cpu_count
 from ._memory import default_memory_limit, gib
-from .dask_child import JobProcess, exit_description
+from .dask_child import JobProcess
 from .dask_shipping import ShipCode, code_path, data_path
 from .record import FAILED, OOM, TIMEOUT
 

@@ -19,6 +19,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from multiprocessing.connection import wait
 
+from .._errors import exit_description
 from .._threads import cpu_count
 from ._memory import MEMORY_POLL, ProcessTree, default_memory_limit, gib
 from .jobs import Job
@@ -389,9 +390,9 @@ class ProcessExecutor(Executor):
                 job, OOM, f"killed: used {gib(used)} of memory above its start, over the {gib(limit)} limit",
                 self.threads, seconds))
         elif crashed:
-            how = f"signal {signal.Signals(-code).name}" if code is not None and code < 0 else f"exit code {code}"
             self._done.append(
-                _failure(job, FAILED, f"worker process crashed ({how}) while running this job", self.threads,
+                _failure(job, FAILED, f"worker process crashed ({exit_description(code)}) while running this job",
+                         self.threads,
                          seconds)
             )
         else:

@@ -20,7 +20,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .._errors import FamilybenchError
+from .._errors import FamilybenchError, exit_description
 from . import environment
 from .record import FAILED, TIMEOUT
 from .store import ResultStore
@@ -145,7 +145,7 @@ def run_interleaved(ref: str, suite: str, *, fast: bool = False, out: str | Path
                     code = sides[name].process.returncode
                     sides[name].restart()
                     if job_name in skeletons:
-                        status, error = ((FAILED, f"the {name} side's process crashed (exit code {code}) while "
+                        status, error = ((FAILED, f"the {name} side's process crashed ({exit_description(code)}) while "
                                           "running this job") if crashed else
                                          (TIMEOUT, f"stopped after the {timeouts[job_name]:g} s timeout"))
                         stores[name].write({**skeletons[job_name], "status": status, "error": error,
