@@ -88,6 +88,6 @@ def compare(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff lint and format check."""
+    """ruff lint (the rules in pyproject.toml)."""
     session.install(*CONSTRAINTS, "ruff")
     session.run("ruff", "check", "src", "tests", "benchmarks", "noxfile.py")

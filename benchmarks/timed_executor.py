@@ -1,5 +1,6 @@
-"""An executor wrapper that measures dispatch overhead: submit-to-outcome latency minus
-each job's own seconds (benchmarks/speed_dask.py)."""
+"""An executor wrapper that measures dispatch overhead (submit-to-outcome latency minus each
+job's own seconds) and the run's two phases: the start (``start`` to the first job starting)
+and the jobs (first job starting to the last outcome) (benchmarks/speed_dask.py)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,9 @@ class Timed(Executor):
         self.overheads: list[float] = []
         self.first: set[str] = set()
         self.count = 0
+        self.started: float | None = None
+        self.outcome_times: list[float] = []
+        self.first_job_start: float | None = None  # the earliest job start seen
 
     threads = property(lambda self: self.inner.threads)
     warm_up_seconds = property(lambda self: self.inner.warm_up_seconds)
@@ -25,6 +29,7 @@ class Timed(Executor):
     in_flight = property(lambda self: self.inner.in_flight)
 
     def start(self, models, *, expected_jobs=None):
+        self.started = time.perf_counter()
         self.inner.start(models, expected_jobs=expected_jobs)
 
     def submit(self, job):
@@ -36,11 +41,28 @@ class Timed(Executor):
 
     def next_outcome(self):
         outcome = self.inner.next_outcome()
-        latency = time.perf_counter() - self.submitted.pop(outcome.job.key)
+        now = time.perf_counter()
+        self.outcome_times.append(now)
+        began = now - outcome.record["job_seconds"]  # when this job started in its process
+        if self.first_job_start is None or began < self.first_job_start:
+            self.first_job_start = began
+        latency = now - self.submitted.pop(outcome.job.key)
         if outcome.job.key not in self.first:
             self.overheads.append(latency - outcome.record["job_seconds"])
         return outcome
 
+    @property
+    def start_seconds(self) -> float:
+        """From ``start`` (workers, cluster, job processes starting and warming up) to the
+        first job starting."""
+        return self.first_job_start - self.started
+
+    @property
+    def jobs_seconds(self) -> float:
+        """From the first job starting to the last outcome: every job, start excluded. A
+        worker that is ready later than the first one counts its wait here (conservative
+        for more workers)."""
+        return self.outcome_times[-1] - self.first_job_start
+
     def close(self):
         self.inner.close()
-
