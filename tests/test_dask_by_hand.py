@@ -3,7 +3,8 @@
 ``dask scheduler`` and two ``dask worker`` processes on loopback, the workers in a mount
 namespace where the user's data directory does not exist (an empty tmpfs over its parent); a suite
 file with a hanging, a crashing and a worker-killing plug-in model (local modules that the
-workers do not have) and a user CSV, run with ``familybench run --scheduler``; its records
+workers do not have) and a user CSV, run with ``familybench run --scheduler``, with a worker
+killed from outside in the middle of a job; its records
 against the process executor's; and a CUDA request refused. Linux, as root (``unshare -m``).
 """
 
@@ -16,6 +17,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -24,7 +26,9 @@ import pytest
 
 distributed = pytest.importorskip("distributed")
 
+from familybench.bench.jobs import expand  # noqa: E402
 from familybench.bench.store import load_results  # noqa: E402
+from familybench.bench.suite import load_suite  # noqa: E402
 from familybench.cli import main  # noqa: E402
 
 pytestmark = pytest.mark.slow
@@ -146,24 +150,53 @@ datasets = ["sine1d"]
 model = "dask_badmodels:KillWorker"
 seeds = [0]
 datasets = ["sine1d"]
+
+[models.slowpoke]
+model = "badmodels:Sleepy"
+params = { seconds = 6 }
+seeds = [0]
+datasets = ["sine1d"]
 """
     path = tmp_path / ("bad.toml" if bad else "good.toml")
     path.write_text(text)
     return path
 
 
+def _kill_the_worker_running(address: str, key: str, killed: dict) -> None:
+    """SIGKILL the Dask worker process whose task holds job ``key``, from outside."""
+    with distributed.Client(address, timeout=60) as client:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            for worker, tasks in client.processing().items():
+                if any(key in str(task) for task in tasks):
+                    time.sleep(1.0)  # well inside the job's 6 s
+                    pid = client.run(os.getpid, workers=[worker])[worker]
+                    os.kill(pid, signal.SIGKILL)
+                    killed["worker"] = worker
+                    return
+            time.sleep(0.05)
+
+
 def test_a_cluster_started_by_hand_runs_a_suite_like_the_process_executor(tmp_path, hand_cluster, capsys):
     address, data = hand_cluster
     csv = _write_csv(data)
-    code = main(
-        ["run", str(_suite_file(tmp_path, csv, bad=True)), "--scheduler", address,
-         "--out", str(tmp_path / "dask")]
-    )
+    suite_file = _suite_file(tmp_path, csv, bad=True)
+    [slowpoke] = [job for job in expand(load_suite(suite_file)) if job.config == "slowpoke"]
+    killed: dict = {}
+    killer = threading.Thread(target=_kill_the_worker_running, args=(address, slowpoke.key, killed))
+    killer.start()
+    code = main(["run", str(suite_file), "--scheduler", address, "--out", str(tmp_path / "dask")])
+    killer.join(30)
     err = capsys.readouterr().err
     assert code == 0, err
-    assert "3 of 11 jobs failed, timed out or ran out of memory" in err
+    assert "4 of 12 jobs failed, timed out or ran out of memory" in err
     frame = load_results(tmp_path / "dask").set_index(["config", "dataset", "seed"])
-    assert len(frame) == 11
+    assert len(frame) == 12
+    # a worker killed from outside mid-job: that job failed, naming the worker
+    assert frame.loc[("slowpoke", "sine1d", 0), "status"] == "failed"
+    assert frame.loc[("slowpoke", "sine1d", 0), "error"] == (
+        f"Dask worker {killed['worker']} died while running this job"
+    )
     assert frame.loc[("hang", "sine1d", 0), "status"] == "timeout"
     crash = frame.loc[("crash", "sine1d", 0)]
     assert (crash["status"], crash["error"]) == (
