@@ -21,7 +21,7 @@ def _install(session: nox.Session, extras: str = "data,test,dask,xgboost") -> No
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """The correctness tests (fast; slow and browser checks are their own sessions)."""
+    """The correctness tests (fast; the slow ones are `nox -s slow`; the browser test needs Chromium)."""
     _install(session)
     session.run("pytest", "-m", "not slow", *session.posargs, env=ENV)
 
