@@ -120,7 +120,7 @@ def _cmd_run(args) -> int:
     path = write_report(out)
     results = load_results(out)
     _print_summary(summary_table(select_best(results)))
-    print(f"\nreport: {path}")
+    print(f"\nreport: {path.with_suffix('.html')} (and {path.name}, figures in {path.parent / 'figures'})")
     bad = results["status"].isin(BAD_STATUSES)
     if bad.any():
         what = "jobs" if results["role"].isna().all() else "jobs (trials included)"
