@@ -65,6 +65,10 @@ def test_run_on_users_csv_then_strict_failure_exit_codes(tmp_path):
     assert ok.returncode == 0, ok.stderr
     assert (tmp_path / "out" / "results.sqlite").is_file() and (tmp_path / "out" / "report.md").is_file()
     assert "houses" in ok.stdout and "r2" in ok.stdout
+    assert ok.stdout.strip().splitlines()[-1] == (
+        f"report: {Path('out', 'report.html')} (and report.md, figures in {Path('out', 'figures')})"
+    )
+    assert (tmp_path / "out" / "report.html").is_file()
     suite = tmp_path / "bad.toml"
     suite.write_text('seeds = 1\ndatasets = { sine1d = { n_samples = 100 } }\n[models.boom]\nmodel = "badmodels:Boom"\n[models.linear]\n')
     lenient = fb("run", str(suite), "--out", "bad", "--serial", cwd=tmp_path)
