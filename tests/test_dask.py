@@ -567,3 +567,165 @@ def test_a_plugin_familys_failing_warm_up_is_a_noted_cold_start_on_dask(tmp_path
     with ResultStore(tmp_path / "out", create=False) as store:
         cold = store.runs()[-1]["meta"]["worker"]["cold_starts"]
     assert len(cold) == 1 and "warm-up of shrunk failed" in cold[0]
+
+
+def _children_of_workers(client) -> list:
+    """The job processes (``dask_child``) of the cluster's worker processes."""
+    import psutil
+
+    children = []
+    for pid in client.run(os.getpid).values():
+        for child in psutil.Process(pid).children(recursive=True):
+            try:
+                if "familybench.bench.dask_child" in " ".join(child.cmdline()):
+                    children.append(child)
+            except psutil.NoSuchProcess:
+                pass
+    return children
+
+
+def test_a_killed_clients_job_processes_end_on_a_cluster_that_outlives_it(tmp_path, client):
+    """On an existing cluster the workers stay when the client is killed; what the run
+    started on them (job processes, busy or idle) does not, and its task slots are free."""
+    suite_file = tmp_path / "hang.toml"
+    suite_file.write_text(
+        'seeds = 2\ntimeout = 120\ndatasets = { sine1d = { n_samples = 100 } }\n'
+        '[models.hang]\nmodel = "badmodels:Hang"\n'
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "familybench", "run", str(suite_file), "--scheduler",
+         client.scheduler.address, "--out", str(tmp_path / "out")],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+
+    def hanging() -> int:
+        return sum(
+            1 for tasks in client.processing().values() for key in tasks
+            if str(key).startswith("familybench-") and not str(key).startswith("familybench-run-")
+        )
+
+    try:
+        deadline = time.monotonic() + 120
+        while hanging() < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert hanging() == 2  # both workers are in the middle of a hung job
+        children = _children_of_workers(client)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert len(children) >= 2
+    deadline = time.monotonic() + 15
+    while (_alive(children) or hanging()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(children), [p.cmdline() for p in _alive(children)]
+    assert hanging() == 0  # the slots are free for the next run
+    _, records = execute(suite({"linear": {}}, SINE), tmp_path / "next", executor=DaskExecutor(client))
+    assert [r["status"] for r in records] == ["ok", "ok"]
+
+
+def test_workers_that_join_mid_run_get_jobs_with_their_hosts_threads(tmp_path, monkeypatch):
+    """Threads per job are re-read as workers join: one worker on a 2-core host runs
+    2-thread jobs; two more join, the host has 3 slots, its jobs get 1 thread, a warning says
+    the host is oversubscribed, and the newcomers run jobs (their job processes started)."""
+    import familybench.bench.dask_executor as dask_executor
+    import familybench.bench.dask_worker as dask_worker
+
+    monkeypatch.setattr(dask_worker, "cpu_count", lambda: 2)  # the in-process workers' host
+    monkeypatch.setattr(dask_executor, "REFRESH_SECONDS", 0.1)
+    cluster = distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, protocol="tcp", host="127.0.0.1",
+        dashboard_address=None,
+    )
+    local = distributed.Client(cluster, set_as_default=False)
+
+    class Grow(Hook):
+        grown = False
+
+        def on_job_end(self, record):
+            if not self.grown:
+                self.grown = True
+                cluster.scale(3)
+                local.wait_for_workers(3, timeout=60)
+
+    try:
+        jobs = suite({"sleepy": {"model": "badmodels:Sleepy", "params": {"seconds": 0.2}}}, SINE, seeds=8)
+        with pytest.warns(ClusterWarning, match=r"host 127\.0\.0\.1: 3 task slots x 1 thread\(s\) per job on 2 cores"):
+            _, records = execute(jobs, tmp_path, executor=DaskExecutor(local), hooks=[Grow()])
+    finally:
+        local.close()
+        cluster.close()
+    assert all(r["status"] == "ok" for r in records), [r["error"] for r in records]
+    threads = [r["threads"] for r in sorted(records, key=lambda r: r["finished_at"])]
+    assert threads[0] == 2 and threads[-1] == 1
+    workers = {r["worker"].split(" pid ")[0] for r in records}
+    assert len(workers) == 3  # the two newcomers ran jobs too
+
+
+def test_a_scheduler_address_that_is_not_one_is_a_one_line_error(tmp_path, capsys, client, monkeypatch):
+    import socket
+
+    import familybench.bench.dask_executor as dask_executor
+
+    monkeypatch.setattr(dask_executor, "CONNECT_SECONDS", 1.0)
+    silent = socket.create_server(("127.0.0.1", 0))  # accepts, never answers
+    worker = worker_addresses(client)[0]
+    cases = {
+        "notanaddress": "not a Dask scheduler address (ValueError: missing port number",
+        f"tcp://127.0.0.1:{silent.getsockname()[1]}": "no Dask scheduler answered within 1 s",
+        worker: "a Dask Worker answered there, not a Dask scheduler",
+    }
+    try:
+        for address, message in cases.items():
+            code = main(["run", "--models", "linear", "--datasets", "moons", "--scheduler", address,
+                         "--out", str(tmp_path / "out")])
+            err = capsys.readouterr().err.strip()
+            assert code == 2, err
+            assert err.startswith(f"familybench: error: --scheduler {address}: {message}"), err
+            assert "\n" not in err and "Traceback" not in err
+    finally:
+        silent.close()
+
+
+def test_a_stored_data_file_changed_on_a_worker_is_not_used(tmp_path, client):
+    import hashlib
+
+    csv = tmp_path / "points.csv"
+    rng = np.random.default_rng(1)
+    csv.write_text("x,y\n" + "\n".join(f"{a:.5f},{2 * a + b:.5f}" for a, b in rng.normal(size=(60, 2))) + "\n")
+    jobs = suite({"linear": {}}, {"points": {"path": str(csv), "target": "y", "task": "regression"}})
+    _, records = execute(jobs, tmp_path / "first", executor=DaskExecutor(client))
+    assert [r["status"] for r in records] == ["ok", "ok"]
+    sha = hashlib.sha256(csv.read_bytes()).hexdigest()
+
+    def spoil(dask_worker):
+        path = data_path(dask_worker.local_directory, sha, "points.csv")
+        Path(path).write_text("garbage\n1\n")
+        return path
+
+    client.run(spoil)
+    _, records = execute(jobs, tmp_path / "second", executor=DaskExecutor(client))
+    assert [r["status"] for r in records] == ["failed", "failed"]
+    assert all(
+        re.fullmatch(
+            rf"data file points\.csv on worker tcp://127\.0\.0\.1:\d+ no longer matches its sha256 "
+            rf"{sha[:16]} \(changed after it was stored\); delete .+ and re-run",
+            r["error"],
+        )
+        for r in records
+    ), [r["error"] for r in records]
+
+
+def test_a_model_modules_local_imports_travel_with_it(tmp_path, client, monkeypatch):
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "fb_helper_mod.py").write_text(
+        "from sklearn.linear_model import Ridge\n\ndef ridge():\n    return Ridge(alpha=2.0)\n"
+    )
+    (code / "fb_mymodels.py").write_text(
+        "import fb_helper_mod\n\ndef make(task, **params):\n    return fb_helper_mod.ridge()\n"
+    )
+    monkeypatch.syspath_prepend(str(code))
+    _, records = execute(suite({"mine": {"model": "fb_mymodels:make"}}, SINE), tmp_path / "out",
+                         executor=DaskExecutor(client))
+    assert [r["status"] for r in records] == ["ok", "ok"], [r["error"] for r in records]

@@ -7,16 +7,19 @@ and which local code must travel to the workers (by content).
 
 from __future__ import annotations
 
+import ast
+import asyncio
 import hashlib
 import importlib.util
 import logging
 import os
 import sys
+import threading
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
-from .._errors import FamilybenchError
+from .._errors import FamilybenchError, one_line
 
 DATA_WARNING_BYTES = 500 * 1024**2
 """A data file above this size is sent to every worker with a warning."""
@@ -165,12 +168,15 @@ def _scheduler_settings(dask_scheduler=None) -> dict:
 
 
 def threads_per_host(
-    workers: dict[str, dict], cores: dict[str, int], slots_by_host: dict[str, int], override: int | None
+    workers: dict[str, dict], cores: dict[str, int], slots_by_host: dict[str, int], override: int | None,
+    *, warned: set | None = None,
 ) -> tuple[dict[str, int], dict[str, int]]:
     """Threads per job on each host, ``max(1, cores // task slots)`` (or ``override``), and
     the cores each host has; a warning for a host whose slots × threads exceed its cores.
 
-    ``workers`` is the scheduler's worker information, ``cores`` each worker's CPU count.
+    ``workers`` is the scheduler's worker information, ``cores`` each worker's CPU count;
+    ``warned`` (kept by the caller across calls) holds the (host, slots, threads) already
+    warned about, so a cluster re-read as workers join warns about each change once.
     """
     cores_by_host: dict[str, int] = {}
     for address, count in cores.items():
@@ -181,12 +187,63 @@ def threads_per_host(
     }
     for host, slots in slots_by_host.items():
         have, threads = cores_by_host.get(host, 0), threads_by_host[host]
-        if have and slots * threads > have:
+        if have and slots * threads > have and (host, slots, threads) not in (warned or ()):
+            if warned is not None:
+                warned.add((host, slots, threads))
             _warn(
                 f"host {host}: {slots} task slots x {threads} thread(s) per job on {have} "
                 "cores: jobs compete for CPUs, so their times are inflated"
             )
     return threads_by_host, cores_by_host
+
+
+def probe_scheduler(address: str, timeout: float) -> None:
+    """Check that a Dask scheduler answers at ``address`` within ``timeout`` seconds, before
+    a ``Client`` is made for it (whose handshake with a service that is not Dask can hang,
+    and whose errors on a malformed address are not one line); ``FamilybenchError`` naming
+    the address and what answered otherwise.
+
+    Runs in a thread of its own, with its own event loop: callable from a notebook whose
+    loop is running.
+    """
+    from distributed.comm import connect
+
+    async def ask():
+        comm = await connect(address, timeout=timeout)
+        try:
+            await comm.write({"op": "identity", "reply": True})
+            return await comm.read()
+        finally:
+            comm.abort()
+
+    outcome: dict = {}
+
+    def run():
+        try:
+            outcome["reply"] = asyncio.run(asyncio.wait_for(ask(), timeout + 1))  # connect() times out first
+        except BaseException as exc:  # reported below, in one line
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run, name="familybench-probe-scheduler", daemon=True)
+    thread.start()
+    thread.join(timeout + 5)  # a thread stuck past that is left (daemon), reported as no answer
+    error = outcome.get("error")
+    where = f"--scheduler {address}"
+    if "reply" not in outcome and error is None or isinstance(error, (TimeoutError, asyncio.TimeoutError)):
+        raise FamilybenchError(f"{where}: no Dask scheduler answered within {timeout:g} s")
+    if isinstance(error, ValueError):
+        raise FamilybenchError(
+            f"{where}: not a Dask scheduler address ({one_line(error)}); expected tcp://HOST:PORT"
+        )
+    if isinstance(error, OSError):
+        raise FamilybenchError(f"{where}: cannot connect ({one_line(error)})")
+    if error is not None:
+        raise FamilybenchError(f"{where}: no Dask scheduler answers there ({one_line(error)})")
+    reply = outcome["reply"]
+    kind = reply.get("type") if isinstance(reply, dict) else None
+    if kind != "Scheduler":
+        what = f"a Dask {kind}" if isinstance(kind, str) else "something else"
+        raise FamilybenchError(f"{where}: {what} answered there, not a Dask scheduler")
 
 
 def warn_about_scheduler(settings: dict) -> None:
@@ -259,6 +316,42 @@ def local_module_files(module: str) -> dict[str, bytes] | None:
     else:  # an extension module or a frozen one: nothing we can ship as source
         return None
     return files
+
+
+def local_code_files(module: str) -> dict[str, bytes] | None:
+    """:func:`local_module_files` of ``module``, with those of the local modules its files
+    import (absolute imports found in their source, followed transitively): a model module's
+    helpers beside it (``import helpers``) travel with it. ``None`` as for
+    :func:`local_module_files`."""
+    files = local_module_files(module)
+    if files is None:
+        return None
+    seen = {module.split(".")[0]}
+    queue = [content for relative, content in files.items() if relative.endswith(".py")]
+    while queue:
+        for name in sorted(_imported_top_levels(queue.pop()) - seen):
+            seen.add(name)
+            for relative, content in (local_module_files(name) or {}).items():
+                if relative not in files:
+                    files[relative] = content
+                    if relative.endswith(".py"):
+                        queue.append(content)
+    return files
+
+
+def _imported_top_levels(source: bytes) -> set[str]:
+    """Top-level names of the absolute imports in a module's source (anywhere in it)."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return set()
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+    return names
 
 
 def _digest(files: dict[str, bytes]) -> str:

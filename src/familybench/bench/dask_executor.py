@@ -31,6 +31,7 @@ from __future__ import annotations
 import pickle
 import sys
 import threading
+import time
 import uuid
 from collections import deque
 from dataclasses import replace
@@ -46,6 +47,7 @@ from .dask_cluster import (
     _quiet,
     _scheduler_settings,
     _warn,
+    probe_scheduler,
     restore_environment,
     start_local_cluster,
     threads_per_host,
@@ -60,6 +62,11 @@ RELEASE_BATCH = 16
 """Futures whose results were read are released this many at a time."""
 WORKER_WAIT_SECONDS = 60.0
 """How long an existing cluster may take to show its first worker."""
+CONNECT_SECONDS = 10.0
+"""How long a scheduler address may take to answer as a Dask scheduler."""
+REFRESH_SECONDS = 1.0
+"""How often, at most, submitting a job re-reads the cluster's workers (workers that joined:
+their task slots, threads per job on their host, their job processes started)."""
 
 
 class DaskExecutor(Executor):
@@ -120,6 +127,8 @@ class DaskExecutor(Executor):
         self._worker_resources = worker_resources
         self.memory_limit = memory_limit  # bytes a job may add; None: the job's, else 0.8 × RAM / slots
         self._slots_by_host = {}
+        self._threads_by_host = {}
+        self._alive_key = None
         self._client = None
         self._cluster = None
         self._owns_client = False
@@ -144,23 +153,16 @@ class DaskExecutor(Executor):
         from .dask_shipping import Shipment
 
         self._shipment = Shipment(self._models)
+        self._alive_key = None
         self._connect(distributed, expected_jobs)
         client = self._client
-        workers = self._workers_now()
-        slots_by_host: dict[str, int] = {}
-        for info in workers.values():
-            slots_by_host[info["host"]] = slots_by_host.get(info["host"], 0) + info["nthreads"]
-        self._slots_by_host = slots_by_host
-        self._slots = sum(info["nthreads"] for info in workers.values())
-        from .dask_worker import host_cores
-
-        cores = client.run(host_cores, workers=list(workers))
-        self._threads_by_host, cores_by_host = threads_per_host(
-            workers, cores, slots_by_host, self._threads_override
-        )
-        self.threads = min(self._threads_by_host.values())
+        self._sentinel = self._hold_sentinel(client)
         settings = client.run_on_scheduler(_scheduler_settings)
         warn_about_scheduler(settings)
+        self._cores: dict[str, int] = {}
+        self._warned: set = set()
+        workers = self._workers_now()
+        self._read_workers(workers)
         gpus = [a for a, info in workers.items() if info.get("resources", {}).get("GPU", 0) >= 1]
         self._gpu_workers = len(gpus)
         self._auto_device = CUDA if workers and len(gpus) == len(workers) else CPU
@@ -173,6 +175,7 @@ class DaskExecutor(Executor):
 
         # Job processes start warming up now, on every worker, not when a first task arrives.
         client.run(prestart, self._payload(None), workers=list(workers))  # returns once they are spawned
+        self._next_refresh = time.monotonic() + REFRESH_SECONDS
         # results are fetched on the client's event loop as each task ends, before they are asked for
         self._ac = distributed.as_completed(loop=client.loop, with_results=True, raise_errors=False)
         dashboard = None
@@ -185,7 +188,7 @@ class DaskExecutor(Executor):
             "workers": len(workers),
             "task_slots": self._slots,
             "threads_by_host": self._threads_by_host,
-            "cores_by_host": cores_by_host,
+            "cores_by_host": self._cores_by_host,
             "gpu_workers": len(gpus),
             "auto_device": self._auto_device,
             "allowed_failures": settings["allowed_failures"],
@@ -199,9 +202,12 @@ class DaskExecutor(Executor):
         if self._given_client is not None:
             self._client, self._owns_client = self._given_client, False
         elif self.scheduler is not None:
+            probe_scheduler(self.scheduler, CONNECT_SECONDS)
             try:
-                self._client = distributed.Client(self.scheduler, timeout=10, set_as_default=False)
-            except (OSError, TimeoutError) as exc:
+                self._client = distributed.Client(
+                    self.scheduler, timeout=CONNECT_SECONDS, set_as_default=False
+                )
+            except Exception as exc:
                 raise FamilybenchError(
                     f"--scheduler {self.scheduler}: cannot connect ({one_line(exc)})"
                 ) from None
@@ -233,6 +239,77 @@ class DaskExecutor(Executor):
                     f"the Dask scheduler {self.scheduler} has no workers "
                     f"(waited {WORKER_WAIT_SECONDS:g} s)"
                 ) from None
+
+    def _hold_sentinel(self, client):
+        """Submit and hold this run's sentinel task; return once the scheduler knows it.
+
+        Workers end the run's job processes when its key is gone from the scheduler, which
+        releases it when this client closes or dies (see :func:`.dask_worker._watch`)."""
+        key = f"familybench-run-{self._token}"
+        try:
+            future = client.submit(str, self._token, key=key, pure=False, retries=0)
+            deadline = time.monotonic() + WORKER_WAIT_SECONDS
+            while client.sync(client.scheduler.get_task_status, keys=[key]).get(key) is None:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"the scheduler did not take task {key}")
+                time.sleep(0.005)
+        except Exception as exc:
+            raise self._lost(exc) from None
+        self._alive_key = key
+        return future
+
+    def _read_workers(self, workers: dict[str, dict]) -> list[str]:
+        """Task slots and threads per job from the workers now in the cluster; returns the
+        addresses not seen before (their CPU counts are asked once; a host's slots x threads
+        over its cores is warned about once)."""
+        from .dask_worker import host_cores
+
+        new = [a for a in workers if a not in self._cores]
+        if new:
+            try:
+                self._cores.update(self._client.run(host_cores, workers=new, on_error="ignore"))
+            except Exception as exc:
+                raise self._lost(exc) from None
+        present = {a: w for a, w in workers.items() if isinstance(self._cores.get(a), int)}
+        slots_by_host: dict[str, int] = {}
+        for info in present.values():
+            slots_by_host[info["host"]] = slots_by_host.get(info["host"], 0) + info["nthreads"]
+        self._slots_by_host = slots_by_host
+        self._slots = sum(info["nthreads"] for info in present.values())
+        self._threads_by_host, self._cores_by_host = threads_per_host(
+            present, {a: self._cores[a] for a in present}, slots_by_host, self._threads_override,
+            warned=self._warned,
+        )
+        self.threads = min(self._threads_by_host.values(), default=self.threads)
+        self._known = set(workers)
+        return [a for a in new if a in present]
+
+    def _refresh_workers(self) -> None:
+        """At most every :data:`REFRESH_SECONDS`: take in workers that joined (or left)."""
+        now = time.monotonic()
+        if now < self._next_refresh:
+            return
+        self._next_refresh = now + REFRESH_SECONDS
+        try:
+            workers = self._workers_now()
+        except FamilybenchError:  # none at the moment: queued jobs wait for one
+            return
+        except Exception as exc:
+            raise self._lost(exc) from None
+        if set(workers) == self._known:
+            return
+        new = self._read_workers(workers)
+        self.worker_info.update(
+            workers=len(workers), task_slots=self._slots, threads_by_host=self._threads_by_host,
+            cores_by_host=self._cores_by_host,
+        )
+        if new:
+            from .dask_worker import prestart
+
+            try:  # their job processes start warming up now, with this run's threads there
+                self._client.run(prestart, self._payload(None), workers=new, on_error="ignore")
+            except Exception as exc:
+                raise self._lost(exc) from None
 
     def _workers_now(self) -> dict[str, dict]:
         self._info = self._client.scheduler_info(n_workers=-1)
@@ -276,12 +353,13 @@ class DaskExecutor(Executor):
             "job": job, "data": None, "token": self._token, "threads": self._threads_by_host,
             "models": self._models, "code": self._shipment.code, "warm_up_timeout": self.warm_up_timeout,
             "env": self._child_env, "probe": False, "plugin_files": {}, "slots": self._slots_by_host,
-            "memory_limit": self.memory_limit,
+            "memory_limit": self.memory_limit, "alive": self._alive_key,
         }
 
     def submit(self, job: Job) -> None:
         if self._client is None:
             raise RuntimeError("submit() before start()")
+        self._refresh_workers()
         device = self._device(job.device)
         task_job = replace(job, device=device) if device != job.device else job
         data = None
@@ -408,6 +486,7 @@ class DaskExecutor(Executor):
             return
         futures = [f for f, _ in self._futures.values()]
         self._futures.clear()
+        sentinel, self._sentinel = getattr(self, "_sentinel", None), None
         futures_read, self._collected = self._collected, []
         self._done.clear()
         if client.status == "running":
@@ -426,7 +505,7 @@ class DaskExecutor(Executor):
         def shut_down():
             noisy = ("distributed.client", "distributed.comm", "distributed.core")
             with _quiet(*noisy) if lost else _quiet():
-                for future in futures + futures_read:
+                for future in futures + futures_read + ([sentinel] if sentinel is not None else []):
                     future.release()
                 for closable in ([client] if owns_client else []) + ([cluster] if cluster else []):
                     try:

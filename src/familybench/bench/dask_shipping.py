@@ -19,7 +19,7 @@ from pathlib import Path
 from distributed.diagnostics.plugin import WorkerPlugin
 
 from .._errors import one_line
-from .dask_cluster import CODE_WARNING_BYTES, DATA_WARNING_BYTES, _digest, _warn, local_module_files
+from .dask_cluster import CODE_WARNING_BYTES, DATA_WARNING_BYTES, _digest, _warn, local_code_files
 
 CODE_DIR = "familybench-code"
 DATA_DIR = "familybench-data"
@@ -40,6 +40,18 @@ def _atomic_directory(target: str, fill) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
         if not os.path.isdir(target):  # another worker thread may have won the race
             raise
+
+
+def _sha256_of(path: str) -> str | None:
+    """The file's SHA-256 (hex), ``None`` when it cannot be read."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+    except OSError:
+        return None
+    return digest.hexdigest()
 
 
 def code_path(local_directory: str, digest: str) -> str:
@@ -95,7 +107,8 @@ class ShipData(WorkerPlugin):
     Parameters
     ----------
     sha256 : str
-        Full hex SHA-256 of ``data``, checked on the worker before the file is used.
+        Full hex SHA-256 of ``data``, checked on the worker when the bytes arrive, and of a
+        copy an earlier run stored there (rewritten when it differs).
     filename : str
         The file's base name (its suffix tells CSV from Parquet).
     data : bytes
@@ -114,14 +127,16 @@ class ShipData(WorkerPlugin):
             raise ValueError(
                 f"{self.filename}: the bytes received do not match their SHA-256 {self.sha256}"
             )
+        path = data_path(local_directory, self.sha256, self.filename)
+        if os.path.isdir(os.path.dirname(path)) and _sha256_of(path) != self.sha256:
+            # a copy stored by an earlier run and changed (or cut short) since: replaced
+            shutil.rmtree(os.path.dirname(path), ignore_errors=True)
 
         def fill(tmp):
             with open(os.path.join(tmp, self.filename), "wb") as fh:
                 fh.write(self.data)
 
-        _atomic_directory(
-            os.path.dirname(data_path(local_directory, self.sha256, self.filename)), fill
-        )
+        _atomic_directory(os.path.dirname(path), fill)
         self.data = b""  # written and verified: the worker need not hold it in memory
 
     async def setup(self, worker) -> None:
@@ -131,7 +146,8 @@ class ShipData(WorkerPlugin):
 class Shipment:
     """The client's side: what one run sends to its cluster's workers, each piece once.
 
-    The local, not-installed modules the run's models name (``"module:callable"``) are known
+    The local, not-installed modules the run's models name (``"module:callable"``), with the
+    local modules they import, are known
     at once (:attr:`code_plugins`, registered by :meth:`send_code`, or given to a local
     cluster's workers at their start); a suite's plug-ins and a user's data files go when
     the first job that needs them is submitted.
@@ -157,7 +173,7 @@ class Shipment:
             if ":" not in name:
                 continue
             module = name.partition(":")[0]
-            files = local_module_files(module)
+            files = local_code_files(module)
             if files is None:
                 continue
             size = sum(len(b) for b in files.values())
@@ -200,7 +216,7 @@ class Shipment:
                     digest = _digest(files)
                     self._plugins[plugin] = (digest, Path(plugin).name)
                 else:
-                    files = local_module_files(plugin)
+                    files = local_code_files(plugin)
                     self._plugins[plugin] = ""
                     if files is None:
                         continue

@@ -8,7 +8,11 @@ the child when the time is up (``timeout``) or finds it dead (``failed``, "job p
 crashed"). A killed or crashed child is replaced at once and warms up again while the
 worker goes on, so no job's clock counts a warm-up. Children are kept per worker process
 in this module (one per task slot in use); a run's children end with :func:`end_run`, with
-their worker process (each watches its standard input), or when a different run arrives.
+their worker process (each watches its standard input), when a different run arrives, or
+when the run's client is gone: each worker asks the scheduler every second whether the
+run's sentinel task (held by its client, released when the client closes or dies) is still
+there (:func:`_watch`), so on a cluster that outlives a killed client nothing of its run
+stays alive, or keeps a task slot busy.
 
 This module is imported by Dask workers (pickled references to :func:`run_job` and the
 plugins) and must therefore be importable wherever familybench is installed. It stays
@@ -19,6 +23,8 @@ starting up or passing results on takes no CPU from the job processes warming up
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import os
 import threading
 import time
@@ -30,11 +36,14 @@ from .._errors import exit_description, one_line
 from .._threads import cpu_count
 from ._memory import default_memory_limit, gib
 from .dask_child import JobProcess
-from .dask_shipping import ShipCode, code_path, data_path
+from .dask_shipping import ShipCode, _sha256_of, code_path, data_path
 from .record import FAILED, OOM, TIMEOUT
 
 COLD_START_TIMEOUT = 120.0
 """Seconds a child without warm-up fits (imports only) may take to start."""
+ALIVE_POLL_MS = 1000
+"""How often a worker asks the scheduler whether the runs it has job processes for still
+have their client."""
 
 
 # -- job processes
@@ -44,6 +53,7 @@ _LOCK = threading.Lock()
 _IDLE: list[JobProcess] = []
 _BUSY: set[JobProcess] = set()
 _ENDED: set[str] = set()
+_ALIVE: dict[str, str] = {}  # run token -> the key of its client's sentinel task
 
 
 def _acquire(settings: tuple, cwd: str, probe: bool) -> JobProcess:
@@ -106,6 +116,9 @@ def end_run(token: str) -> int:
     """Kill every child of run ``token`` on this worker (idle or busy); how many there were."""
     with _LOCK:
         _ENDED.add(token)
+        _ALIVE.pop(token, None)
+        for key in [k for k in _VERIFIED if k[0] == token]:
+            del _VERIFIED[key]
         doomed = [c for c in [*_IDLE, *_BUSY] if c.settings[0] == token]
         for child in doomed:
             if child in _IDLE:
@@ -114,6 +127,40 @@ def end_run(token: str) -> int:
             else:
                 child.kill(close_pipes=False)
     return len(doomed)
+
+
+def _watch(worker, payload: dict) -> None:
+    """From now on, end run ``payload["token"]``'s job processes on this worker once its
+    client's sentinel task (``payload["alive"]``, a key the scheduler knew before the client
+    sent anything with it) is gone from the scheduler."""
+    token, key = payload["token"], payload.get("alive")
+    if key is None:
+        return
+    with _LOCK:
+        if token in _ENDED or _ALIVE.get(token) == key:
+            return
+        _ALIVE[token] = key
+        if "familybench-runs" in worker.periodic_callbacks:
+            return
+        from tornado.ioloop import PeriodicCallback
+
+        callback = PeriodicCallback(functools.partial(_check_runs, worker), ALIVE_POLL_MS)
+        worker.periodic_callbacks["familybench-runs"] = callback  # stopped when the worker closes
+    worker.loop.add_callback(callback.start)
+
+
+async def _check_runs(worker) -> None:
+    with _LOCK:
+        runs = {token: key for token, key in _ALIVE.items() if token not in _ENDED}
+    if not runs:
+        return
+    try:
+        states = await worker.scheduler.get_task_status(keys=list(runs.values()))
+    except Exception:  # no scheduler now: the worker reconnects, or closes with its children
+        return
+    for token, key in runs.items():
+        if states.get(key) is None:  # released: the client closed or died
+            await asyncio.get_running_loop().run_in_executor(None, end_run, token)
 
 
 def host_cores() -> int:
@@ -162,6 +209,18 @@ def _ready_child(
     raise RuntimeError(f"job process could not start ({what})")
 
 
+_VERIFIED: dict[tuple[str, str], bool] = {}  # (run token, sha256) -> the stored copy matched
+
+
+def _verified(token: str, sha256: str, path: str) -> bool:
+    """Whether the stored data file at ``path`` still has content hash ``sha256``: hashed
+    once per run on this worker (the first of its jobs that reads it), not per job."""
+    key = (token, sha256)
+    if key not in _VERIFIED:
+        _VERIFIED[key] = _sha256_of(path) == sha256
+    return _VERIFIED[key]
+
+
 def _settings(payload: dict, threads: int, local: str) -> tuple:
     """What makes a job process fit for a run's job: the run, threads, warmed models, the
     shipped code on its path, the environment variables given to it."""
@@ -191,6 +250,7 @@ def prestart(payload: dict, dask_worker=None) -> int:
     worker = dask_worker
     local = worker.local_directory
     settings = _settings(payload, _threads(payload, worker), local)
+    _watch(worker, payload)
     with _LOCK:
         if settings[0] in _ENDED:
             return 0
@@ -242,6 +302,7 @@ def run_job(payload: dict) -> dict:
         ``(sha256, filename)`` of a :class:`ShipData` file), ``token`` (the run),
         ``threads`` (per host), ``models`` (warm-up), ``code`` (:class:`ShipCode` digests),
         ``env`` (variables to give the child as the client has them, ``None``: unset),
+        ``alive`` (the key of the run's sentinel task, see :func:`_watch`),
         ``warm_up_timeout`` (seconds), ``probe`` (a new child reports its environment:
         torch, the GPU; asked of one job per run, as importing torch costs a second),
         ``plugin_files`` (a suite's plug-in file → ``(digest, filename)`` of its
@@ -264,6 +325,7 @@ def run_job(payload: dict) -> dict:
     from distributed.comm import get_address_host
 
     worker = get_worker()
+    _watch(worker, payload)
     local = worker.local_directory
     job = payload["job"]
     threads = _threads(payload, worker)
@@ -281,6 +343,13 @@ def run_job(payload: dict) -> dict:
             message = (
                 f"data file {filename} (sha256 {sha256[:16]}) was not delivered to worker "
                 f"{worker.address}"
+            )
+            result["failure"] = (FAILED, message, 0.0)
+            return result
+        if not _verified(payload["token"], sha256, path):
+            message = (
+                f"data file {filename} on worker {worker.address} no longer matches its sha256 "
+                f"{sha256[:16]} (changed after it was stored); delete {os.path.dirname(path)} and re-run"
             )
             result["failure"] = (FAILED, message, 0.0)
             return result
