@@ -13,7 +13,11 @@ semantics on a cluster:
   "Dask worker ADDR died while running this job" and is not retried (familybench's local
   cluster sets ``distributed.scheduler.allowed-failures`` to 0; on an existing cluster a
   larger value is reported as a warning);
-- threads per job are ``cores // task slots`` of the workers on each host;
+- threads per job are ``cores // task slots`` of the workers on each host, re-read as
+  workers join (at most every :data:`REFRESH_SECONDS`, when a job is submitted);
+- the run holds a sentinel task; workers end the run's job processes once the scheduler
+  drops it (the client closed or died), so nothing of a killed client's run stays on a
+  cluster that outlives it;
 - ``device = "auto"`` is resolved once per run (``cuda`` only when every worker offers a
   ``GPU`` resource); a ``cuda`` job asks for ``resources={"GPU": 1}``, and a run without
   any GPU worker is refused before a job is queued;
