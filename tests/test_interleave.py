@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -61,6 +63,7 @@ def test_interleave_flags_a_slowdown_between_two_commits(tmp_path):
     assert (tmp_path / "ab" / "baseline" / "results.sqlite").is_file()
 
 
+@pytest.mark.slow  # ~20 s: two hung jobs run to their timeout on each side (nox -s slow)
 def test_the_gate_sees_a_pull_request_that_makes_a_job_hang(tmp_path):
     repo = _repo_with_a_changed_linear_fit(
         tmp_path, 'seeds = 2\ntimeout = 3\ndatasets = { sine1d = { n_samples = 100 } }\nmodels = ["linear", "poly"]\n',
