@@ -246,6 +246,25 @@ def probe_scheduler(address: str, timeout: float) -> None:
         raise FamilybenchError(f"{where}: {what} answered there, not a Dask scheduler")
 
 
+def hold_sentinel(client, token: str, timeout: float):
+    """Submit run ``token``'s sentinel task; returns its future (hold it for the run) and
+    key, once the scheduler knows the key.
+
+    Workers end the run's job processes when the key is gone from the scheduler, which
+    releases it when this client closes or dies (see :func:`.dask_worker._watch`).
+    """
+    import time
+
+    key = f"familybench-run-{token}"
+    future = client.submit(str, token, key=key, pure=False, retries=0)
+    deadline = time.monotonic() + timeout
+    while client.sync(client.scheduler.get_task_status, keys=[key]).get(key) is None:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the scheduler did not take task {key} within {timeout:g} s")
+        time.sleep(0.005)
+    return future, key
+
+
 def warn_about_scheduler(settings: dict) -> None:
     """Warn about scheduler settings (:func:`_scheduler_settings`) that let a job which kills
     its worker take others down."""

@@ -51,12 +51,13 @@ from .dask_cluster import (
     _quiet,
     _scheduler_settings,
     _warn,
+    hold_sentinel,
     probe_scheduler,
     restore_environment,
     start_local_cluster,
-    threads_per_host,
     warn_about_scheduler,
 )
+from .dask_view import WorkerView
 from .executor import Executor, _failure
 from .jobs import Job
 from .record import FAILED
@@ -125,18 +126,15 @@ class DaskExecutor(Executor):
         self.n_workers = max(1, int(n_workers))
         self.max_in_flight = max_in_flight
         self._threads_override = threads
-        self.threads = threads or 1
         self._restrict = list(workers) if workers else None
         self.warm_up_timeout = float(warm_up_timeout)
         self._worker_resources = worker_resources
         self.memory_limit = memory_limit  # bytes a job may add; None: the job's, else 0.8 × RAM / slots
-        self._slots_by_host = {}
-        self._threads_by_host = {}
+        self._view = WorkerView(restrict=self._restrict, threads=threads)
         self._alive_key = None
         self._client = None
         self._cluster = None
         self._owns_client = False
-        self._slots = 0
         self._futures: dict[str, tuple[object, Job]] = {}
         self._done: deque[Outcome] = deque()
         self._collected: list = []  # futures read, to release at the next submit
@@ -158,15 +156,20 @@ class DaskExecutor(Executor):
 
         self._shipment = Shipment(self._models)
         self._alive_key = None
+        self._view = view = WorkerView(restrict=self._restrict, threads=self._threads_override)
         self._connect(distributed, expected_jobs)
-        client = self._client
-        self._sentinel = self._hold_sentinel(client)
+        client = view.client = self._client
+        try:
+            self._sentinel, self._alive_key = hold_sentinel(client, self._token, WORKER_WAIT_SECONDS)
+        except Exception as exc:
+            raise self._lost(exc) from None
         settings = client.run_on_scheduler(_scheduler_settings)
         warn_about_scheduler(settings)
-        self._cores: dict[str, int] = {}
-        self._warned: set = set()
-        workers = self._workers_now()
-        self._read_workers(workers)
+        workers = view.workers()
+        try:
+            view.read(workers)
+        except Exception as exc:
+            raise self._lost(exc) from None
         gpus = [a for a, info in workers.items() if info.get("resources", {}).get("GPU", 0) >= 1]
         self._gpu_workers = len(gpus)
         self._auto_device = CUDA if workers and len(gpus) == len(workers) else CPU
@@ -183,16 +186,16 @@ class DaskExecutor(Executor):
         # results are fetched on the client's event loop as each task ends, before they are asked for
         self._ac = distributed.as_completed(loop=client.loop, with_results=True, raise_errors=False)
         dashboard = None
-        if settings["bokeh"] and "dashboard" in self._info.get("services", {}):
+        if settings["bokeh"] and "dashboard" in view.info.get("services", {}):
             dashboard = client.dashboard_link
             print(f"familybench: Dask dashboard at {dashboard}", file=sys.stderr)
         self.worker_info = {
             "executor": "dask",
             "scheduler": client.scheduler.address,
             "workers": len(workers),
-            "task_slots": self._slots,
-            "threads_by_host": self._threads_by_host,
-            "cores_by_host": self._cores_by_host,
+            "task_slots": view.slots,
+            "threads_by_host": view.threads_by_host,
+            "cores_by_host": view.cores_by_host,
             "gpu_workers": len(gpus),
             "auto_device": self._auto_device,
             "allowed_failures": settings["allowed_failures"],
@@ -226,8 +229,7 @@ class DaskExecutor(Executor):
             # slots as the client will find them): imports and warm-up overlap the start.
             from .dask_worker import Prestart, StopChildren
 
-            threads = self._threads_override or max(1, cpu_count() // count)
-            self._threads_by_host, self._slots_by_host = {LOCAL_HOST: threads}, {LOCAL_HOST: count}
+            self._view.assume(LOCAL_HOST, count, self._threads_override or max(1, cpu_count() // count))
             self._cluster = start_local_cluster(
                 count, resources=self._worker_resources,
                 plugins=[StopChildren(), Prestart(self._payload(None), self._shipment.code_plugins)],
@@ -244,90 +246,29 @@ class DaskExecutor(Executor):
                     f"(waited {WORKER_WAIT_SECONDS:g} s)"
                 ) from None
 
-    def _hold_sentinel(self, client):
-        """Submit and hold this run's sentinel task; return once the scheduler knows it.
-
-        Workers end the run's job processes when its key is gone from the scheduler, which
-        releases it when this client closes or dies (see :func:`.dask_worker._watch`)."""
-        key = f"familybench-run-{self._token}"
-        try:
-            future = client.submit(str, self._token, key=key, pure=False, retries=0)
-            deadline = time.monotonic() + WORKER_WAIT_SECONDS
-            while client.sync(client.scheduler.get_task_status, keys=[key]).get(key) is None:
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"the scheduler did not take task {key}")
-                time.sleep(0.005)
-        except Exception as exc:
-            raise self._lost(exc) from None
-        self._alive_key = key
-        return future
-
-    def _read_workers(self, workers: dict[str, dict]) -> list[str]:
-        """Task slots and threads per job from the workers now in the cluster; returns the
-        addresses not seen before (their CPU counts are asked once; a host's slots x threads
-        over its cores is warned about once)."""
-        from .dask_worker import host_cores
-
-        new = [a for a in workers if a not in self._cores]
-        if new:
-            try:
-                self._cores.update(self._client.run(host_cores, workers=new, on_error="ignore"))
-            except Exception as exc:
-                raise self._lost(exc) from None
-        present = {a: w for a, w in workers.items() if isinstance(self._cores.get(a), int)}
-        slots_by_host: dict[str, int] = {}
-        for info in present.values():
-            slots_by_host[info["host"]] = slots_by_host.get(info["host"], 0) + info["nthreads"]
-        self._slots_by_host = slots_by_host
-        self._slots = sum(info["nthreads"] for info in present.values())
-        self._threads_by_host, self._cores_by_host = threads_per_host(
-            present, {a: self._cores[a] for a in present}, slots_by_host, self._threads_override,
-            warned=self._warned,
-        )
-        self.threads = min(self._threads_by_host.values(), default=self.threads)
-        self._known = set(workers)
-        return [a for a in new if a in present]
-
     def _refresh_workers(self) -> None:
-        """At most every :data:`REFRESH_SECONDS`: take in workers that joined (or left)."""
+        """At most every :data:`REFRESH_SECONDS`: take in workers that joined (or left);
+        the job processes of those that joined start warming up at once."""
         now = time.monotonic()
         if now < self._next_refresh:
             return
         self._next_refresh = now + REFRESH_SECONDS
+        view = self._view
         try:
-            workers = self._workers_now()
-        except FamilybenchError:  # none at the moment: queued jobs wait for one
-            return
+            workers = view.changed()
+            if workers is None:
+                return
+            new = view.read(workers)
+            if new:
+                from .dask_worker import prestart
+
+                self._client.run(prestart, self._payload(None), workers=new, on_error="ignore")
         except Exception as exc:
             raise self._lost(exc) from None
-        if set(workers) == self._known:
-            return
-        new = self._read_workers(workers)
         self.worker_info.update(
-            workers=len(workers), task_slots=self._slots, threads_by_host=self._threads_by_host,
-            cores_by_host=self._cores_by_host,
+            workers=len(workers), task_slots=view.slots, threads_by_host=view.threads_by_host,
+            cores_by_host=view.cores_by_host,
         )
-        if new:
-            from .dask_worker import prestart
-
-            try:  # their job processes start warming up now, with this run's threads there
-                self._client.run(prestart, self._payload(None), workers=new, on_error="ignore")
-            except Exception as exc:
-                raise self._lost(exc) from None
-
-    def _workers_now(self) -> dict[str, dict]:
-        self._info = self._client.scheduler_info(n_workers=-1)
-        workers = self._info["workers"]
-        if self._restrict is not None:
-            missing = [a for a in self._restrict if a not in workers]
-            if missing:
-                raise FamilybenchError(f"workers not in the cluster: {', '.join(missing)}")
-            workers = {a: w for a, w in workers.items() if a in self._restrict}
-        if not workers:
-            raise FamilybenchError(
-                f"the Dask cluster at {self._client.scheduler.address} has no workers"
-            )
-        return workers
 
     # -- jobs
 
@@ -335,7 +276,12 @@ class DaskExecutor(Executor):
     def slots(self) -> int:
         if self.max_in_flight is not None:
             return self.max_in_flight
-        return self._slots or self.n_workers
+        return self._view.slots or self.n_workers
+
+    @property
+    def threads(self) -> int:
+        """Threads per job (the fewest on any host)."""
+        return self._view.threads
 
     @property
     def in_flight(self) -> int:
@@ -354,9 +300,9 @@ class DaskExecutor(Executor):
     def _payload(self, job: Job | None) -> dict:
         """What a task (or :func:`.dask_worker.prestart`) gets besides its job's own files."""
         return {
-            "job": job, "data": None, "token": self._token, "threads": self._threads_by_host,
+            "job": job, "data": None, "token": self._token, "threads": self._view.threads_by_host,
             "models": self._models, "code": self._shipment.code, "warm_up_timeout": self.warm_up_timeout,
-            "env": self._child_env, "probe": False, "plugin_files": {}, "slots": self._slots_by_host,
+            "env": self._child_env, "probe": False, "plugin_files": {}, "slots": self._view.slots_by_host,
             "memory_limit": self.memory_limit, "alive": self._alive_key,
         }
 
@@ -387,7 +333,7 @@ class DaskExecutor(Executor):
                 key=f"familybench-{job.key}-{uuid.uuid4().hex[:8]}",
                 pure=False,
                 resources={"GPU": 1} if device == CUDA else None,
-                workers=self._restrict,
+                workers=self._view.restrict,
                 allow_other_workers=False,
                 retries=0,
             )
