@@ -207,9 +207,12 @@ def probe_scheduler(address: str, timeout: float) -> None:
     loop is running.
     """
     from distributed.comm import connect
+    from distributed.security import Security
 
     async def ask():
-        comm = await connect(address, timeout=timeout)
+        # the connection arguments a Client would use (TLS from the Dask config)
+        args = Security().get_connection_args("client")
+        comm = await connect(address, timeout=timeout, **args)
         try:
             await comm.write({"op": "identity", "reply": True})
             return await comm.read()
@@ -241,7 +244,7 @@ def probe_scheduler(address: str, timeout: float) -> None:
         raise FamilybenchError(f"{where}: no Dask scheduler answers there ({one_line(error)})")
     reply = outcome["reply"]
     kind = reply.get("type") if isinstance(reply, dict) else None
-    if kind != "Scheduler":
+    if not (isinstance(kind, str) and kind.endswith("Scheduler")):
         what = f"a Dask {kind}" if isinstance(kind, str) else "something else"
         raise FamilybenchError(f"{where}: {what} answered there, not a Dask scheduler")
 
@@ -303,20 +306,27 @@ def _installed_top_levels() -> set[str]:
     return set(packages_distributions()) | set(sys.stdlib_module_names) | {"familybench"}
 
 
-def local_module_files(module: str) -> dict[str, bytes] | None:
+def local_module_files(
+    module: str, *, installed: set[str] | None = None, regular_only: bool = False
+) -> dict[str, bytes] | None:
     """The files of ``module``'s top-level package or module when it is local code: found
     on this process's path but not installed (no distribution provides it).
 
-    Returns ``None`` for installed, standard-library and unknown modules.
+    Returns ``None`` for installed, standard-library and unknown modules, and with
+    ``regular_only`` for a namespace package (a directory without ``__init__.py``, such as
+    a log directory that happens to share an import's name). ``installed``: the installed
+    top-level names, when the caller has them.
     """
     top = module.split(".")[0]
-    if not top or top in _installed_top_levels():
+    if not top or top in (installed if installed is not None else _installed_top_levels()):
         return None
     try:
         spec = importlib.util.find_spec(top)
     except (ImportError, ValueError):
         return None
     if spec is None:
+        return None
+    if regular_only and not (spec.origin and spec.origin.endswith(".py")):
         return None
     files: dict[str, bytes] = {}
     if spec.submodule_search_locations:
@@ -339,18 +349,20 @@ def local_module_files(module: str) -> dict[str, bytes] | None:
 
 def local_code_files(module: str) -> dict[str, bytes] | None:
     """:func:`local_module_files` of ``module``, with those of the local modules its files
-    import (absolute imports found in their source, followed transitively): a model module's
-    helpers beside it (``import helpers``) travel with it. ``None`` as for
-    :func:`local_module_files`."""
-    files = local_module_files(module)
+    import (absolute imports found in their source, followed transitively; regular modules
+    and packages only): a model module's helpers beside it (``import helpers``) travel with
+    it. ``None`` as for :func:`local_module_files`."""
+    installed = _installed_top_levels()
+    files = local_module_files(module, installed=installed)
     if files is None:
         return None
     seen = {module.split(".")[0]}
     queue = [content for relative, content in files.items() if relative.endswith(".py")]
     while queue:
-        for name in sorted(_imported_top_levels(queue.pop()) - seen):
+        for name in sorted(_imported_top_levels(queue.pop()) - seen - installed):
             seen.add(name)
-            for relative, content in (local_module_files(name) or {}).items():
+            more = local_module_files(name, installed=installed, regular_only=True) or {}
+            for relative, content in more.items():
                 if relative not in files:
                     files[relative] = content
                     if relative.endswith(".py"):

@@ -156,6 +156,7 @@ class DaskExecutor(Executor):
 
         self._shipment = Shipment(self._models)
         self._alive_key = None
+        self._signature, self._generation = None, 0
         self._view = view = WorkerView(restrict=self._restrict, threads=self._threads_override)
         self._connect(distributed, expected_jobs)
         client = view.client = self._client
@@ -258,11 +259,16 @@ class DaskExecutor(Executor):
             workers = view.changed()
             if workers is None:
                 return
+            before = dict(view.threads_by_host)
             new = view.read(workers)
-            if new:
+            # job processes start warming up now: on the newcomers, and on every worker of a
+            # host whose threads per job changed (their idle ones with the old count end)
+            changed = {host for host in view.threads_by_host if view.threads_by_host[host] != before.get(host)}
+            targets = [a for a, info in workers.items() if a in new or info["host"] in changed]
+            if targets:
                 from .dask_worker import prestart
 
-                self._client.run(prestart, self._payload(None), workers=new, on_error="ignore")
+                self._client.run(prestart, self._payload(None), workers=targets, on_error="ignore")
         except Exception as exc:
             raise self._lost(exc) from None
         self.worker_info.update(
@@ -298,10 +304,15 @@ class DaskExecutor(Executor):
         return device
 
     def _payload(self, job: Job | None) -> dict:
-        """What a task (or :func:`.dask_worker.prestart`) gets besides its job's own files."""
+        """What a task (or :func:`.dask_worker.prestart`) gets besides its job's own files;
+        its ``generation`` goes up whenever the threads per host or the shipped code change."""
+        signature = (tuple(sorted(self._view.threads_by_host.items())), tuple(self._shipment.code))
+        if signature != self._signature:
+            self._signature, self._generation = signature, self._generation + 1
         return {
-            "job": job, "data": None, "token": self._token, "threads": self._view.threads_by_host,
-            "models": self._models, "code": self._shipment.code, "warm_up_timeout": self.warm_up_timeout,
+            "job": job, "data": None, "token": self._token, "threads": dict(self._view.threads_by_host),
+            "generation": self._generation,
+            "models": self._models, "code": list(self._shipment.code), "warm_up_timeout": self.warm_up_timeout,
             "env": self._child_env, "probe": False, "plugin_files": {}, "slots": self._view.slots_by_host,
             "memory_limit": self.memory_limit, "alive": self._alive_key,
         }

@@ -102,7 +102,9 @@ class ShipCode(WorkerPlugin):
 
 class ShipData(WorkerPlugin):
     """A user's data file, sent by content: each worker writes it once, verified, under its
-    local directory, keyed by its SHA-256; a worker that joins later (a replacement) gets it too.
+    local directory, keyed by its SHA-256; a worker that joins later (a replacement) gets it
+    too. Each run checks every worker's stored copy (:func:`check_data`) and sends the file
+    again where it changed (:func:`store_data`).
 
     Parameters
     ----------
@@ -141,6 +143,19 @@ class ShipData(WorkerPlugin):
 
     async def setup(self, worker) -> None:
         await asyncio.get_running_loop().run_in_executor(None, self._write, worker.local_directory)
+
+
+async def check_data(sha256: str, filename: str, dask_worker=None) -> bool:
+    """Whether this worker's stored copy of a shipped data file has content hash ``sha256``
+    (``Client.run`` calls it on every worker, once per run; hashed off the event loop)."""
+    path = data_path(dask_worker.local_directory, sha256, filename)
+    return await asyncio.get_running_loop().run_in_executor(None, _sha256_of, path) == sha256
+
+
+async def store_data(sha256: str, filename: str, data: bytes, dask_worker=None) -> None:
+    """Store a data file on this worker, verified, replacing a stale copy."""
+    ship = ShipData(sha256, filename, data)
+    await asyncio.get_running_loop().run_in_executor(None, ship._write, dask_worker.local_directory)
 
 
 class Shipment:
@@ -254,6 +269,12 @@ class Shipment:
             filename = Path(source.path).name
             try:
                 client.register_plugin(ShipData(sha256, filename, data))
+                # a worker that stored it for an earlier run keeps it (the plugin is sent to
+                # each worker once): its copy is checked, and sent again where it changed
+                stored = client.run(check_data, sha256, filename, on_error="ignore")
+                stale = [address for address, ok in stored.items() if ok is not True]
+                if stale:
+                    client.run(store_data, sha256, filename, data, workers=stale, on_error="ignore")
             except Exception as exc:  # those workers' jobs of this dataset fail, naming the file
                 _warn(f"{source.name}: a worker could not store {filename} ({one_line(exc)})")
             ref = (sha256, filename)

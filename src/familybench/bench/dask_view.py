@@ -83,8 +83,9 @@ class WorkerView:
         from .dask_worker import host_cores
 
         new = [a for a in workers if a not in self._cores]
-        if new:
-            self._cores.update(self.client.run(host_cores, workers=new, on_error="ignore"))
+        if new:  # a worker that does not answer is asked again at the next read
+            counts = self.client.run(host_cores, workers=new, on_error="ignore")
+            self._cores.update({a: c for a, c in counts.items() if isinstance(c, int)})
         present = {a: w for a, w in workers.items() if isinstance(self._cores.get(a), int)}
         slots_by_host: dict[str, int] = {}
         for info in present.values():
@@ -95,5 +96,5 @@ class WorkerView:
             present, {a: self._cores[a] for a in present}, slots_by_host, self.override,
             warned=self._warned,
         )
-        self._known = set(workers)
+        self._known = set(present)
         return [a for a in new if a in present]

@@ -36,7 +36,7 @@ from .._errors import exit_description, one_line
 from .._threads import cpu_count
 from ._memory import default_memory_limit, gib
 from .dask_child import JobProcess
-from .dask_shipping import ShipCode, _sha256_of, code_path, data_path
+from .dask_shipping import ShipCode, code_path, data_path
 from .record import FAILED, OOM, TIMEOUT
 
 COLD_START_TIMEOUT = 120.0
@@ -54,11 +54,16 @@ _IDLE: list[JobProcess] = []
 _BUSY: set[JobProcess] = set()
 _ENDED: set[str] = set()
 _ALIVE: dict[str, str] = {}  # run token -> the key of its client's sentinel task
+# run token -> (generation, threads per host, code digests) of the newest payload seen here:
+# tasks submitted before the client re-read its workers (or shipped more code) run with
+# the newer values too, so one worker's job processes for a run all have the same settings
+_NEWEST: dict[str, tuple[int, dict, tuple]] = {}
+_CURRENT: dict[str, tuple] = {}  # run token -> the settings its job processes have now
 
 
 def _acquire(settings: tuple, cwd: str, probe: bool) -> JobProcess:
     """An idle child with these settings, or a new one (``probe``: it reports its
-    environment); idle children of other runs end."""
+    environment); idle children of other runs, or of this run with older settings, end."""
     token = settings[0]
     with _LOCK:
         if token in _ENDED:  # a task of a closed run that started late
@@ -68,7 +73,7 @@ def _acquire(settings: tuple, cwd: str, probe: bool) -> JobProcess:
             if candidate.settings == settings and child is None:
                 child = candidate
                 _IDLE.remove(candidate)
-            elif candidate.settings[0] != token:
+            elif candidate.settings != settings:
                 _IDLE.remove(candidate)
                 candidate.kill()
         if child is None:
@@ -78,15 +83,19 @@ def _acquire(settings: tuple, cwd: str, probe: bool) -> JobProcess:
 
 
 def _release(child: JobProcess, *, replace_it: bool, cwd: str) -> None:
-    """Back to the idle pool; ``replace_it``: kill it and pool a fresh one, warming up now."""
+    """Back to the idle pool; ``replace_it``: kill it and pool a fresh one, warming up now.
+    A child whose run has ended, or whose settings the run has since changed, ends."""
+    token = child.settings[0]
     with _LOCK:
         _BUSY.discard(child)
-        if replace_it or child.settings[0] in _ENDED:
+        current = _CURRENT.get(token, child.settings)
+        if replace_it or token in _ENDED or child.settings != current:
             child.kill()
-        if child.settings[0] not in _ENDED:
-            _IDLE.append(
-                JobProcess(child.settings, cwd, warm=child.warm, probe=False) if replace_it else child
-            )
+        if token not in _ENDED:
+            if replace_it or child.settings != current:
+                _IDLE.append(JobProcess(current, cwd, warm=child.warm, probe=False))
+            else:
+                _IDLE.append(child)
 
 
 def _swap(old: JobProcess, new: JobProcess) -> JobProcess:
@@ -117,8 +126,8 @@ def end_run(token: str) -> int:
     with _LOCK:
         _ENDED.add(token)
         _ALIVE.pop(token, None)
-        for key in [k for k in _VERIFIED if k[0] == token]:
-            del _VERIFIED[key]
+        _NEWEST.pop(token, None)
+        _CURRENT.pop(token, None)
         doomed = [c for c in [*_IDLE, *_BUSY] if c.settings[0] == token]
         for child in doomed:
             if child in _IDLE:
@@ -209,36 +218,38 @@ def _ready_child(
     raise RuntimeError(f"job process could not start ({what})")
 
 
-_VERIFIED: dict[tuple[str, str], bool] = {}  # (run token, sha256) -> the stored copy matched
+def _newest(payload: dict) -> tuple[int, dict, tuple]:
+    """(generation, threads per host, code digests) of the newest payload of this run seen
+    on this worker, ``payload`` included."""
+    token, generation = payload["token"], payload.get("generation", 0)
+    with _LOCK:
+        seen = _NEWEST.get(token)
+        if seen is None or generation > seen[0]:
+            _NEWEST[token] = seen = (generation, payload["threads"], tuple(payload["code"]))
+    return seen
 
 
-def _verified(token: str, sha256: str, path: str) -> bool:
-    """Whether the stored data file at ``path`` still has content hash ``sha256``: hashed
-    once per run on this worker (the first of its jobs that reads it), not per job."""
-    key = (token, sha256)
-    if key not in _VERIFIED:
-        _VERIFIED[key] = _sha256_of(path) == sha256
-    return _VERIFIED[key]
+def _settings(payload: dict, worker) -> tuple:
+    """What makes a job process fit for a run's job on this worker: the run, threads per job
+    on this host, warmed models, the shipped code on its path, the environment variables
+    given to it (threads and code from the run's newest payload seen here)."""
+    from distributed.comm import get_address_host
 
-
-def _settings(payload: dict, threads: int, local: str) -> tuple:
-    """What makes a job process fit for a run's job: the run, threads, warmed models, the
-    shipped code on its path, the environment variables given to it."""
-    return (
+    _, threads_by_host, code = _newest(payload)
+    threads = threads_by_host.get(get_address_host(worker.address)) or max(
+        1, cpu_count() // max(1, worker.state.nthreads)
+    )
+    settings = (
         payload["token"],
         threads,
         tuple(payload["models"]),
-        tuple(code_path(local, digest) for digest in payload["code"]),
+        tuple(code_path(worker.local_directory, digest) for digest in code),
         tuple(sorted(payload["env"].items())),
     )
-
-
-def _threads(payload: dict, worker) -> int:
-    from distributed.comm import get_address_host
-
-    return payload["threads"].get(get_address_host(worker.address)) or max(
-        1, cpu_count() // max(1, worker.state.nthreads)
-    )
+    with _LOCK:
+        if payload["token"] not in _ENDED:
+            _CURRENT[payload["token"]] = settings
+    return settings
 
 
 def prestart(payload: dict, dask_worker=None) -> int:
@@ -249,7 +260,7 @@ def prestart(payload: dict, dask_worker=None) -> int:
     client knew the cluster), end. Returns how many started."""
     worker = dask_worker
     local = worker.local_directory
-    settings = _settings(payload, _threads(payload, worker), local)
+    settings = _settings(payload, worker)
     _watch(worker, payload)
     with _LOCK:
         if settings[0] in _ENDED:
@@ -257,7 +268,10 @@ def prestart(payload: dict, dask_worker=None) -> int:
         for child in [c for c in _IDLE if c.settings != settings]:
             _IDLE.remove(child)
             child.kill()
-        have = sum(1 for c in _IDLE if c.settings == settings)
+        # busy children of the run hold a slot too: each is pooled (or replaced) when its job ends
+        have = sum(1 for c in _IDLE if c.settings == settings) + sum(
+            1 for c in _BUSY if c.settings[0] == settings[0]
+        )
         missing = max(0, worker.state.nthreads - have)
         _IDLE.extend(JobProcess(settings, local, probe=True) for _ in range(missing))
     return missing
@@ -301,6 +315,8 @@ def run_job(payload: dict) -> dict:
         ``job`` (its file dataset, if any, without a path), ``data`` (``None`` or
         ``(sha256, filename)`` of a :class:`ShipData` file), ``token`` (the run),
         ``threads`` (per host), ``models`` (warm-up), ``code`` (:class:`ShipCode` digests),
+        ``generation`` (bumped by the client when threads or code change: a worker uses the
+        newest it has seen for the run),
         ``env`` (variables to give the child as the client has them, ``None``: unset),
         ``alive`` (the key of the run's sentinel task, see :func:`_watch`),
         ``warm_up_timeout`` (seconds), ``probe`` (a new child reports its environment:
@@ -328,7 +344,8 @@ def run_job(payload: dict) -> dict:
     _watch(worker, payload)
     local = worker.local_directory
     job = payload["job"]
-    threads = _threads(payload, worker)
+    settings = _settings(payload, worker)
+    threads = settings[1]
     result = {"warm_up_seconds": 0.0, "notes": [], "info": {}, "worker": worker.address,
               "threads": threads, "pid": None, "outcome": None, "failure": None}
     shipped = payload.get("plugin_files") or {}
@@ -346,15 +363,7 @@ def run_job(payload: dict) -> dict:
             )
             result["failure"] = (FAILED, message, 0.0)
             return result
-        if not _verified(payload["token"], sha256, path):
-            message = (
-                f"data file {filename} on worker {worker.address} no longer matches its sha256 "
-                f"{sha256[:16]} (changed after it was stored); delete {os.path.dirname(path)} and re-run"
-            )
-            result["failure"] = (FAILED, message, 0.0)
-            return result
         job = replace(job, dataset=replace(job.dataset, path=path))
-    settings = _settings(payload, threads, local)
     try:
         child, result["warm_up_seconds"] = _ready_child(
             settings, local, payload["warm_up_timeout"], result["notes"], payload["probe"]
