@@ -664,8 +664,9 @@ def test_workers_that_join_mid_run_get_jobs_with_their_hosts_threads(tmp_path, m
     assert threads[0] == 2 and threads[-1] == 1
     workers = {r["worker"].split(" pid ")[0] for r in records}
     assert len(workers) == 3  # the two newcomers ran jobs too
-    # at the end: one job process per slot, none left with the old thread count
-    assert grow.pool == [1, 1, 1], grow.pool
+    # at the end: at most one job process per slot, none left with the old thread count
+    # (the in-process workers share one pool of job processes, so not exactly one each)
+    assert grow.pool and set(grow.pool) == {1} and len(grow.pool) <= 3, grow.pool
 
 
 def test_a_scheduler_address_that_is_not_one_is_a_one_line_error(tmp_path, capsys, client, monkeypatch):
