@@ -82,7 +82,7 @@ def compare(session: nox.Session) -> None:
     has 3 seeds because time is only judged on seed pairs.
     """
     _install(session)
-    suite = "src/familybench/bench/suites/gate.toml"
+    suite = "src/familybench/bench/suite/builtin/gate.toml"
     session.run("familybench", "compare", "--interleave", suite, *session.posargs, env=ENV)
 
 

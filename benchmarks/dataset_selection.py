@@ -27,8 +27,8 @@ import sys
 from pathlib import Path
 
 import familybench
-from familybench.bench.metrics import main_metric
-from familybench.bench.suite import load_suite, parse_suite
+from familybench.bench.results.metrics import main_metric
+from familybench.bench.suite.spec import load_suite, parse_suite
 from familybench.datasets import get_dataset_spec
 
 MAX_ROWS = 3000

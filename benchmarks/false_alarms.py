@@ -57,11 +57,11 @@ def main(argv=None) -> int:
     parser.add_argument("--pairs", type=int, default=20)
     parser.add_argument("--mode", choices=("apart", "interleaved", "both"), default="both")
     args = parser.parse_args(argv)
-    from familybench.bench.compare import compare_runs
-    from familybench.bench.executor import ProcessExecutor
-    from familybench.bench.interleave import run_interleaved
-    from familybench.bench.runner import execute
-    from familybench.bench.suite import load_suite
+    from familybench.bench.compare.interleave import run_interleaved
+    from familybench.bench.compare.read import compare_runs
+    from familybench.bench.execute.process import ProcessExecutor
+    from familybench.bench.run.driver import execute
+    from familybench.bench.suite.spec import load_suite
 
     with tempfile.TemporaryDirectory(prefix="familybench-fa-") as tmp:
         tmp = Path(tmp)

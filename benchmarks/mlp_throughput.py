@@ -27,7 +27,7 @@ import torch
 from sklearn.datasets import make_friedman1
 from torch import nn
 
-from familybench.bench.environment import cpu_model
+from familybench.bench.results.provenance import cpu_model
 from familybench.models import get_model
 
 

@@ -43,7 +43,7 @@ def main(argv=None) -> int:
     parser.add_argument("--json-dir", type=Path, default=ROOT / ".benchmarks" / "ab")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT / "src"))
-    from familybench.bench.interleave import _git, _install
+    from familybench.bench.compare.interleave import _git, _install
 
     commit = _git("rev-parse", "--verify", f"{args.baseline_ref}^{{commit}}", cwd=ROOT)
     args.json_dir.mkdir(parents=True, exist_ok=True)

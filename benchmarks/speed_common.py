@@ -36,7 +36,7 @@ def repeats(args) -> int:
 
 
 def machine() -> dict:
-    from familybench.bench.environment import cpu_model
+    from familybench.bench.results.provenance import cpu_model
 
     cpu = cpu_model() or "unknown"
     versions = {}

@@ -57,14 +57,14 @@ SCALING_TARGET = 1.6
 def measure(suite, executor: str, jobs: int, threads: int | None = None) -> dict:
     from timed_executor import Timed
 
-    from familybench.bench.executor import make_executor
-    from familybench.bench.runner import execute
-    from familybench.bench.store import ResultStore
+    from familybench.bench.execute.base import make_executor
+    from familybench.bench.results.store import ResultStore
+    from familybench.bench.run.driver import execute
 
     if threads is None:
         inner = make_executor(jobs, executor)
     else:  # a fixed thread count per job (only the Dask variant takes one here)
-        from familybench.bench.dask_executor import DaskExecutor
+        from familybench.bench.execute.dask.executor import DaskExecutor
 
         inner = DaskExecutor(n_workers=jobs, threads=threads)
     timed = Timed(inner)

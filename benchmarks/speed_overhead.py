@@ -34,10 +34,10 @@ import time
 
 import speed_common as sc
 
-from familybench.bench.progress import Hook
-from familybench.bench.runner import execute, resolve_suite
-from familybench.bench.store import ResultStore
-from familybench.bench.suite import parse_suite
+from familybench.bench.results.store import ResultStore
+from familybench.bench.run.driver import RunOptions, execute, resolve_suite
+from familybench.bench.run.hooks import Hook
+from familybench.bench.suite.spec import parse_suite
 
 TARGET = 0.05
 
@@ -79,8 +79,8 @@ def add_suite_args(p) -> None:
 def quick_suite(args):
     """The quick suite (``--fast-suite``: its fast sizes; ``--quick``: 3 small datasets) and its label."""
     if args.quick:
-        return resolve_suite("quick", fast=True, datasets=["moons", "sine1d", "friedman1"]), "quick (3 datasets)"
-    return resolve_suite("quick", fast=args.fast_suite), "quick" + (" --fast" if args.fast_suite else "")
+        return resolve_suite(RunOptions(suite="quick", fast=True, datasets=["moons", "sine1d", "friedman1"])), "quick (3 datasets)"
+    return resolve_suite(RunOptions(suite="quick", fast=args.fast_suite)), "quick" + (" --fast" if args.fast_suite else "")
 
 
 def measure(suite, jobs: int = 1) -> dict:
@@ -112,8 +112,8 @@ def profile_tiny(suite, top: int = 15) -> None:
     import cProfile
     import pstats
 
-    from familybench.bench.executor import InProcessExecutor
-    from familybench.bench.jobs import expand
+    from familybench.bench.execute.inprocess import InProcessExecutor
+    from familybench.bench.plan.jobs import expand
 
     runner = InProcessExecutor(threads=2)
     jobs = expand(suite)

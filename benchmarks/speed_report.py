@@ -27,8 +27,8 @@ from pathlib import Path
 
 import speed_common as sc
 
-from familybench.bench.runner import execute
-from familybench.bench.suite import parse_suite
+from familybench.bench.run.driver import execute
+from familybench.bench.suite.spec import parse_suite
 
 TARGET = 10.0
 BIN = Path(sys.executable).parent
@@ -94,7 +94,7 @@ def main(argv=None):
         _, records = execute(hundred_jobs(args.quick), directory, executor="serial", fresh=True)
         print(f"built {len(records)} jobs in {time.perf_counter() - start:.1f} s -> {directory} "
               f"({sum(r['status'] != 'ok' for r in records)} not ok)")
-    from familybench.bench.store import load_results
+    from familybench.bench.results.store import load_results
     from familybench.reports import write_report
 
     n_jobs = len(load_results(directory))

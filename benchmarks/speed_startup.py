@@ -34,32 +34,32 @@ from pathlib import Path
 
 import speed_common as sc
 
-from familybench.bench.store import ResultStore
+from familybench.bench.results.store import ResultStore
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 TARGET = 2.0
 LINEAR_TARGET = 3.0  # a one-job linear run: it warms only the linear family
-IMPORTS = "import familybench.cli; from familybench.bench.runner import resolve_suite; resolve_suite('quick')"
+IMPORTS = "import familybench.cli; from familybench.bench.run.driver import RunOptions, resolve_suite; resolve_suite(RunOptions(suite='quick'))"
 PHASES = r"""
 import json, sys, tempfile, time
 t = [time.perf_counter()]
 import familybench.cli; t.append(time.perf_counter())
-from familybench.bench.progress import ProgressBar
-from familybench.bench.runner import default_out, execute, resolve_suite
-from familybench.bench.store import load_results; t.append(time.perf_counter())
-s = resolve_suite('quick', fast=True); t.append(time.perf_counter())
-from familybench.bench import environment; environment.collect(); t.append(time.perf_counter())
-from familybench.bench.store import ResultStore
+from familybench.bench.run.hooks import ProgressBar
+from familybench.bench.run.driver import RunOptions, default_out, execute, resolve_suite
+from familybench.bench.results.store import load_results; t.append(time.perf_counter())
+s = resolve_suite(RunOptions(suite='quick', fast=True)); t.append(time.perf_counter())
+from familybench.bench.results import provenance as environment; environment.collect(); t.append(time.perf_counter())
+from familybench.bench.results.store import ResultStore
 ResultStore(tempfile.mkdtemp(), fresh=True).close(); t.append(time.perf_counter())
-from familybench.bench.jobs import expand; expand(s); t.append(time.perf_counter())
+from familybench.bench.plan.jobs import expand; expand(s); t.append(time.perf_counter())
 names = ["import cli", "import runner+store", "resolve_suite", "environment.collect", "open store", "expand jobs"]
 print(json.dumps({n: b - a for n, a, b in zip(names, t, t[1:])}))
 """
 WARM = r"""
 import json, time
 t = time.perf_counter(); out = {}
-from familybench.bench.worker import JobWorker
+from familybench.bench.execute.worker import JobWorker
 r = JobWorker(2); out["import worker"] = time.perf_counter() - t
 for step in ("linear", "poly", "import lightgbm", "lightgbm", "import torch", "mlp"):
     t = time.perf_counter()

@@ -30,8 +30,8 @@ STRENGTH = {"linear": 0.55, "polynomial": 0.65, "boosting": 0.8, "mlp": 0.72}
 
 
 def build(directory: Path, n_datasets: int = 25, n_seeds: int = 5) -> int:
-    from familybench.bench.record import empty_record
-    from familybench.bench.store import ResultStore
+    from familybench.bench.results.record import empty_record
+    from familybench.bench.results.store import ResultStore
 
     rng = np.random.default_rng(0)
     n = 0

@@ -37,7 +37,7 @@ DATASETS = {"moons": {"n_samples": 400}, "friedman1": {"n_samples": 400}, "breas
 
 
 def make_suite(trials: int):
-    from familybench.bench.suite import parse_suite
+    from familybench.bench.suite.spec import parse_suite
 
     return parse_suite({
         "name": "tuning-speed", "seeds": 1, "tune": {"trials": trials}, "datasets": DATASETS,
@@ -46,8 +46,8 @@ def make_suite(trials: int):
 
 
 def run_familybench(suite, jobs: int) -> dict:
-    from familybench.bench.executor import ProcessExecutor
-    from familybench.bench.runner import execute
+    from familybench.bench.execute.process import ProcessExecutor
+    from familybench.bench.run.driver import execute
 
     out = Path(tempfile.mkdtemp(prefix="fb-tune-"))
     executor = ProcessExecutor(n_workers=jobs)
@@ -62,7 +62,7 @@ def hand_loop(trials_frame, threads: int) -> dict:
     """The same trials with plain calls: split, inner split, fit, predict, score."""
     from threadpoolctl import threadpool_limits
 
-    from familybench.bench.metrics import score
+    from familybench.bench.results.metrics import score
     from familybench.datasets import load_dataset, make_inner_splits, make_splits
     from familybench.models import get_model
     from familybench.reports._artefacts import plot_grid

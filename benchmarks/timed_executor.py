@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 
-from familybench.bench.executor import Executor
+from familybench.bench.execute.base import Executor
 
 
 class Timed(Executor):

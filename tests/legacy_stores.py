@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 
-from familybench.bench.record import COLUMNS, empty_record
-from familybench.bench.store import _columns_at
+from familybench.bench.results.record import COLUMNS, empty_record
+from familybench.bench.results.store import _columns_at
 
 
 def legacy_store(directory, version: int, record: dict, *, plan: bool = False):

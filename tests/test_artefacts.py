@@ -21,10 +21,10 @@ from familybench.artefacts import (
     list_artefacts,
     register_artefact,
 )
-from familybench.bench.record import SCHEMA_VERSION, empty_record
-from familybench.bench.runner import execute
-from familybench.bench.store import APPLICATION_ID, ResultStore
-from familybench.bench.suite import SuiteError, parse_suite
+from familybench.bench.results.record import SCHEMA_VERSION, empty_record
+from familybench.bench.results.store import APPLICATION_ID, ResultStore
+from familybench.bench.run.driver import execute
+from familybench.bench.suite.spec import SuiteError, parse_suite
 from familybench.datasets import load_dataset
 from familybench.reports._artefacts import plot_grid
 from legacy_stores import legacy_store
@@ -159,7 +159,7 @@ def test_producers_run_after_the_timed_part_with_the_record_complete(tmp_path, r
 
 
 def test_artefacts_run_only_on_the_jobs_the_reports_draw_and_can_be_switched_off(tmp_path):
-    from familybench.bench.jobs import expand
+    from familybench.bench.plan.jobs import expand
 
     suite = parse_suite({"seeds": 3, "datasets": {"moons": SMALL}, "models": ["linear"], "artefacts": []},
                         source="<t>")
@@ -191,7 +191,7 @@ def test_a_producer_only_the_report_module_registers_is_refused(tmp_path, monkey
 
 
 def test_plot_seeds_is_an_alias_of_artefact_seeds_for_one_release():
-    from familybench.bench.jobs import expand
+    from familybench.bench.plan.jobs import expand
 
     table = {"seeds": [0, 1], "datasets": ["moons"], "models": {"b": {"model": "linear", "plot_seeds": "all"}}}
     with pytest.warns(DeprecationWarning, match=r"models.b.plot_seeds is deprecated .* artefact_seeds"):
@@ -207,7 +207,7 @@ def test_plot_seeds_is_an_alias_of_artefact_seeds_for_one_release():
 def test_the_built_in_suites_use_the_new_name():
     from importlib import resources
 
-    for entry in resources.files("familybench.bench.suites").iterdir():
+    for entry in resources.files("familybench.bench.suite.builtin").iterdir():
         if entry.name.endswith(".toml"):
             assert "plot_seeds" not in entry.read_text("utf-8"), entry.name
 

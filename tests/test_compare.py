@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from familybench._errors import FamilybenchError
-from familybench.bench.compare import CompareSettings, compare_runs
-from familybench.bench.compare_evidence import PairEvidence, environment_differences, time_evidence
-from familybench.bench.compare_policy import decide, time_verdict
-from familybench.bench.runner import execute
-from familybench.bench.suite import parse_suite
+from familybench.bench.compare.evidence import PairEvidence, environment_differences, time_evidence
+from familybench.bench.compare.policy import decide, time_verdict
+from familybench.bench.compare.read import CompareSettings, compare_runs
+from familybench.bench.run.driver import execute
+from familybench.bench.suite.spec import parse_suite
 from familybench.cli import main
 
 DATA = {"sine1d": {"n_samples": 300}, "moons": {"n_samples": 300}}

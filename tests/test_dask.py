@@ -24,18 +24,18 @@ distributed = pytest.importorskip("distributed")
 
 import familybench  # noqa: E402
 from familybench._threads import cpu_count  # noqa: E402
-from familybench.bench.dask_cluster import (  # noqa: E402
+from familybench.bench.execute.dask.cluster import (  # noqa: E402
     ClusterWarning,
     restore_environment,
     start_local_cluster,
 )
-from familybench.bench.dask_executor import DaskExecutor  # noqa: E402
-from familybench.bench.dask_shipping import data_path  # noqa: E402
-from familybench.bench.executor import ProcessExecutor  # noqa: E402
-from familybench.bench.progress import Hook  # noqa: E402
-from familybench.bench.runner import execute  # noqa: E402
-from familybench.bench.store import ResultStore, load_results  # noqa: E402
-from familybench.bench.suite import load_suite, parse_suite  # noqa: E402
+from familybench.bench.execute.dask.executor import DaskExecutor  # noqa: E402
+from familybench.bench.execute.dask.shipping import data_path  # noqa: E402
+from familybench.bench.execute.process import ProcessExecutor  # noqa: E402
+from familybench.bench.results.store import ResultStore, load_results  # noqa: E402
+from familybench.bench.run.driver import execute  # noqa: E402
+from familybench.bench.run.hooks import Hook  # noqa: E402
+from familybench.bench.suite.spec import load_suite, parse_suite  # noqa: E402
 from familybench.cli import main  # noqa: E402
 
 TESTS = Path(__file__).parent
@@ -280,7 +280,7 @@ def test_a_hung_warm_up_is_a_cold_start_and_a_module_the_workers_lack_fails_its_
         "from sklearn.linear_model import LinearRegression as Model\n\n"
         "# importable here, not in a job process: stands for a dependency the workers lack\n"
         "main = getattr(sys.modules['__main__'].__spec__, 'name', None)\n"
-        "if main == 'familybench.bench.dask_child':\n"
+        "if main == 'familybench.bench.execute.dask.child':\n"
         "    import a_package_the_workers_do_not_have  # noqa: F401\n"
     )
     monkeypatch.syspath_prepend(str(tmp_path))
@@ -381,7 +381,7 @@ def test_nothing_outlives_a_killed_client_and_a_rerun_resumes(tmp_path, client):
     finally:
         proc.kill()  # the client only: what it started must notice by itself
         proc.wait()
-    assert any("familybench.bench.dask_child" in c for c in commands) and len(tree) >= 3, commands
+    assert any("familybench.bench.execute.dask.child" in c for c in commands) and len(tree) >= 3, commands
     deadline = time.monotonic() + 15
     while _alive(tree) and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -399,8 +399,8 @@ def test_nothing_outlives_a_killed_client_and_a_rerun_resumes(tmp_path, client):
 
 def test_familybench_start_up_does_not_import_dask():
     code = (
-        "import sys, familybench, familybench.cli as cli, familybench.bench.runner\n"
-        "import familybench.bench.dask_executor\n"
+        "import sys, familybench, familybench.cli as cli, familybench.bench.run.driver\n"
+        "import familybench.bench.execute.dask.executor\n"
         "cli.build_parser()\n"
         "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed'))\n"
         "assert not loaded, loaded\n"
@@ -415,7 +415,7 @@ _HEAVY = """
 import sys
 def heavy_modules():
     return sorted(m for m in sys.modules if m.split(".")[0] in ("pandas", "sklearn", "torch", "lightgbm")
-                  or m.startswith(("familybench.models", "familybench.datasets", "familybench.bench.worker")))
+                  or m.startswith(("familybench.models", "familybench.datasets", "familybench.bench.execute.worker")))
 """
 
 
@@ -451,8 +451,8 @@ def test_a_local_clusters_worker_starts_its_job_processes_as_it_starts(tmp_path)
     then one warm job process per task slot waits, before the worker has registered."""
     from types import SimpleNamespace
 
-    from familybench.bench.dask_shipping import ShipCode, code_path
-    from familybench.bench.dask_worker import _IDLE, Prestart, end_run
+    from familybench.bench.execute.dask.shipping import ShipCode, code_path
+    from familybench.bench.execute.dask.worker import _IDLE, Prestart, end_run
 
     ship = ShipCode("d1", {"shipped_mod.py": b"X = 1\n"})
     payload = {"token": "prestart-test", "threads": {"127.0.0.1": 1}, "models": ("linear",), "code": ["d1"],
@@ -474,7 +474,7 @@ def test_a_local_clusters_worker_starts_its_job_processes_as_it_starts(tmp_path)
 
 _PRESTARTED = """
 def prestarted(dask_worker=None):
-    from familybench.bench.dask_worker import _IDLE
+    from familybench.bench.execute.dask.worker import _IDLE
     plugins = [p for name, p in dask_worker.plugins.items() if name.startswith("familybench-prestart-")]
     return [p.pids for p in plugins], [c.pid for c in _IDLE]
 """
@@ -511,7 +511,7 @@ def test_the_local_cluster_fails_a_dead_workers_job_at_once_and_keeps_its_worker
     dictionaries, which the start's ``dask.config.set`` undid afterwards)."""
     import signal
 
-    from familybench.bench.dask_cluster import _scheduler_settings
+    from familybench.bench.execute.dask.cluster import _scheduler_settings
 
     settings = client.run_on_scheduler(_scheduler_settings)
     assert (settings["allowed_failures"], settings["saturation"]) == (0, 1.0)
@@ -577,7 +577,7 @@ def _children_of_workers(client) -> list:
     for pid in client.run(os.getpid).values():
         for child in psutil.Process(pid).children(recursive=True):
             try:
-                if "familybench.bench.dask_child" in " ".join(child.cmdline()):
+                if "familybench.bench.execute.dask.child" in " ".join(child.cmdline()):
                     children.append(child)
             except psutil.NoSuchProcess:
                 pass
@@ -628,8 +628,8 @@ def test_workers_that_join_mid_run_get_jobs_with_their_hosts_threads(tmp_path, m
     """Threads per job are re-read as workers join: one worker on a 2-core host runs
     2-thread jobs; two more join, the host has 3 slots, its jobs get 1 thread, a warning says
     the host is oversubscribed, and the newcomers run jobs (their job processes started)."""
-    import familybench.bench.dask_executor as dask_executor
-    import familybench.bench.dask_worker as dask_worker
+    import familybench.bench.execute.dask.executor as dask_executor
+    import familybench.bench.execute.dask.worker as dask_worker
 
     monkeypatch.setattr(dask_worker, "cpu_count", lambda: 2)  # the in-process workers' host
     monkeypatch.setattr(dask_executor, "REFRESH_SECONDS", 0.1)
@@ -672,7 +672,7 @@ def test_workers_that_join_mid_run_get_jobs_with_their_hosts_threads(tmp_path, m
 def test_a_scheduler_address_that_is_not_one_is_a_one_line_error(tmp_path, capsys, client, monkeypatch):
     import socket
 
-    import familybench.bench.dask_executor as dask_executor
+    import familybench.bench.execute.dask.executor as dask_executor
 
     monkeypatch.setattr(dask_executor, "CONNECT_SECONDS", 1.0)
     silent = socket.create_server(("127.0.0.1", 0))  # accepts, never answers
@@ -734,7 +734,7 @@ def test_a_model_modules_local_imports_travel_with_it(tmp_path, client, monkeypa
     (code / "fb_logs").mkdir()  # a directory named like an import: not a package, not shipped
     (code / "fb_logs" / "run.bin").write_bytes(b"\0" * 1000)
     monkeypatch.syspath_prepend(str(code))
-    from familybench.bench.dask_cluster import local_code_files
+    from familybench.bench.execute.dask.cluster import local_code_files
 
     assert sorted(local_code_files("fb_mymodels")) == ["fb_helper_mod.py", "fb_mymodels.py"]
     _, records = execute(suite({"mine": {"model": "fb_mymodels:make"}}, SINE), tmp_path / "out",

@@ -26,9 +26,9 @@ import pytest
 
 distributed = pytest.importorskip("distributed")
 
-from familybench.bench.jobs import expand  # noqa: E402
-from familybench.bench.store import load_results  # noqa: E402
-from familybench.bench.suite import load_suite  # noqa: E402
+from familybench.bench.plan.jobs import expand  # noqa: E402
+from familybench.bench.results.store import load_results  # noqa: E402
+from familybench.bench.suite.spec import load_suite  # noqa: E402
 from familybench.cli import main  # noqa: E402
 
 pytestmark = pytest.mark.slow

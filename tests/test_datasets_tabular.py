@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from pandas.api.types import is_numeric_dtype
 
-from familybench.bench.suite import load_suite
+from familybench.bench.suite.spec import load_suite
 from familybench.datasets import get_dataset_spec, load_dataset
 from familybench.datasets._registry import DEFAULT_MAX_ROWS
 from familybench.datasets._tabular_suite import ORIGINS

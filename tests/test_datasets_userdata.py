@@ -287,7 +287,7 @@ def test_a_two_valued_integer_target_is_inferred_as_binary(tmp_path):
 
 
 def test_the_inferred_task_is_part_of_the_file_datasets_identity(tmp_path):
-    from familybench.bench.suite import parse_suite
+    from familybench.bench.suite.spec import parse_suite
 
     path = tmp_path / "churn.csv"
     pd.DataFrame({"x": np.linspace(0, 1, 40) ** 2, "left": [0, 1] * 20}).to_csv(path, index=False)
@@ -303,9 +303,9 @@ def test_a_resume_never_mixes_two_tasks_under_one_dataset_name(tmp_path):
     import warnings
 
     from familybench import FamilybenchError
-    from familybench.bench.runner import execute
-    from familybench.bench.store import load_results
-    from familybench.bench.suite import parse_suite
+    from familybench.bench.results.store import load_results
+    from familybench.bench.run.driver import execute
+    from familybench.bench.suite.spec import parse_suite
 
     path = tmp_path / "churn.csv"
     rng = np.random.default_rng(0)

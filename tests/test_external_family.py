@@ -10,9 +10,10 @@ from importlib import metadata
 import pytest
 from sklearn.linear_model import Ridge
 
-from familybench.bench.executor import InProcessExecutor, ProcessExecutor
-from familybench.bench.runner import execute
-from familybench.bench.suite import load_suite
+from familybench.bench.execute.inprocess import InProcessExecutor
+from familybench.bench.execute.process import ProcessExecutor
+from familybench.bench.run.driver import execute
+from familybench.bench.suite.spec import load_suite
 from familybench.models import FamilyRegressor, check_family, get_search_space
 
 # The whole family: an estimator, its search space, its warm-up, and one register call.
@@ -90,7 +91,7 @@ def test_an_external_family_is_warmed_tuned_and_versioned(tmp_path, clean_regist
     assert get_search_space("shrunk", "regression").describe() is not None
 
     # versions: the metadata and the report show the family's distribution under its name
-    from familybench.bench.store import ResultStore
+    from familybench.bench.results.store import ResultStore
     from familybench.reports import write_report
 
     with ResultStore(tmp_path / "out") as store:
@@ -118,7 +119,7 @@ def test_a_failing_or_hanging_warm_up_is_a_noted_cold_start_not_a_failed_run(
     runner = ProcessExecutor(n_workers=1) if executor == "process" else InProcessExecutor()
     _, records = execute(suite, tmp_path / "out", executor=runner)
     assert [r["status"] for r in records] == ["ok"]
-    from familybench.bench.store import ResultStore
+    from familybench.bench.results.store import ResultStore
 
     with ResultStore(tmp_path / "out") as store:
         meta = store.runs()[-1]["meta"]

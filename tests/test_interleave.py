@@ -86,10 +86,10 @@ def test_the_gate_sees_a_pull_request_that_makes_a_job_hang(tmp_path):
 
 def test_a_job_missing_from_the_current_runs_plan_is_a_status_regression(tmp_path):
     import familybench
-    from familybench.bench.compare import compare_runs
-    from familybench.bench.runner import execute
-    from familybench.bench.store import ResultStore
-    from familybench.bench.suite import parse_suite
+    from familybench.bench.compare.read import compare_runs
+    from familybench.bench.results.store import ResultStore
+    from familybench.bench.run.driver import execute
+    from familybench.bench.suite.spec import parse_suite
 
     suite = parse_suite({"seeds": 2, "datasets": {"moons": {"n_samples": 100}}, "models": ["linear", "poly"]})
     execute(suite, tmp_path / "base", executor="serial")

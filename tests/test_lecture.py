@@ -8,8 +8,8 @@ import re
 import pandas as pd
 import pytest
 
-from familybench.bench.jobs import expand
-from familybench.bench.suite import load_suite
+from familybench.bench.plan.jobs import expand
+from familybench.bench.suite.spec import load_suite
 from familybench.reports.lecture import _claims as claims
 
 
@@ -115,7 +115,7 @@ def test_lecture_suite_covers_every_claim_and_fast_is_smaller():
 
 @pytest.mark.slow
 def test_lecture_fast_runs_and_reports_every_claim(tmp_path):
-    from familybench.bench.runner import run
+    from familybench.bench.run.driver import run
 
     run(suite="lecture", fast=True, out=tmp_path, jobs=2, progress=False)
     report = (tmp_path / "report.md").read_text()
@@ -124,7 +124,7 @@ def test_lecture_fast_runs_and_reports_every_claim(tmp_path):
     assert "Not measured in this run" not in report
     assert "1,000,001,000" in report
     # The wedge figure draws the best-trained mlp2 seed, so every seed keeps its grid and lines.
-    from familybench.bench.store import ResultStore, load_results
+    from familybench.bench.results.store import ResultStore, load_results
 
     frame = load_results(tmp_path)
     with ResultStore(tmp_path) as store:
@@ -135,7 +135,7 @@ def test_lecture_fast_runs_and_reports_every_claim(tmp_path):
 
 
 def test_a_partial_lecture_run_reports_what_it_measured(tmp_path):
-    from familybench.bench.runner import run
+    from familybench.bench.run.driver import run
 
     run(suite="lecture", fast=True, models=["handmade", "linear", "lightgbm"], datasets=["wedge", "moons", "xor"],
         out=tmp_path, executor="serial", progress=False)

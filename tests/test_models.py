@@ -283,7 +283,7 @@ def test_every_activation_trains(activation):
 
 def test_the_lecture_suite_grids_over_every_activation():
     # lecture.toml cannot import the names: a new activation must be added to its grid too.
-    from familybench.bench.suite import load_suite
+    from familybench.bench.suite.spec import load_suite
     from familybench.models._names import ACTIVATIONS
 
     grids = [m.params.get("activation") for m in load_suite("lecture").models if m.config.startswith("act[")]

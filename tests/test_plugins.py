@@ -8,9 +8,9 @@ import textwrap
 import pytest
 
 import familybench
-from familybench.bench.executor import ProcessExecutor
-from familybench.bench.runner import execute
-from familybench.bench.suite import SuiteError, load_suite, parse_suite
+from familybench.bench.execute.process import ProcessExecutor
+from familybench.bench.run.driver import execute
+from familybench.bench.suite.spec import SuiteError, load_suite, parse_suite
 from familybench.models import _plugins, _registry
 
 PLUGIN = textwrap.dedent("""

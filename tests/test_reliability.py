@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 
 import familybench
-from familybench.bench.executor import InProcessExecutor
-from familybench.bench.runner import execute
-from familybench.bench.store import ResultStore, RunLock, StoreError
-from familybench.bench.suite import parse_suite
+from familybench.bench.execute.inprocess import InProcessExecutor
+from familybench.bench.results.store import ResultStore, RunLock, StoreError
+from familybench.bench.run.driver import execute
+from familybench.bench.suite.spec import parse_suite
 
 SMALL = {"datasets": {"moons": {"n_samples": 100}}, "models": ["linear"]}
 
@@ -29,7 +29,7 @@ def test_a_second_writer_is_refused_naming_the_first(tmp_path):
 
 
 def test_a_killed_runs_lock_is_free_without_manual_steps(tmp_path):
-    code = (f"from familybench.bench.store import RunLock; import time; lock = RunLock({str(tmp_path)!r}).acquire(); "
+    code = (f"from familybench.bench.results.store import RunLock; import time; lock = RunLock({str(tmp_path)!r}).acquire(); "
             "print('locked', flush=True); time.sleep(60)")
     holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline().strip() == "locked"
@@ -181,7 +181,7 @@ def test_a_signal_stops_the_run_cleanly_and_the_same_command_resumes(tmp_path, s
 
 
 def test_a_job_over_its_memory_limit_is_oom_and_the_run_goes_on(tmp_path):
-    from familybench.bench.executor import ProcessExecutor
+    from familybench.bench.execute.process import ProcessExecutor
 
     suite = parse_suite({"datasets": {"friedman1": {"n_samples": 60}}, "memory_limit": "400MB",
                          "models": {"bomb": {"model": "badmodels:MemoryBomb", "params": {"seconds": 3.0}},
@@ -190,7 +190,7 @@ def test_a_job_over_its_memory_limit_is_oom_and_the_run_goes_on(tmp_path):
     by_config = {r["config"]: r for r in records}
     assert by_config["bomb"]["status"] == "oom" and "over the 381 MiB limit" in by_config["bomb"]["error"]
     assert by_config["linear"]["status"] == "ok"
-    from familybench.bench.store import ResultStore as Store
+    from familybench.bench.results.store import ResultStore as Store
 
     with Store(tmp_path, create=False) as store:
         assert by_config["bomb"]["job_key"] in store.failed_keys()  # --retry-failed runs it again
@@ -203,7 +203,7 @@ def test_a_job_over_its_memory_limit_is_oom_and_the_run_goes_on(tmp_path):
 def test_the_library_digest_follows_the_built_in_families_versions_and_not_a_plugins(monkeypatch, clean_registry):
     from sklearn.linear_model import Ridge
 
-    from familybench.bench import environment
+    from familybench.bench.results import provenance as environment
     from familybench.models import register
 
     packages = environment.result_packages()

@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from familybench.bench.record import empty_record
-from familybench.bench.runner import execute
-from familybench.bench.store import ResultStore
-from familybench.bench.suite import parse_suite
+from familybench.bench.results.record import empty_record
+from familybench.bench.results.store import ResultStore
+from familybench.bench.run.driver import execute
+from familybench.bench.suite.spec import parse_suite
 from familybench.reports import (
     html_text,
     md_text,
@@ -102,7 +102,7 @@ def test_partial_failure_is_counted_not_hidden():
 
 
 def test_normalised_table_averages_the_one_normalisation_over_seeds():
-    from familybench.bench.select import normalised_scores
+    from familybench.bench.results.select import normalised_scores
 
     results = pd.concat([
         _results({"linear": [0.5, 0.5], "x": [0.9, 0.9], "y": [0.7, 0.8]}, dataset="d1"),
@@ -300,7 +300,7 @@ def test_broken_report_module_does_not_lose_the_report(single_run, tmp_path):
 
 
 def test_cli_summary_still_works(hostile_run):
-    from familybench.bench.store import load_results
+    from familybench.bench.results.store import load_results
 
     table = summary_table(load_results(hostile_run))
     assert set(table["dataset"]) == {HOSTILE_DATASET, "sine1d"}

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from familybench.bench.runner import execute
-from familybench.bench.suite import parse_suite
+from familybench.bench.run.driver import execute
+from familybench.bench.suite.spec import parse_suite
 from familybench.reports import write_report
 
 _UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")

@@ -9,11 +9,12 @@ import numpy as np
 import pytest
 
 import familybench
-from familybench.bench.executor import InProcessExecutor, ProcessExecutor
-from familybench.bench.record import COLUMNS, SCHEMA_VERSION
-from familybench.bench.runner import execute, resolve_suite
-from familybench.bench.store import export_results, load_results
-from familybench.bench.suite import parse_suite
+from familybench.bench.execute.inprocess import InProcessExecutor
+from familybench.bench.execute.process import ProcessExecutor
+from familybench.bench.results.record import COLUMNS, SCHEMA_VERSION
+from familybench.bench.results.store import export_results, load_results
+from familybench.bench.run.driver import RunOptions, execute, resolve_suite
+from familybench.bench.suite.spec import parse_suite
 
 TINY_DATA = {"moons": {"n_samples": 200}, "sine1d": {"n_samples": 200}}
 TINY_MODELS = {
@@ -151,7 +152,7 @@ def test_store_never_duplicates_and_exports(tmp_path):
 
 
 def test_grid_predictions_and_dataset_views_are_stored(tmp_path):
-    from familybench.bench.store import ResultStore
+    from familybench.bench.results.store import ResultStore
 
     execute(tiny_suite(models={"linear": {}}), tmp_path, executor="serial")
     with ResultStore(tmp_path) as store:
@@ -175,13 +176,13 @@ def test_python_api_mirrors_the_cli(tmp_path):
 
 def test_resolve_suite_needs_models_and_data():
     with pytest.raises(familybench.FamilybenchError, match="give a suite"):
-        resolve_suite(None, models=["linear"])
+        resolve_suite(RunOptions(models=["linear"]))
 
 
 def test_progress_eta_leaves_out_the_first_jobs_warm_up(monkeypatch):
     import io
 
-    from familybench.bench import progress
+    from familybench.bench.run import hooks as progress
 
     clock = iter([0.0, 10.0, 11.0, 12.0])  # start; job 1 ends after a 9 s warm-up; then 1 s per job
     monkeypatch.setattr(progress.time, "perf_counter", lambda: next(clock))
@@ -202,7 +203,7 @@ _MIB = 2**20
 def test_peak_memory_sees_a_freed_allocation_and_runs_no_thread():
     import threading
 
-    from familybench.bench.worker import _PeakMemory, _reset_peak_rss
+    from familybench.bench.execute.worker import _PeakMemory, _reset_peak_rss
 
     if not _reset_peak_rss():
         pytest.skip("this kernel refuses to reset the peak RSS (/proc/self/clear_refs)")
@@ -219,7 +220,7 @@ def test_peak_memory_sees_a_freed_allocation_and_runs_no_thread():
 
 
 def test_peak_memory_without_the_kernels_reset_still_sees_what_the_fit_holds(monkeypatch):
-    from familybench.bench import worker
+    from familybench.bench.execute import worker
 
     monkeypatch.setattr(worker, "_reset_peak_rss", lambda: False)  # as on macOS
     memory = worker._PeakMemory()
@@ -238,9 +239,9 @@ def test_environment_probe_unpickles_without_importing_torch():
 
     import torch  # noqa: F401  (the probe asks torch only when the warm-up imported it)
 
-    from familybench.bench.executor import _environment_probe
+    from familybench.bench.execute.worker import environment_probe
 
-    info = _environment_probe()
+    info = environment_probe()
     assert isinstance(info["torch"], str) and info["torch"]
     code = "import pickle, sys; pickle.loads(sys.stdin.buffer.read()); print('torch' in sys.modules)"
     read = subprocess.run([sys.executable, "-c", code], input=pickle.dumps(info), capture_output=True, check=True)

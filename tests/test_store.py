@@ -8,8 +8,8 @@ import sqlite3
 import pytest
 
 import familybench
-from familybench.bench.record import COLUMNS, MIGRATIONS, SCHEMA_VERSION, empty_record
-from familybench.bench.store import ResultStore, StoreError, _columns_at
+from familybench.bench.results.record import COLUMNS, MIGRATIONS, SCHEMA_VERSION, empty_record
+from familybench.bench.results.store import ResultStore, StoreError, _columns_at
 from legacy_stores import legacy_store
 
 
@@ -88,8 +88,8 @@ def test_readers_work_on_a_read_only_directory_and_change_nothing(tmp_path):
     import subprocess
     import sys
 
-    from familybench.bench.runner import execute
-    from familybench.bench.suite import parse_suite
+    from familybench.bench.run.driver import execute
+    from familybench.bench.suite.spec import parse_suite
 
     source, mount = tmp_path / "results", tmp_path / "ro"
     mount.mkdir()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from familybench.bench.jobs import expand
-from familybench.bench.suite import SuiteError, apply_fast, load_suite, parse_suite, select
+from familybench.bench.plan.jobs import expand
+from familybench.bench.suite.spec import SuiteError, apply_fast, load_suite, parse_suite, select
 
 
 def _write(tmp_path, text):
@@ -127,17 +127,17 @@ def test_per_model_seeds_and_train_sizes_override_the_suite(tmp_path):
 
 
 def test_the_gate_suite_gives_every_pair_seeds_to_judge_time():
-    from familybench.bench.jobs import expand
-    from familybench.bench.runner import resolve_suite
+    from familybench.bench.plan.jobs import expand
+    from familybench.bench.run.driver import RunOptions, resolve_suite
 
-    suite = resolve_suite("gate")
+    suite = resolve_suite(RunOptions(suite="gate"))
     assert len(suite.seeds) >= 3  # the compare gate judges time on seed pairs only
     assert {m.model for m in suite.models} == {"linear", "poly", "lightgbm", "mlp"}
     assert len(expand(suite)) == 4 * 4 * 3
 
 
 def test_artefacts_are_planned_for_the_lowest_seed_unless_a_model_asks_for_all():
-    from familybench.bench.jobs import expand
+    from familybench.bench.plan.jobs import expand
 
     table = {"seeds": [3, 1, 2], "datasets": ["moons"],
              "models": {"a": {"model": "linear"}, "b": {"model": "linear", "artefact_seeds": "all"}}}
@@ -148,9 +148,9 @@ def test_artefacts_are_planned_for_the_lowest_seed_unless_a_model_asks_for_all()
     table["models"]["b"]["artefact_seeds"] = "some"
     with pytest.raises(SuiteError, match=r"models.b.artefact_seeds: expected"):
         parse_suite(table, source="<t>")
-    from familybench.bench.runner import resolve_suite
+    from familybench.bench.run.driver import RunOptions, resolve_suite
 
-    lecture = resolve_suite("lecture", fast=True)
+    lecture = resolve_suite(RunOptions(suite="lecture", fast=True))
     assert [m.artefact_all_seeds for m in lecture.models if m.config == "mlp2"] == [True]  # the wedge's best seed
     assert lecture.artefacts == ("view", "grid", "first_layer")  # the lecture report adds its lines
 
@@ -158,7 +158,7 @@ def test_artefacts_are_planned_for_the_lowest_seed_unless_a_model_asks_for_all()
 def test_a_data_files_digest_is_read_once_and_follows_its_content(tmp_path, monkeypatch):
     import os
 
-    from familybench.bench import suite as suite_module
+    from familybench.bench.suite import spec as suite_module
 
     path = tmp_path / "t.csv"
     path.write_text("x,y\n1,2\n3,4\n5,7\n")

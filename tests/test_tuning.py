@@ -15,10 +15,10 @@ import pandas as pd
 import pytest
 
 import familybench
-from familybench.bench.executor import ProcessExecutor
-from familybench.bench.runner import execute, resolve_suite
-from familybench.bench.select import normalised_scores, select_best
-from familybench.bench.suite import SuiteError, parse_suite
+from familybench.bench.execute.process import ProcessExecutor
+from familybench.bench.results.select import normalised_scores, select_best
+from familybench.bench.run.driver import RunOptions, execute, resolve_suite
+from familybench.bench.suite.spec import SuiteError, parse_suite
 from familybench.datasets import DatasetError, make_inner_splits, make_splits
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,9 +61,9 @@ def test_search_names_are_checked_before_any_job():
 
 
 def test_cli_tune_flags_add_a_tune_table():
-    suite = resolve_suite(models=["linear"], datasets=["moons"], tune=7, tune_seconds=30)
+    suite = resolve_suite(RunOptions(models=["linear"], datasets=["moons"], tune=7, tune_seconds=30))
     assert suite.tune.trials == 7 and suite.tune.time_budget == 30.0 and suite.tune.sampler == "random"
-    assert resolve_suite(models=["linear"], datasets=["moons"]).tune is None
+    assert resolve_suite(RunOptions(models=["linear"], datasets=["moons"])).tune is None
 
 
 def test_params_are_checked_on_every_task_a_config_meets(tmp_path):
@@ -84,10 +84,10 @@ def test_fast_overlay_is_validated_like_the_suite(tmp_path):
     path = tmp_path / "s.toml"
     path.write_text('datasets = ["moons"]\nmodels = ["linear"]\n[fast]\ntrain_sizes = "abc"\n')
     with pytest.raises(SuiteError, match="train_sizes"):
-        familybench.bench.suite.load_suite(path)
+        familybench.bench.suite.spec.load_suite(path)
     path.write_text('datasets = ["moons"]\nmodels = ["linear"]\n[fast]\nmodels = { lienar = {} }\n')
     with pytest.raises(SuiteError, match="fast.models.lienar"):
-        familybench.bench.suite.load_suite(path)
+        familybench.bench.suite.spec.load_suite(path)
 
 
 # -- the inner split
@@ -291,10 +291,10 @@ def test_refit_rows_carry_the_test_scores_and_export_best_params(tmp_path):
     assert len(refits) in (1, 2) and chosen["test_from"] == "refit"
     refit = refits[refits["trial"] == chosen["trial"]].iloc[0]
     assert chosen["test_roc_auc"] == refit["test_roc_auc"] and refit["n_train"] > chosen["n_valid"]
-    from familybench.bench.export import export_best_params
+    from familybench.bench.results.export import export_best_params
 
     path = export_best_params(tmp_path, tmp_path / "best.toml")
-    suite2 = familybench.bench.suite.load_suite(path)
+    suite2 = familybench.bench.suite.spec.load_suite(path)
     assert suite2.tune is None and suite2.models[0].params == refit["params"]
 
 
@@ -318,7 +318,7 @@ def test_tpe_beats_random_search_on_a_smooth_objective(tmp_path):
 
 
 def test_tuned_and_untuned_runs_are_not_compared(tmp_path):
-    from familybench.bench.compare import compare_runs
+    from familybench.bench.compare.read import compare_runs
 
     execute(parse_suite({"datasets": {"moons": {"n_samples": 120}}, "models": ["linear"]}), tmp_path / "plain",
             executor="serial")
@@ -357,7 +357,7 @@ def test_a_poly_expansion_past_the_cap_is_skipped_and_never_chosen(tmp_path):
 
 
 def test_a_configs_extra_params_merge_with_sampled_ones():
-    from familybench.bench.tuning import _merge_params
+    from familybench.bench.plan.tuning import _merge_params
 
     merged = _merge_params({"extra_params": {"extra_trees": True}, "num_leaves": 8},
                            {"extra_params": {"max_bin": 63}, "n_estimators": 5})

@@ -17,12 +17,12 @@ _EXPORTS = {
     "load_dataset": "familybench.datasets",
     "list_datasets": "familybench.datasets",
     "Dataset": "familybench.datasets",
-    "run": "familybench.bench.runner",
-    "load_results": "familybench.bench.store",
-    "select_best": "familybench.bench.select",
-    "normalised_scores": "familybench.bench.select",
+    "run": "familybench.bench.run.driver",
+    "load_results": "familybench.bench.results.store",
+    "select_best": "familybench.bench.results.select",
+    "normalised_scores": "familybench.bench.results.select",
     "FamilybenchError": "familybench._errors",
-    "DaskExecutor": "familybench.bench.dask_executor",
+    "DaskExecutor": "familybench.bench.execute.dask.executor",
 }
 
 __all__ = ["__version__", *_EXPORTS]

@@ -71,7 +71,7 @@ class ArtefactContext:
 
     Attributes
     ----------
-    job : familybench.bench.jobs.Job
+    job : familybench.bench.plan.jobs.Job
         The job (config, params, seed, fold, ...).
     dataset : familybench.datasets.Dataset
         The whole dataset, as loaded (every row, not only the training ones).

@@ -92,29 +92,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _cmd_run(args) -> int:
-    from .bench.progress import ProgressBar
-    from .bench.record import BAD_STATUSES
-    from .bench.runner import default_out, execute, resolve_suite
-    from .bench.store import load_results
+    from familybench.bench.results.record import BAD_STATUSES
+    from familybench.bench.results.store import load_results
+    from familybench.bench.run.driver import default_out, execute, resolve_suite
+    from familybench.bench.run.hooks import ProgressBar
 
-    if args.suite_file and args.suite:
-        raise _BadInput("give a suite file or --suite NAME, not both")
-    suite = args.suite_file or args.suite
-    resolved = resolve_suite(
-        suite, models=args.models, datasets=args.datasets, data=args.data, target=args.target,
-        task=args.task, seeds=args.seeds, device=args.device, timeout=args.timeout, fast=args.fast,
-        tune=args.tune, tune_seconds=args.tune_seconds,
-    )
-    if args.jobs is not None and args.jobs < 1:
-        raise _BadInput(f"--jobs must be >= 1, got {args.jobs}")
-    out = args.out or default_out(resolved)
+    options = _run_options(args)
+    resolved = resolve_suite(options)
+    out = options.out or default_out(resolved)
     if args.check:
         return _check(resolved, out)
-    execute(
-        resolved, out, jobs=args.jobs or 1, executor=_executor(args),
-        fresh=args.fresh, retry_failed=args.retry_failed, hooks=[ProgressBar()], strict=args.strict,
-    )
-    from .bench.select import select_best
+    execute(resolved, out, options, hooks=[ProgressBar()])
+    from familybench.bench.results.select import select_best
+
     from .reports import summary_table, write_report
 
     path = write_report(out)
@@ -130,9 +120,25 @@ def _cmd_run(args) -> int:
     return 0
 
 
+def _run_options(args):
+    """The command line as :class:`RunOptions` (one object for resolve_suite and execute)."""
+    from familybench.bench.run.options import RunOptions
+
+    if args.suite_file and args.suite:
+        raise _BadInput("give a suite file or --suite NAME, not both")
+    if args.jobs is not None and args.jobs < 1:
+        raise _BadInput(f"--jobs must be >= 1, got {args.jobs}")
+    return RunOptions(
+        suite=args.suite_file or args.suite, models=args.models, datasets=args.datasets, data=args.data,
+        target=args.target, task=args.task, seeds=args.seeds, device=args.device, timeout=args.timeout,
+        fast=args.fast, tune=args.tune, tune_seconds=args.tune_seconds, out=args.out, jobs=args.jobs or 1,
+        executor=_executor(args), fresh=args.fresh, retry_failed=args.retry_failed, strict=args.strict,
+    )
+
+
 def _check(suite, out) -> int:
     """``run --check``: the suite parsed (its files read) and its jobs listed; nothing runs."""
-    from .bench.jobs import expand
+    from familybench.bench.plan.jobs import expand
 
     jobs = expand(suite)
     if not jobs:
@@ -156,7 +162,7 @@ def _executor(args):
     if args.scheduler:
         if executor not in (None, "dask"):
             raise _BadInput(f"--scheduler runs on Dask; it conflicts with --executor {executor}")
-        from .bench.dask_executor import DaskExecutor
+        from familybench.bench.execute.dask.executor import DaskExecutor
 
         return DaskExecutor(scheduler=args.scheduler, max_in_flight=args.jobs)
     return executor
@@ -190,7 +196,7 @@ def _cmd_list(args) -> int:
 
         table = list_datasets()
     else:
-        from .bench.suite import builtin_suites
+        from familybench.bench.suite.spec import builtin_suites
 
         table = pd.DataFrame(list(builtin_suites().items()), columns=["name", "description"])
     print(_left_aligned(table))
@@ -220,10 +226,10 @@ def _cmd_report(args) -> int:
 
 
 def _cmd_compare(args) -> int:
-    from .bench.compare import compare_runs
+    from familybench.bench.compare.read import compare_runs
 
     if args.interleave:
-        from .bench.interleave import run_interleaved
+        from familybench.bench.compare.interleave import run_interleaved
 
         if not args.baseline_ref:
             raise _BadInput("--interleave needs --baseline-ref REF")
@@ -247,10 +253,10 @@ def _cmd_compare(args) -> int:
 
 
 def _cmd_export(args) -> int:
-    from .bench.store import export_results
+    from familybench.bench.results.store import export_results
 
     if args.best_params:
-        from .bench.export import export_best_params
+        from familybench.bench.results.export import export_best_params
 
         if args.selected:
             raise _BadInput("--best-params and --selected are different exports; give one")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..bench.metrics import HIGHER_IS_BETTER
-from ..bench.select import NORMALISATION
+from familybench.bench.results.metrics import HIGHER_IS_BETTER
+from familybench.bench.results.select import NORMALISATION
+
 from . import _pictures, _plots
 from ._format import (
     fmt_count,

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..bench.select import is_tuned, normalised_scores, select_best
-from ..bench.store import ResultStore, load_results
+from familybench.bench.results.select import is_tuned, normalised_scores, select_best
+from familybench.bench.results.store import ResultStore, load_results
+
 from ._style import NEUTRAL, family_colors
 from ._tables import dataset_tasks, summary_table
 

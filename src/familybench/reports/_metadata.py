@@ -6,8 +6,9 @@ import json
 
 import pandas as pd
 
-from ..bench.record import BAD_STATUSES, STATUSES
-from ..bench.versions import version_groups
+from familybench.bench.results.record import BAD_STATUSES, STATUSES
+from familybench.bench.results.versions import version_groups
+
 from ._format import fmt_seconds, html_text, md_text
 from ._render import html_table, markdown_table
 from ._sections import Section
@@ -24,7 +25,7 @@ def tuning_statement(context) -> str:
     """How the configs were tuned (or that they were not), from the run's settings and rows."""
     if not context.tuned:
         return UNTUNED
-    from ..bench.suite import TuneSettings
+    from familybench.bench.suite.spec import TuneSettings
 
     settings = TuneSettings(**{k: v for k, v in context.tune_settings.items() if k in TuneSettings.__dataclass_fields__})
     text = f"Tuned: {settings.describe()}; trial 0 is each config's own params, the chosen trial is the best on " \
@@ -61,7 +62,7 @@ def _versions(rows: pd.DataFrame, runs: list[dict], meta: dict) -> str:
     if len(groups) == 1 and groups[0].libraries:
         g = groups[0]
         # the families' own distributions follow under their names (only the run's families)
-        from ..bench.environment import SHARED_RESULT_PACKAGES
+        from familybench.bench.results.provenance import SHARED_RESULT_PACKAGES
 
         # (a store from before family_versions lists them all here)
         own = set(g.libraries) - set(SHARED_RESULT_PACKAGES) if meta.get("family_versions") is not None else set()

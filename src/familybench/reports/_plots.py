@@ -276,7 +276,7 @@ def learning_curve_figure(context) -> Figure | None:
     results["rows"] = results["n_train"]
     datasets = [d for d in context.datasets if context.tasks.get(d)]
     ncols, nrows = _grid(len(datasets))
-    from ..bench.metrics import MAIN_METRIC
+    from familybench.bench.results.metrics import MAIN_METRIC
 
     with plot_style():
         fig, axes = plt.subplots(nrows, ncols, figsize=(4.6 * ncols, 3.4 * nrows), squeeze=False)

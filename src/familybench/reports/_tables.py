@@ -17,8 +17,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..bench.metrics import HIGHER_IS_BETTER, MAIN_METRIC, METRICS
-from ..bench.record import BAD_STATUSES, STATUSES
+from familybench.bench.results.metrics import HIGHER_IS_BETTER, MAIN_METRIC, METRICS
+from familybench.bench.results.record import BAD_STATUSES, STATUSES
+
 from ._format import is_missing
 
 FAILED = BAD_STATUSES

@@ -16,9 +16,16 @@ import json
 import numpy as np
 import pandas as pd
 
-from ..bench.metrics import HIGHER_IS_BETTER
-from ..bench.select import GROUP, NORMALISATION, normalised_scores, select_best, validation_score
-from ..bench.suite_values import SEQUENTIAL_SAMPLERS
+from familybench._samplers import SAMPLERS
+from familybench.bench.results.metrics import HIGHER_IS_BETTER
+from familybench.bench.results.select import (
+    GROUP,
+    NORMALISATION,
+    normalised_scores,
+    select_best,
+    validation_score,
+)
+
 from ._format import fmt_number, is_missing, mpl_text, shorten
 from ._plots import log_axis
 from ._sections import Figure, Section
@@ -28,7 +35,7 @@ _TIME_POINTS = 40
 
 
 def _orders(n: int, shuffles: int, sampler: str, seed: int) -> list[np.ndarray]:
-    if n <= 1 or sampler in SEQUENTIAL_SAMPLERS:
+    if n <= 1 or SAMPLERS[sampler].sequential:
         return [np.arange(n)]
     rng = np.random.default_rng([seed, n])
     return [np.concatenate([[0], 1 + rng.permutation(n - 1)]) for _ in range(shuffles)]
@@ -51,7 +58,7 @@ def budget_curves(all_results: pd.DataFrame, settings: dict) -> dict[str, dict]:
     groups = {keys: g.sort_values("trial") for keys, g in trials.groupby(GROUP, dropna=False, sort=False)}
     tuned_sizes = [len(g) for g in groups.values() if len(g) > 1]
     horizon = min(tuned_sizes) if tuned_sizes else 1
-    n_orders = 1 if sampler in SEQUENTIAL_SAMPLERS else shuffles
+    n_orders = 1 if SAMPLERS[sampler].sequential else shuffles
     curves: dict[str, dict] = {}
     by_config: dict[str, list] = {}
     for keys, group in groups.items():
@@ -191,7 +198,7 @@ def default_vs_tuned(context) -> pd.DataFrame:
 
 
 def _main(task):
-    from ..bench.metrics import MAIN_METRIC
+    from familybench.bench.results.metrics import MAIN_METRIC
 
     return MAIN_METRIC.get(task) if task else None
 
@@ -233,7 +240,7 @@ def tuning_sections(context) -> list[Section]:
     curves = budget_curves(context.all_results, settings)
     sampler = settings.get("sampler", "random")
     order = "the default first, then " + (f"the trials in the order {sampler.upper()} asked them"
-                                          if sampler in SEQUENTIAL_SAMPLERS
+                                          if SAMPLERS[sampler].sequential
                                           else f"{settings.get('shuffles', 15)} random orders of the other trials")
     intro = _both("How much tuning buys, per config: the normalised test score of the trial that is best on "
                   "validation after k trials ({order}), averaged over datasets and seeds.", order=order)

@@ -14,7 +14,7 @@ from math import comb
 import numpy as np
 import pandas as pd
 
-from ...bench.metrics import MAIN_METRIC
+from familybench.bench.results.metrics import MAIN_METRIC
 
 LECTURE_EXAMPLE = {"n": 10**6, "m": 10**3}
 

@@ -1,0 +1,1 @@
+"""Where jobs run: the executor protocol (``base``), in this process (``inprocess``), in local worker processes (``process``), on Dask (``dask/``); the worker's clock (``worker``) and memory supervision (``memory``)."""
