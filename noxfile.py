@@ -1,4 +1,4 @@
-"""Sessions: tests, bench (the quick suite), lecture, slow, speed, perf, compare, lint (`nox -l` lists them)."""
+"""Sessions: tests, bench (the quick suite), lecture, slow, speed, perf, compare, docs, lint (`nox -l` lists them)."""
 
 from __future__ import annotations
 
@@ -84,6 +84,14 @@ def compare(session: nox.Session) -> None:
     _install(session)
     suite = "src/familybench/bench/suite/builtin/gate.toml"
     session.run("familybench", "compare", "--interleave", suite, *session.posargs, env=ENV)
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """The documentation site (mkdocs.yml, docs/) -> site/; warnings are errors, no network needed."""
+    _install(session, "docs")
+    session.run("mkdocs", "build", "--strict", "--site-dir", "site", *session.posargs,
+                env={**ENV, "NO_MKDOCS_2_WARNING": "1"})
 
 
 @nox.session

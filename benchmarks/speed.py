@@ -18,7 +18,7 @@ not leak into the next), streaming its output, and collects its headline numbers
 Every number is a median of runs taken in rotation inside its section; every ratio
 compares variants measured in that same process. ``--quick`` is a smoke run (fewer
 repeats, smaller sizes), not a measurement. ``--markdown FILE`` writes one table of all
-headline numbers with their targets (for the README). Exit 1 if a section crashed;
+headline numbers with their targets (for docs/performance.md). Exit 1 if a section crashed;
 a missed target is reported, not an error.
 """
 

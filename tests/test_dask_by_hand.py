@@ -1,4 +1,4 @@
-"""A Dask cluster started by hand, as the README's "On a cluster" says (slow).
+"""A Dask cluster started by hand, as docs/clusters.md says (slow).
 
 ``dask scheduler`` and two ``dask worker`` processes on loopback, the workers in a mount
 namespace where the user's data directory does not exist (an empty tmpfs over its parent); a suite
@@ -35,7 +35,7 @@ pytestmark = pytest.mark.slow
 
 TESTS = Path(__file__).parent
 DASK = Path(sys.executable).with_name("dask")
-# the README's scheduler settings: no retry of a job that killed its worker, one job per slot
+# the scheduler settings of docs/clusters.md: no retry of a job that killed its worker, one job per slot
 SCHEDULER_ENV = {
     "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "0",
     "DASK_DISTRIBUTED__SCHEDULER__WORKER_SATURATION": "1.0",
