@@ -19,6 +19,14 @@ def _install(session: nox.Session, extras: str = "data,test,dask,xgboost") -> No
     session.install(*CONSTRAINTS, "-e", f".[{extras}]")
 
 
+def _extra(name: str) -> list[str]:
+    """The requirements of one optional-dependency group of pyproject.toml."""
+    import tomllib
+    from pathlib import Path
+
+    return tomllib.loads(Path("pyproject.toml").read_text())["project"]["optional-dependencies"][name]
+
+
 @nox.session
 def tests(session: nox.Session) -> None:
     """The correctness tests (fast; the slow ones are `nox -s slow`; the browser test needs Chromium)."""
@@ -89,7 +97,9 @@ def compare(session: nox.Session) -> None:
 @nox.session
 def docs(session: nox.Session) -> None:
     """The documentation site (mkdocs.yml, docs/) -> site/; warnings are errors, no network needed."""
-    _install(session, "docs")
+    # mkdocstrings reads the docstrings from src/ (mkdocs.yml), so only the docs tools are
+    # installed: no torch, no second copy of the benchmark environment.
+    session.install(*CONSTRAINTS, *_extra("docs"))
     session.run("mkdocs", "build", "--strict", "--site-dir", "site", *session.posargs,
                 env={**ENV, "NO_MKDOCS_2_WARNING": "1"})
 
