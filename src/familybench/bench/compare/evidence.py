@@ -13,10 +13,12 @@ import numpy as np
 import pandas as pd
 
 from familybench.bench.results.metrics import HIGHER_IS_BETTER, MAIN_METRIC
-from familybench.bench.results.record import BAD_STATUSES
+from familybench.bench.results.record import BAD_STATUSES, Status, empty_record
 
 MATCH = ["config", "dataset", "seed", "fold", "train_size"]
-BAD = (*BAD_STATUSES, "missing")  # "missing": planned in the current run, no record
+#: The column that marks a job the current run planned and left without a record (its
+#: status is empty: it has none); see :func:`missing_now`.
+MISSING = "missing"
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,7 @@ class PairEvidence:
     gain: float  # the same, signed so that > 0 is better
     gain_se: float  # seed-paired standard error of the gain
     broke: int  # jobs ok in the baseline and failed/timeout/oom/missing now
-    broke_status: str | None
+    broke_status: Status | None  # the first broken job's status now; None: it left no record
     broke_error: str | None
     fit: TimeEvidence
     predict: TimeEvidence
@@ -109,8 +111,11 @@ def pair_evidence(config: str, dataset: str, group: pd.DataFrame) -> PairEvidenc
     """The evidence of one config × dataset from its merged rows (suffixes ``_b``, ``_c``)."""
     task = group["task_c"].dropna().iloc[0] if group["task_c"].notna().any() else group["task_b"].dropna().iloc[0]
     metric = MAIN_METRIC[task]
-    broke = group[(group["status_b"] == "ok") & group["status_c"].isin(BAD)]
-    ok = group[(group["status_b"] == "ok") & (group["status_c"] == "ok")]
+    was_ok = group["status_b"] == Status.OK
+    # only the current side can have rows without a record (the column keeps its name in the merge)
+    missing = group[MISSING].fillna(False).astype(bool) if MISSING in group else False
+    broke = group[was_ok & (group["status_c"].isin(BAD_STATUSES) | missing)]
+    ok = group[was_ok & (group["status_c"] == Status.OK)]
     b = ok[f"test_{metric}_b"].to_numpy(float)
     c = ok[f"test_{metric}_c"].to_numpy(float)
     diff = (c - b) * (1.0 if HIGHER_IS_BETTER[metric] else -1.0)
@@ -122,17 +127,22 @@ def pair_evidence(config: str, dataset: str, group: pd.DataFrame) -> PairEvidenc
     predict = time_evidence(ok["predict_seconds_b"].to_numpy(float), ok["predict_seconds_c"].to_numpy(float))
     # Each side's mean over its own ok jobs (a config that fails now still shows what it
     # scored before); the change is over the seed pairs ok on both sides.
-    side_b = group.loc[group["status_b"] == "ok", f"test_{metric}_b"].to_numpy(float)
-    side_c = group.loc[group["status_c"] == "ok", f"test_{metric}_c"].to_numpy(float)
+    side_b = group.loc[was_ok, f"test_{metric}_b"].to_numpy(float)
+    side_c = group.loc[group["status_c"] == Status.OK, f"test_{metric}_c"].to_numpy(float)
     return PairEvidence(
         config=str(config), dataset=str(dataset), metric=metric, n_pairs=n, n_jobs=len(group),
         baseline=float(np.mean(side_b)) if len(side_b) else math.nan,
         current=float(np.mean(side_c)) if len(side_c) else math.nan,
         change=float(np.mean(c - b)) if n else math.nan, gain=float(np.mean(diff)) if n else math.nan,
         gain_se=float(np.std(diff, ddof=1) / math.sqrt(n)) if n > 1 else (0.0 if n == 1 else math.nan),
-        broke=len(broke), broke_status=str(broke["status_c"].iloc[0]) if len(broke) else None,
+        broke=len(broke), broke_status=_status(broke["status_c"].iloc[0]) if len(broke) else None,
         broke_error=str(broke["error_c"].iloc[0]) if len(broke) else None, fit=fit, predict=predict,
     )
+
+
+def _status(value) -> Status | None:
+    """A stored status as the enum; ``None`` for a job left without a record."""
+    return Status(value) if isinstance(value, str) else None
 
 
 def _samples(value):
@@ -163,12 +173,14 @@ def only_in(frame: pd.DataFrame, other: pd.DataFrame) -> list[str]:
 
 
 def missing_now(current: pd.DataFrame, baseline: pd.DataFrame, plan: list) -> pd.DataFrame:
-    """``current`` plus a ``missing`` row for each job the current run planned (its own
-    stored ``plan``) and the baseline has, but the current run left without a record.
+    """``current`` plus a row marked ``missing`` (no status: it has no record) for each job
+    the current run planned (its own stored ``plan``) and the baseline has, but the current
+    run left without a record.
 
     A job outside that plan was not asked for (it stays "not compared"); one inside it that
     has no record hung, crashed or was lost.
     """
+    current = current.assign(**{MISSING: False})
     if not plan:
         return current
 
@@ -180,10 +192,9 @@ def missing_now(current: pd.DataFrame, baseline: pd.DataFrame, plan: list) -> pd
     absent = [k for k in dict.fromkeys(key(*p) for p in plan) if k not in have and k in base]
     if not absent:
         return current
-    from familybench.bench.results.record import empty_record
-
-    rows = [empty_record(config=c, dataset=d, seed=s, fold=f, train_size=(None if t == -1 else t), status="missing",
-                         error="planned in the current run, but it left no record (hung, crashed or was lost)")
+    rows = [{**empty_record(config=c, dataset=d, seed=s, fold=f, train_size=(None if t == -1 else t),
+                            error="planned in the current run, but it left no record (hung, crashed or was lost)"),
+             MISSING: True}
             for c, d, s, f, t in absent]
     return pd.concat([current, pd.DataFrame(rows).astype({"train_size": "float64"})], ignore_index=True)
 

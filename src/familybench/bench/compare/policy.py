@@ -127,7 +127,8 @@ def decide(evidence: list[PairEvidence], *, interleaved: bool, defaults: Compare
         fit = time_verdict(e.fit, s.interleaved_time if interleaved else s.fit_seconds, s, others("fit", e.config))
         predict = time_verdict(e.predict, s.interleaved_time if interleaved else s.predict_seconds, s,
                                others("predict", e.config))
-        status = f"now {e.broke_status} ({e.broke}/{e.n_jobs}): {e.broke_error}" if e.broke else None
+        now = e.broke_status.value if e.broke_status is not None else "missing"
+        status = f"now {now} ({e.broke}/{e.n_jobs}): {e.broke_error}" if e.broke else None
         rows.append(Row(e, bool(quality_regression), bool(quality_improvement), fit, predict, status))
     warnings = []
     if not interleaved:

@@ -24,8 +24,8 @@ import pandas as pd
 from familybench._errors import FamilybenchError
 from familybench.bench.compare import render as compare_render
 from familybench.bench.compare.evidence import (
-    BAD,
     MATCH,
+    MISSING,
     environment_differences,
     gather,
     missing_now,
@@ -149,7 +149,7 @@ def compare_runs(baseline: str | Path, current: str | Path, *, interleaved: bool
         return frame[[(c, d) in compared for c, d in zip(frame["config"], frame["dataset"], strict=True)]]
 
     versions = {"baseline": version_groups(shared(base_frame), base_runs),
-                "current": version_groups(shared(cur_frame[cur_frame["status"] != "missing"]), cur_runs)}
+                "current": version_groups(shared(cur_frame[~cur_frame[MISSING]]), cur_runs)}
     base_meta = base_runs[-1]["meta"] if base_runs else {}
     cur_meta = cur_runs[-1]["meta"] if cur_runs else {}
     facts = environment_differences(base_meta, cur_meta)
@@ -163,4 +163,4 @@ def compare_runs(baseline: str | Path, current: str | Path, *, interleaved: bool
     )
 
 
-__all__ = ["BAD", "MATCH", "CompareSettings", "Comparison", "Row", "TimeChange", "compare_runs"]
+__all__ = ["MATCH", "MISSING", "CompareSettings", "Comparison", "Row", "TimeChange", "compare_runs"]

@@ -32,7 +32,7 @@ from familybench._threads import thread_limits
 from familybench.bench.plan.jobs import Job
 from familybench.bench.results.metrics import score
 from familybench.bench.results.provenance import provenance
-from familybench.bench.results.record import FAILED, SKIPPED, empty_record
+from familybench.bench.results.record import FAILED, SKIPPED, Status, empty_record
 from familybench.datasets import DatasetError
 
 _WARM_UP_TIMEOUT = 60.0  # seconds per family; past it the warm-up is abandoned (a cold start)
@@ -408,7 +408,7 @@ class JobWorker:
         model = first_model
         record["score_seconds"] = score_seconds
         record.update(
-            status="ok",
+            status=Status.OK.value,
             fit_seconds=float(np.median(samples)) if len(parts) == 1 else float(np.sum(samples)),
             fit_seconds_samples=json.dumps([round(s, 6) for s in samples]),
             predict_seconds=predict_seconds,

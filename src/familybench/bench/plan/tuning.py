@@ -25,7 +25,7 @@ from dataclasses import replace
 from familybench.bench.plan.group import Group
 from familybench.bench.plan.jobs import Job, content_key, expand
 from familybench.bench.plan.samplers import make_sampler
-from familybench.bench.results.record import BAD_STATUSES, FINISHED_STATUSES, Role
+from familybench.bench.results.record import BAD_STATUSES, FINISHED_STATUSES, Role, Status
 from familybench.bench.suite.spec import ModelConfig, Suite, TuneSettings
 
 
@@ -245,7 +245,7 @@ class Tuner(JobSource):
         if self.settings.refit:
             wanted.append((Role.REFIT, chosen, bool(group.base_job.artefacts)))
             default = group.finished.get(0)
-            if int(chosen["trial"]) != 0 and default is not None and default.get("status") == "ok":
+            if int(chosen["trial"]) != 0 and default is not None and default.get("status") == Status.OK:
                 wanted.append((Role.REFIT, default, False))
         elif group.base_job.artefacts:
             wanted.append((Role.PLOT, chosen, True))

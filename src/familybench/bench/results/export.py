@@ -15,6 +15,7 @@ import pandas as pd
 
 from familybench._errors import FamilybenchError
 from familybench.bench.results.metrics import HIGHER_IS_BETTER, MAIN_METRIC
+from familybench.bench.results.record import Status
 from familybench.bench.results.select import is_tuned, select_best
 from familybench.bench.results.store import ResultStore, load_results
 
@@ -44,7 +45,7 @@ def _plain(value):
 def best_params(results: pd.DataFrame) -> pd.DataFrame:
     """Per config × dataset: the model, the chosen params and where they came from."""
     selected = select_best(results)
-    selected = selected[selected["status"] == "ok"]
+    selected = selected[selected["status"] == Status.OK]
     rows = []
     for (config, dataset), group in selected.groupby(["config", "dataset"], sort=True):
         task = group["task"].dropna().iloc[0] if group["task"].notna().any() else None

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from familybench.bench.results.metrics import HIGHER_IS_BETTER, MAIN_METRIC
-from familybench.bench.results.record import BAD_STATUSES, FAILED, SKIPPED, Role
+from familybench.bench.results.record import BAD_STATUSES, FAILED, SKIPPED, Role, Status
 
 GROUP = ["config", "dataset", "seed", "fold", "train_size"]
 SELECTION_COLUMNS = ["n_trials", "n_trials_failed", "n_trials_skipped", "tuning_seconds", "stop_reason",
@@ -50,7 +50,7 @@ def validation_score(frame: pd.DataFrame) -> pd.Series:
             continue
         values = pd.to_numeric(rows[f"valid_{metric}"], errors="coerce")
         out.loc[rows.index] = values if HIGHER_IS_BETTER[metric] else -values
-    return out.where(frame["status"] == "ok")
+    return out.where(frame["status"] == Status.OK)
 
 
 def _window(group: pd.DataFrame, trials: int | None, budget: float | None) -> tuple[pd.DataFrame, str]:
@@ -154,17 +154,17 @@ def select_best(results: pd.DataFrame, *, trials: int | None = None, time_budget
     for keys, group in trial_rows.groupby(GROUP, dropna=False, sort=False):
         window, reason = _window(group, trials, _budget(group, time_budget))
         index = _best_index(window) if which == "best" else (
-            window.index[0] if len(window) and window["trial"].iloc[0] == 0 and window["status"].iloc[0] == "ok"
+            window.index[0] if len(window) and window["trial"].iloc[0] == 0 and window["status"].iloc[0] == Status.OK
             else None)
         failed = int(window["status"].isin(BAD_STATUSES).sum())
         skipped = int((window["status"] == SKIPPED).sum())
         if index is None:
             row = (window.iloc[0] if len(window) else group.iloc[0]).copy()
-            errors = window.loc[window["status"] != "ok", "error"].dropna()
+            errors = window.loc[window["status"] != Status.OK, "error"].dropna()
             common = errors.mode().iloc[0] if len(errors) else "no trial finished"
             row["status"] = SKIPPED if skipped == len(window) and len(window) else FAILED
-            row["error"] = f"{len(window) - int((window['status'] == 'ok').sum())} of {len(window)} trials " \
-                           f"{'skipped' if row['status'] == 'skipped' else 'failed'}: {common}"
+            row["error"] = f"{len(window) - int((window['status'] == Status.OK).sum())} of {len(window)} trials " \
+                           f"{row['status']}: {common}"
         else:
             row = window.loc[index].copy()
         row["n_trials"] = len(window)
@@ -177,14 +177,14 @@ def select_best(results: pd.DataFrame, *, trials: int | None = None, time_budget
             trial = int(row["trial"])
             refit = follow.get((*(_key(v) for v in keys), trial, Role.REFIT.value))
             plot = follow.get((*(_key(v) for v in keys), trial, Role.PLOT.value))
-            if refit is not None and refit["status"] == "ok":
+            if refit is not None and refit["status"] == Status.OK:
                 for column in results.columns:
                     if column.startswith(("test_", "train_")) or column in ("predict_seconds", "n_params", "n_train",
                                                                              "predict_rows_per_second", "n_epochs"):
                         row[column] = refit[column]
                 row["test_from"], row["refit_seconds"] = "refit", refit["fit_seconds"]
                 row["plot_key"] = refit["job_key"]
-            elif plot is not None and plot["status"] == "ok":
+            elif plot is not None and plot["status"] == Status.OK:
                 row["plot_key"] = plot["job_key"]
         chosen_rows.append(row)
     selected = pd.DataFrame(chosen_rows)
@@ -225,7 +225,7 @@ def normalised_scores(rows: pd.DataFrame, reference: pd.DataFrame) -> pd.Series:
         Aligned with ``rows``; NaN where a row has no score or a dataset has no spread.
     """
     out = pd.Series(np.nan, index=rows.index, dtype=float)
-    ok = reference[reference["status"] == "ok"]
+    ok = reference[reference["status"] == Status.OK]
     for dataset, ref in ok.groupby("dataset", sort=False):
         tasks = ref["task"].dropna()
         if tasks.empty:
@@ -238,7 +238,7 @@ def normalised_scores(rows: pd.DataFrame, reference: pd.DataFrame) -> pd.Series:
             continue
         q = float(values.quantile(0.1)) if task != "regression" else float(values.median())
         top = float(values.max())
-        mine = rows[(rows["dataset"] == dataset) & (rows["status"] == "ok")]
+        mine = rows[(rows["dataset"] == dataset) & (rows["status"] == Status.OK)]
         if top <= q or mine.empty:
             continue
         scores = sign * pd.to_numeric(mine[f"test_{metric}"], errors="coerce")

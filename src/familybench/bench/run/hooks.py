@@ -12,7 +12,7 @@ import inspect
 import sys
 import time
 
-from familybench.bench.results.record import BAD_STATUSES
+from familybench.bench.results.record import BAD_STATUSES, Status
 
 
 def _clock_text(seconds: float) -> str:
@@ -94,7 +94,7 @@ class ProgressBar(Hook):
         what = f"{record['config']} on {record['dataset']} seed {record['seed']}"
         if record.get("trial") is not None:
             what += f" {record.get('role') or 'trial'} {record['trial']}"
-        if status != "ok":
+        if status != Status.OK:
             what += f": {status}" + (f" ({record['error']})" if record.get("error") else "")
         line = (
             f"[{bar}] {self.done}/{self.prefix}{self.total} | failed {self.failed} | "
