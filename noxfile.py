@@ -21,8 +21,9 @@ def _install(session: nox.Session, extras: str = "data,test,dask,xgboost") -> No
 
 def _extra(name: str) -> list[str]:
     """The requirements of one optional-dependency group of pyproject.toml."""
-    import tomllib
     from pathlib import Path
+
+    import tomllib
 
     return tomllib.loads(Path("pyproject.toml").read_text())["project"]["optional-dependencies"][name]
 
