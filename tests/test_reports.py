@@ -325,3 +325,109 @@ def test_empty_store(tmp_path):
     write_report(tmp_path)
     assert "no finished jobs" in (tmp_path / "report.md").read_text()
     assert "no finished jobs" in (tmp_path / "report.html").read_text()
+
+
+# -- statuses: counted once, displayed from the counts, never read back from the display
+
+
+def _status_rows(config: str, statuses: list[str], dataset: str = "d") -> pd.DataFrame:
+    rows = _results({config: [0.6 if s == "ok" else None for s in statuses]}, dataset=dataset)
+    rows["status"] = statuses
+    return rows
+
+
+def test_summary_counts_jobs_per_status():
+    results = pd.concat([_results({"a": [0.5, 0.7]}), _status_rows("mixed", ["ok", "timeout", "oom", "failed"])],
+                        ignore_index=True)
+    table = summary_table(results).set_index("config")
+    counts = ["n_ok", "n_failed", "n_timeout", "n_oom", "n_skipped"]
+    assert table.loc["mixed", counts].tolist() == [1, 1, 1, 1, 0]
+    assert table.loc["a", counts].tolist() == [2, 0, 0, 0, 0]
+    assert table.loc["mixed", "status"] == "ok 1 · failed 1 · timeout 1 · oom 1"  # the display, from the counts
+
+
+def _row_cells(page: str, config: str, section: str = "Dataset: d") -> str:
+    """The HTML of ``config``'s row in the table of the section titled ``section``."""
+    body = re.search(rf"<h2>{section}</h2>(.*?)</section>", page, flags=re.S).group(1)
+    rows = [r for r in re.findall(r"<tr>.*?</tr>", body, flags=re.S) if f"<td>{config}</td>" in r]
+    assert len(rows) == 1, (config, rows)
+    return rows[0]
+
+
+def test_the_report_never_parses_the_status_display_text(tmp_path, monkeypatch):
+    from familybench.reports import _tables
+
+    results = pd.concat([
+        _results({"good": [0.5, 0.7]}),
+        _status_rows("slow", ["timeout", "failed"]),
+        _status_rows("big", ["oom", "failed"]),
+        _status_rows("broken", ["failed", "failed"]),
+        _status_rows("half", ["ok", "failed"]),
+    ], ignore_index=True)
+    with ResultStore(tmp_path) as store:
+        for record in results.to_dict("records"):
+            store.write(record)
+    # a display that names no status at all: what the report marks must come from the counts
+    monkeypatch.setattr(_tables, "status_text", lambda counts: "shown to people")
+    write_report(tmp_path)
+    page = (tmp_path / "report.html").read_text()
+    assert "shown to people" in page
+    for config, why in (("slow", "timeout"), ("big", "oom"), ("broken", "failed")):
+        cells = _row_cells(page, config)
+        assert f'<td class="fail num">{why}</td>' in cells, cells
+        assert '<td class="fail">shown to people</td>' in cells, cells
+    half = _row_cells(page, "half")
+    assert '<td class="fail">shown to people</td>' in half and "fail num" not in half
+    assert '<td class="fail' not in _row_cells(page, "good")
+
+
+# -- sections give what they produce; the writer writes it
+
+
+def test_sections_return_their_files_and_the_writer_writes_them(single_run, tmp_path, monkeypatch):
+    (tmp_path / "files_hook.py").write_text(textwrap.dedent("""
+        from familybench.reports.sections import make_section, paragraph
+
+        def sections(context):
+            return [make_section("With files", [paragraph("{n} rows", n=len(context.results))],
+                                 files={"rows.txt": f"{len(context.results)}\\n", "raw.bin": bytes([0, 1, 2])})]
+    """))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    directory = _with_report_module(single_run, tmp_path, "files_hook")
+    write_report(directory)
+    assert (directory / "rows.txt").read_text() == "1\n"
+    assert (directory / "raw.bin").read_bytes() == bytes([0, 1, 2])
+    assert not list(directory.glob(".*.partial"))
+
+
+def test_the_context_carries_no_section_output():
+    from dataclasses import fields
+
+    from familybench.reports import ReportContext
+
+    assert "statistics_csv" not in {f.name for f in fields(ReportContext)}
+
+
+@pytest.mark.parametrize("name", ["../escape.csv", "sub/x.csv", "report.html", "results.sqlite", ".hidden", ""])
+def test_a_section_file_needs_a_plain_name(name):
+    from familybench.reports import Section
+
+    with pytest.raises(ValueError, match="plain file name"):
+        Section("x", files={name: "data"})
+
+
+def test_a_file_given_twice_is_written_once_with_a_warning(tmp_path):
+    from familybench.reports._report import section_files
+    from familybench.reports.sections import Section
+
+    first, second = Section("a", files={"x.csv": "first"}), Section("b", files={"x.csv": "second"})
+    with pytest.warns(UserWarning, match="x.csv"):
+        assert section_files([first, second]) == {"x.csv": "first"}
+
+
+def test_the_old_sections_module_still_gives_its_names_with_a_warning():
+    from familybench.reports import sections
+
+    with pytest.warns(DeprecationWarning, match="familybench.reports.sections"):
+        from familybench.reports._sections import Section
+    assert Section is sections.Section

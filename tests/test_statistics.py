@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from itertools import combinations
 
@@ -285,3 +286,12 @@ def test_csv_is_tidy_and_matches_the_statistics():
             r.ties,
             r.losses,
         ]
+
+
+def test_the_section_gives_its_csv_as_a_file():
+    # the section returns what it produces; the writer reads nothing back from the context
+    stats = compute_statistics(_scores(_noise("abc", 10, seed=0)))
+    section = statistics_section(stats)
+    assert set(section.files) == {"statistics.csv"}
+    assert section.files["statistics.csv"] == statistics_csv(stats).to_csv(index=False)
+    assert pd.read_csv(io.StringIO(section.files["statistics.csv"])).columns.tolist() == CSV_COLUMNS

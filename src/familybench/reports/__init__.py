@@ -3,7 +3,9 @@
 ``write_report(DIR)`` writes ``DIR/report.md`` (figures under ``DIR/figures/``) and the
 self-contained ``DIR/report.html``. A suite adds its own sections by naming a report
 module (``report = "package.module"`` in its TOML): its ``sections(context)`` gets a
-:class:`ReportContext` and returns :class:`Section` objects — see ``_sections.py``.
+:class:`ReportContext` and returns :class:`Section` objects — see :mod:`familybench.reports.sections`, which also
+holds the helpers every section is built with (``paragraph``, ``table_block``,
+``make_section``).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ _LAZY = {
     "ReportContext": "_context", "load_context": "_context",
     "html_text": "_format", "md_text": "_format", "mpl_text": "_format",
     "write_report": "_report",
-    "Figure": "_sections", "Section": "_sections",
+    "Figure": "sections", "Section": "sections",
     "FAMILY_COLORS": "_style", "family_colors": "_style", "plot_style": "_style",
     "failures": "_tables", "normalised_table": "_tables", "rank_table": "_tables", "summary_table": "_tables",
     "win_tie_loss": "_tables",

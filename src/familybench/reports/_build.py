@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from familybench.bench.results.metrics import HIGHER_IS_BETTER
+from familybench.bench.results.record import Role, Status
 from familybench.bench.results.select import NORMALISATION
 
 from . import _pictures, _plots
@@ -20,35 +21,10 @@ from ._format import (
     shorten,
 )
 from ._metadata import metadata_section
-from ._render import html_table, markdown_table
-from ._sections import Section, extra_sections
-from ._tables import failures, normalised_table, rank_table, win_tie_loss
-
-
-def _both(template: str, **values) -> tuple[str, str]:
-    """A sentence in Markdown and HTML; ``values`` are user text, escaped for each format."""
-    return (
-        template.format(**{k: md_text(v) for k, v in values.items()}),
-        "<p>" + html_text(template).format(**{k: html_text(v) for k, v in values.items()}) + "</p>",
-    )
-
-
-def _section(title: str, paragraphs: list[tuple[str, str]], *, figures=(), level: int = 2) -> Section:
-    return Section(
-        title=title,
-        markdown="\n\n".join(md for md, _ in paragraphs),
-        html="\n".join(h for _, h in paragraphs),
-        figures=tuple(f for f in figures if f is not None),
-        level=level,
-    )
-
-
-def _table(frame: pd.DataFrame, kinds: pd.DataFrame | None = None, **options) -> tuple[str, str]:
-    return markdown_table(frame, kinds, **options), html_table(frame, kinds, **options)
-
-
-def _plural(count, noun: str) -> str:
-    return f"{fmt_count(count)} {noun}{'' if not is_missing(count) and int(count) == 1 else 's'}"
+from ._statistics_section import context_statistics_section
+from ._tables import failures, no_score_status, normalised_table, rank_table, win_tie_loss
+from ._tuning import tuning_sections
+from .sections import Block, Section, extra_sections, make_section, paragraph, plural, table_block
 
 
 def _arrow(metric: str) -> str:
@@ -68,11 +44,11 @@ def dataset_table(summary: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     for _, row in summary.iterrows():
         text = {"rank": "" if is_missing(row["rank"]) else fmt_number(row["rank"], 1 if row["rank"] % 1 else 0),
                 "config": row["config"], "family": row["family"] or "?"}
-        kind = {"status": "fail" if row["status"] != f"ok {row['n_jobs']}" and not row["skipped"] else ""}
+        kind = {"status": "fail" if row["n_ok"] != row["n_jobs"] and not row["skipped"] else ""}
         label = f"test {main} {_arrow(main)}" if main else "test score"
         if row["n_ok"] == 0:  # the worst status says why there is no score
-            word = "skipped" if row["skipped"] else next((s for s in ("timeout", "oom") if s in row["status"]), "failed")
-            text[label], kind[label] = word, ("muted" if row["skipped"] else "fail")
+            why = no_score_status(row)
+            text[label], kind[label] = why.value, ("muted" if why is Status.SKIPPED else "fail")
         else:
             text[label], kind[label] = fmt_mean_std(row["mean"], row["std"], decimals[main]), row["mark"]
         if main:
@@ -102,20 +78,20 @@ def _numeric_columns(frame: pd.DataFrame) -> list[str]:
 
 
 def _dataset_facts(context, dataset: str) -> str:
-    rows = context.results[(context.results["dataset"] == dataset) & (context.results["status"] == "ok")]
+    rows = context.results[(context.results["dataset"] == dataset) & (context.results["status"] == Status.OK)]
     task = context.tasks.get(dataset) or "unknown (no job got far enough to tell)"
     if rows.empty or is_missing(rows["n_train"].iloc[0]):
         return f"Task: {task}."
     first = rows.iloc[0]
     train = f"{fmt_count(first['n_train'])} training"
-    if not is_missing(first.get("n_valid")) and first.get("test_from") != "refit":
+    if not is_missing(first.get("n_valid")) and first.get("test_from") != Role.REFIT:
         train = (f"{fmt_count(first['n_train'] + first['n_valid'])} training rows ({fmt_count(first['n_train'])} fit "
                  f"each trial, {fmt_count(first['n_valid'])} validate it)")
     return (f"Task: {task}; {train} and {fmt_count(first['n_test'])} test rows, "
-            f"{_plural(first['n_features'], 'feature')} (seed {int(first['seed'])}).")
+            f"{plural(first['n_features'], 'feature')} (seed {int(first['seed'])}).")
 
 
-def _failure_list(bad: pd.DataFrame) -> tuple[str, str]:
+def _failure_list(bad: pd.DataFrame) -> Block:
     items = []
     for r in bad.itertuples():
         where = f"seed{'s' if ',' in r.seeds else ''} {r.seeds}"
@@ -131,16 +107,16 @@ def _failure_list(bad: pd.DataFrame) -> tuple[str, str]:
 
 def dataset_section(context, dataset: str) -> Section:
     summary = context.summary[context.summary["dataset"] == dataset].reset_index(drop=True)
-    paragraphs = [_both("{facts}", facts=_dataset_facts(context, dataset))]
+    paragraphs = [paragraph("{facts}", facts=_dataset_facts(context, dataset))]
     if not summary.empty:
         frame, kinds = dataset_table(summary)
-        paragraphs.append(_table(frame, kinds, numeric=_numeric_columns(frame)))
+        paragraphs.append(table_block(frame, kinds, numeric=_numeric_columns(frame)))
     sizes = context.results.loc[context.results["dataset"] == dataset, "train_size"]
     if sizes.notna().any():
         shown = "the full training size" if sizes.isna().any() else f"training size {int(sizes.max())}"
         capped = ", ".join(str(int(v)) for v in sorted(sizes.dropna().unique()))
-        paragraphs.append(_both("The table shows {shown}; results with training rows capped at {capped} are in "
-                                "the learning curves.", shown=shown, capped=capped))
+        paragraphs.append(paragraph("The table shows {shown}; results with training rows capped at {capped} are "
+                                    "in the learning curves.", shown=shown, capped=capped))
     bad = failures(context.results[context.results["dataset"] == dataset])
     if len(bad):
         paragraphs.append(_failure_list(bad))
@@ -148,7 +124,7 @@ def dataset_section(context, dataset: str) -> Section:
         _pictures.decision_regions_figure(context, dataset),
         _pictures.fitted_curves_figure(context, dataset),
     ]
-    return _section(f"Dataset: {dataset}", paragraphs, figures=figures)
+    return make_section(f"Dataset: {dataset}", paragraphs, figures=figures)
 
 
 # -- across datasets
@@ -166,77 +142,43 @@ def _rank_section(context) -> Section:
     if not ranks["n_top"].any():
         frame = frame.drop(columns="top, 1 seed")
     kinds = pd.DataFrame({"failed on": ["fail" if n else "" for n in ranks["n_failed"]]}, index=frame.index)
-    intro = _both("Rank 1 is the best config on a dataset (ties share the mean rank); a config that failed on a "
-                  "dataset ranks last there. \"best\" counts datasets it won beyond the spread over seeds.")
-    return _section("Mean rank", [intro, _table(frame, kinds, numeric=list(frame.columns[2:]))], level=3)
+    intro = paragraph("Rank 1 is the best config on a dataset (ties share the mean rank); a config that failed on "
+                      "a dataset ranks last there. \"best\" counts datasets it won beyond the spread over seeds.")
+    return make_section("Mean rank", [intro, table_block(frame, kinds, numeric=list(frame.columns[2:]))], level=3)
 
 
 def _normalised_section(context) -> Section:
     scores = normalised_table(context.results, context.normalised)
-    intro = _both("Each config's score on a dataset, rescaled: {rule}. 1 is the best score seen on the dataset, "
-                  "0 the reference level or below. Cells are means over seeds and folds; the last column is the "
-                  "mean over datasets.", rule=NORMALISATION)
+    intro = paragraph("Each config's score on a dataset, rescaled: {rule}. 1 is the best score seen on the "
+                      "dataset, 0 the reference level or below. Cells are means over seeds and folds; the last "
+                      "column is the mean over datasets.", rule=NORMALISATION)
     if scores.empty or scores.drop(columns="mean").isna().all().all():
-        return _section("Normalised score", [_both("Needs configs with different scores on a dataset: nothing to "
-                                                   "rescale here.")], level=3)
+        return make_section("Normalised score", [paragraph("Needs configs with different scores on a dataset: "
+                                                           "nothing to rescale here.")], level=3)
     order = [c for c in context.configs if c in scores.index]
     columns = [d for d in context.datasets if d in scores.columns] + ["mean"]
     table = scores.reindex(index=order, columns=columns)
     frame = table.map(lambda v: fmt_number(v, 2))
     frame.insert(0, "config", table.index)
     frame = frame.reset_index(drop=True)
-    return _section("Normalised score", [intro, _table(frame, numeric=list(frame.columns[1:]))],
-                    figures=[_plots.normalised_figure(scores, context)], level=3)
+    return make_section("Normalised score", [intro, table_block(frame, numeric=list(frame.columns[1:]))],
+                        figures=[_plots.normalised_figure(scores, context)], level=3)
 
 
 def _wtl_section(context) -> Section:
     matrix = win_tie_loss(context.summary, context.configs)
     if len(matrix) < 2:
-        return _section("Families: win / tie / loss", [_both("Only one family ran: nothing to compare.")], level=3)
+        return make_section("Families: win / tie / loss", [paragraph("Only one family ran: nothing to compare.")],
+                            level=3)
     frame = matrix.map(lambda v: "—" if v is None else f"{v[0]}–{v[1]}–{v[2]}")
     frame.index.name = "family"
-    intro = _both("Each cell reads wins–ties–losses of the row family against the column family, over the "
-                  "datasets both ran on. Per dataset each family is represented by one config chosen without test "
-                  "scores: {how}. A win needs a lead beyond the larger spread over seeds (with one seed, any lead "
-                  "counts).", how="the one with the best validation score" if context.tuned
-                  else "its first config in the suite")
-    return _section("Families: win / tie / loss", [intro, _table(frame, index=True, numeric=list(frame.columns))],
-                    level=3)
-
-
-def statistics_scores(context) -> pd.DataFrame:
-    """The statistics' unit: per dataset × config, the mean normalised score over seeds and
-    folds of the selected full-size rows, with the family and whether the config represents
-    its family on that dataset (chosen without test scores)."""
-    from ._tables import family_representatives
-
-    scores = normalised_table(context.results, context.normalised).drop(columns="mean", errors="ignore")
-    picks = family_representatives(context.summary, context.configs)
-    rows = []
-    for config in scores.index:
-        family = str(context.config_family(config) or "?")
-        for dataset in scores.columns:
-            ran = context.summary[(context.summary["config"] == config) & (context.summary["dataset"] == dataset)]
-            if ran.empty or bool(ran["skipped"].all()):
-                continue  # the model does not do this task: not a missing score
-            rows.append({"dataset": str(dataset), "config": str(config), "family": family,
-                         "score": scores.loc[config, dataset],
-                         "representative": picks.get((str(dataset), family)) == config})
-    return pd.DataFrame(rows, columns=["dataset", "config", "family", "score", "representative"])
-
-
-def statistics_section_of(context) -> Section | None:
-    """Friedman, critical differences, Wilcoxon–Holm and bootstrap CIs across datasets;
-    also written to ``DIR/statistics.csv``."""
-    from ._statistics import compute_statistics, statistics_csv
-    from ._statistics_section import statistics_section
-
-    scores = statistics_scores(context)
-    if scores.empty or scores["dataset"].nunique() < 2:
-        return None
-    stats = compute_statistics(scores)
-    context.statistics_csv = statistics_csv(stats)
-    return statistics_section(stats, colors=context.colors, level=3)
+    intro = paragraph("Each cell reads wins–ties–losses of the row family against the column family, over the "
+                      "datasets both ran on. Per dataset each family is represented by one config chosen without "
+                      "test scores: {how}. A win needs a lead beyond the larger spread over seeds (with one seed, "
+                      "any lead counts).", how="the one with the best validation score" if context.tuned
+                      else "its first config in the suite")
+    return make_section("Families: win / tie / loss",
+                        [intro, table_block(frame, index=True, numeric=list(frame.columns))], level=3)
 
 
 def overview_sections(context) -> list[Section]:
@@ -244,35 +186,33 @@ def overview_sections(context) -> list[Section]:
     seed_note = " With one seed there is no spread: the top config is marked “top”, never “best”."
     tuned_note = (" Each config is represented by its tuning trial chosen on validation rows (never on test "
                   "rows) for each dataset and seed." if context.tuned else "")
-    intro = _both(
+    intro = paragraph(
         "Scores are test-set scores at the full training size: mean ± standard deviation over {n}." + tuned_note
         + " The "
         "main metric is r2 for regression, ROC AUC for binary and accuracy for multiclass classification. A "
         "config is marked best on a dataset only when its lead over the runner-up exceeds the spread over "
         "seeds; otherwise the leaders are marked tied."
         + (seed_note if one_seed else ""),
-        n=_plural(context.results["seed"].nunique(), "seed"),
+        n=plural(context.results["seed"].nunique(), "seed"),
     )
-    sections = [_section("Overview", [intro], figures=[_plots.scores_figure(context)])]
+    sections = [make_section("Overview", [intro], figures=[_plots.scores_figure(context)])]
     sections += [_rank_section(context), _normalised_section(context), _wtl_section(context)]
-    statistics = statistics_section_of(context)
+    statistics = context_statistics_section(context, level=3)
     if statistics is not None:
         sections.append(statistics)
     if context.tuned:
-        from ._tuning import tuning_sections
-
         sections += tuning_sections(context)
     pareto = _plots.pareto_figure(context)
     if pareto is not None:
-        sections.append(_section("Score against fit time", [_both(
+        sections.append(make_section("Score against fit time", [paragraph(
             "Fit time is the median over seeds of the time spent in fit (the worker's clock; data loading, "
             "prediction and scoring excluded).")], figures=[pareto], level=3))
     params = _plots.params_figure(context)
     if params is not None:
-        sections.append(_section("Model size", [], figures=[params], level=3))
+        sections.append(make_section("Model size", [], figures=[params], level=3))
     curves = _plots.learning_curve_figure(context)
     if curves is not None:
-        sections.append(_section("Learning curves", [], figures=[curves], level=3))
+        sections.append(make_section("Learning curves", [], figures=[curves], level=3))
     return sections
 
 
@@ -282,16 +222,16 @@ def failures_section(context) -> Section | None:
         return None
     frame = bad.rename(columns={"error": "message", "n_jobs": "jobs"})
     kinds = pd.DataFrame({"status": "fail", "message": "error"}, index=frame.index)
-    intro = _both("{n} failed, timed out or ran out of memory. Their configs appear in the tables as failed and rank last on "
-                  "those datasets.", n=_plural(bad["n_jobs"].sum(), "job"))
-    return _section("Failures", [intro, _table(frame.astype(str), kinds, numeric=["jobs"])])
+    intro = paragraph("{n} failed, timed out or ran out of memory. Their configs appear in the tables as failed and "
+                      "rank last on those datasets.", n=plural(bad["n_jobs"].sum(), "job"))
+    return make_section("Failures", [intro, table_block(frame.astype(str), kinds, numeric=["jobs"])])
 
 
 def build_sections(context) -> list[Section]:
     """All sections of the report, in reading order."""
     sections = [metadata_section(context)]
     if context.results.empty:
-        return sections + [_section("No results", [_both("This directory has no finished jobs yet.")])]
+        return sections + [make_section("No results", [paragraph("This directory has no finished jobs yet.")])]
     sections += overview_sections(context)
     module, plugins = _report_module(context)
     sections += extra_sections(module, context, plugins)

@@ -42,7 +42,6 @@ class ReportContext:
     summary: pd.DataFrame
     colors: dict[str, str] = field(default_factory=dict)
     all_results: pd.DataFrame | None = None
-    statistics_csv: pd.DataFrame | None = None  # set when the statistics section is built
     _artefact_cache: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self):

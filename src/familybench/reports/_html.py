@@ -10,7 +10,7 @@ import base64
 import struct
 
 from ._format import html_text
-from ._sections import Figure, Section
+from .sections import Figure, Section
 
 _CSS = """
 :root { --ink: #1f2328; --muted: #656d76; --line: #d0d7de; --zebra: #f6f8fa; --accent: #0969da;

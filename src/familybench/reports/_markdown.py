@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from ._format import md_text, slug
-from ._sections import Figure, Section
+from .sections import Figure, Section
 
 FIGURES = "figures"
 

@@ -6,12 +6,12 @@ import json
 
 import pandas as pd
 
-from familybench.bench.results.record import BAD_STATUSES, STATUSES
+from familybench.bench.results.record import BAD_STATUSES, Role, Status
 from familybench.bench.results.versions import version_groups
 
 from ._format import fmt_seconds, html_text, md_text
 from ._render import html_table, markdown_table
-from ._sections import Section
+from .sections import Section
 
 UNTUNED = (
     "Models were not tuned. Each config ran with fixed hyperparameters: the model's defaults, "
@@ -30,7 +30,7 @@ def tuning_statement(context) -> str:
     settings = TuneSettings(**{k: v for k, v in context.tune_settings.items() if k in TuneSettings.__dataclass_fields__})
     text = f"Tuned: {settings.describe()}; trial 0 is each config's own params, the chosen trial is the best on " \
            "validation rows (never on test rows)."
-    trials = context.all_results[context.all_results["role"] == "trial"]
+    trials = context.all_results[context.all_results["role"] == Role.TRIAL]
     selected = context.results
     once = selected[(selected["n_trials"] == 1) & (selected["tune_trials"] == 1)]
     single = []
@@ -50,7 +50,7 @@ def tuning_statement(context) -> str:
     bad = trials["status"].isin(BAD_STATUSES)
     if bad.any():
         text += f" {int(bad.sum())} of {len(trials)} trials failed, timed out or ran out of memory"
-        skipped = int((trials["status"] == "skipped").sum())
+        skipped = int((trials["status"] == Status.SKIPPED).sum())
         text += f" and {skipped} were skipped." if skipped else "."
     return text
 
@@ -142,7 +142,7 @@ def metadata_items(context) -> list[tuple[str, str]]:
     meta["_devices"] = results["device"].dropna().unique().tolist()
     every = context.all_results
     counts = every["status"].value_counts()
-    jobs = ", ".join(f"{counts[s]} {s}" for s in STATUSES if s in counts)
+    jobs = ", ".join(f"{counts[s.value]} {s.value}" for s in Status if s.value in counts)
     seeds = sorted({int(s) for s in results["seed"].dropna()})
     items = [
         ("Suite", f"{suite.get('name', '?')} ({suite.get('source', '?')})"

@@ -12,9 +12,11 @@ import textwrap
 
 import numpy as np
 
+from familybench.bench.results.record import Status
+
 from ._format import is_missing, mpl_text, shorten, slug
-from ._sections import Figure
 from ._style import CLASS_COLORS, plot_style
+from .sections import Figure
 
 _MAX_POINTS = 800
 _LINESTYLES = ("-", "--", "-.", ":")
@@ -68,7 +70,7 @@ def decision_regions_figure(context, dataset: str) -> Figure | None:
     if view is None or "classes" not in view or view["grid"].shape[1] != 2:
         return None
     seed, jobs = _seed_jobs(context, dataset)
-    configs = [c for c in context.configs if c in jobs and jobs[c]["row"]["status"] != "skipped"]
+    configs = [c for c in context.configs if c in jobs and jobs[c]["row"]["status"] != Status.SKIPPED]
     if not configs:
         return None
     grid, classes = view["grid"], [str(c) for c in view["classes"]]
@@ -140,7 +142,7 @@ def fitted_curves_figure(context, dataset: str) -> Figure | None:
     seed, jobs = _seed_jobs(context, dataset)
     configs = [c for c in context.configs if c in jobs and jobs[c]["pred"] is not None]
     missing = [c for c in context.configs if c in jobs and jobs[c]["pred"] is None
-               and jobs[c]["row"]["status"] != "skipped"]
+               and jobs[c]["row"]["status"] != Status.SKIPPED]
     if not configs:
         return None
     x = view["grid"][:, 0]

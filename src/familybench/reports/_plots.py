@@ -13,9 +13,12 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from familybench.bench.results.metrics import MAIN_METRIC
+from familybench.bench.results.record import Status
+
 from ._format import fmt_number, is_missing, mpl_text, shorten
-from ._sections import Figure
 from ._style import plot_style
+from .sections import Figure
 
 _LABEL_CHARS = 28
 
@@ -66,7 +69,7 @@ def scores_figure(context) -> Figure | None:
     datasets = [d for d in context.datasets if summary.loc[summary["dataset"] == d, "metric"].astype(bool).any()]
     if not datasets:
         return None
-    ok = context.results[context.results["status"] == "ok"]
+    ok = context.results[context.results["status"] == Status.OK]
     ncols, nrows = _grid(len(datasets))
     n_configs = max(1, max(len(summary[summary["dataset"] == d]) for d in datasets))
     height = 0.32 * n_configs + 1.3
@@ -81,9 +84,9 @@ def scores_figure(context) -> Figure | None:
                 color = context.family_color(row["family"])
                 y = len(configs) - 1 - position
                 if row["n_ok"] == 0:
-                    label = "skipped" if row["skipped"] else "failed"
-                    ax.text(0.02, y, label, transform=ax.get_yaxis_transform(), va="center", fontsize=9,
-                            color="#B2182B" if label == "failed" else "#777777", fontstyle="italic")
+                    status = Status.SKIPPED if row["skipped"] else Status.FAILED
+                    ax.text(0.02, y, status.value, transform=ax.get_yaxis_transform(), va="center", fontsize=9,
+                            color="#B2182B" if status is Status.FAILED else "#777777", fontstyle="italic")
                     continue
                 seeds = ok[(ok["dataset"] == dataset) & (ok["config"] == config)][f"test_{metric}"].dropna()
                 jitter = np.linspace(-0.12, 0.12, len(seeds)) if len(seeds) > 1 else np.zeros(len(seeds))
@@ -270,14 +273,12 @@ def learning_curve_figure(context) -> Figure | None:
     """Mean test score against training-set size, when the suite capped training sizes."""
     import matplotlib.pyplot as plt
 
-    results = context.results[context.results["status"] == "ok"].copy()
+    results = context.results[context.results["status"] == Status.OK].copy()
     if results["train_size"].nunique(dropna=False) < 2:
         return None
     results["rows"] = results["n_train"]
     datasets = [d for d in context.datasets if context.tasks.get(d)]
     ncols, nrows = _grid(len(datasets))
-    from familybench.bench.results.metrics import MAIN_METRIC
-
     with plot_style():
         fig, axes = plt.subplots(nrows, ncols, figsize=(4.6 * ncols, 3.4 * nrows), squeeze=False)
         for ax, dataset in zip(axes.flat, datasets, strict=False):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -10,13 +11,30 @@ from ._build import build_sections
 from ._context import load_context
 from ._html import render_html
 from ._markdown import FigureWriter, render_markdown
+from .sections import Section
 
 
-def _write_atomic(path: Path, text: str) -> None:
+def _write_atomic(path: Path, content: str | bytes) -> None:
     # A reader (or a browser refresh) never sees half a report.
     partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(text, encoding="utf-8")
+    if isinstance(content, str):
+        partial.write_text(content, encoding="utf-8")
+    else:
+        partial.write_bytes(content)
     os.replace(partial, path)
+
+
+def section_files(sections: list[Section]) -> dict[str, str | bytes]:
+    """The extra files the sections returned, by name; the first section to name a file wins."""
+    files: dict[str, str | bytes] = {}
+    for section in sections:
+        for name, content in section.files.items():
+            if name in files:
+                warnings.warn(f"section {section.title!r} gives {name}, which an earlier section gave: "
+                              "the earlier one is written", stacklevel=2)
+                continue
+            files[name] = content
+    return files
 
 
 def write_report(directory: str | Path, *, html: bool = True, out: str | Path | None = None) -> Path:
@@ -25,6 +43,8 @@ def write_report(directory: str | Path, *, html: bool = True, out: str | Path | 
     Reads ``DIR/results.sqlite`` only (scores, times, grid predictions, run metadata) and
     writes ``DIR/report.md`` with its figures under ``DIR/figures/`` and, unless
     ``html=False``, ``DIR/report.html``: the same content in one self-contained file.
+    The files the sections return (:attr:`Section.files`, e.g. ``statistics.csv``) are
+    written next to them.
 
     Parameters
     ----------
@@ -65,8 +85,6 @@ def write_report(directory: str | Path, *, html: bool = True, out: str | Path | 
     _write_atomic(md_path, render_markdown(title, subtitle, sections, FigureWriter(target)))
     if html:
         _write_atomic(target / "report.html", render_html(title, subtitle, sections))
-    if context.statistics_csv is not None:
-        tmp = target / ".statistics.csv.partial"
-        context.statistics_csv.to_csv(tmp, index=False)
-        tmp.replace(target / "statistics.csv")
+    for name, content in section_files(sections).items():
+        _write_atomic(target / name, content)
     return md_path

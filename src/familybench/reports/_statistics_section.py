@@ -11,13 +11,23 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from . import _build as build  # the module, not its names: _build may import this module
 from ._format import fmt_count, fmt_number, is_missing, mpl_text, score_decimals, shorten
-from ._sections import Figure, Section
-from ._statistics import ALPHA, CI_ALL_EQUAL, MAX_MISSING, N_RESAMPLES, Statistics
+from ._statistics import (
+    ALPHA,
+    CI_ALL_EQUAL,
+    MAX_MISSING,
+    N_RESAMPLES,
+    Statistics,
+    compute_statistics,
+    statistics_csv,
+)
 from ._style import NEUTRAL, family_colors, plot_style
+from ._tables import family_representatives, normalised_table
+from .sections import Figure, Section, make_section, paragraph, plural, table_block
 
 TITLE = "Statistics across datasets"
+#: The file the section gives with its text (:func:`statistics_csv`), next to ``report.md``.
+CSV_NAME = "statistics.csv"
 UNIT = "per dataset: mean over seeds and folds of the selected rows, normalised score"
 _MAX_LISTED = 12
 
@@ -171,12 +181,12 @@ def _unit_paragraph(stats: Statistics):
             "family when untuned), over {family_datasets}"
         )
     text += "."
-    return build._both(
+    return paragraph(
         text,
         unit=UNIT,
-        configs=build._plural(len(stats.configs), "config"),
-        datasets=build._plural(stats.n_datasets, "dataset"),
-        family_datasets=build._plural(stats.n_family_datasets, "dataset"),
+        configs=plural(len(stats.configs), "config"),
+        datasets=plural(stats.n_datasets, "dataset"),
+        family_datasets=plural(stats.n_family_datasets, "dataset"),
     )
 
 
@@ -191,7 +201,7 @@ def _dropped_paragraph(stats: Statistics):
     listed = "; ".join(items[:_MAX_LISTED]) + (
         f"; and {more} more (all in statistics.csv)" if more > 0 else ""
     )
-    return build._both(
+    return paragraph(
         "Missing-scores rule: a config (or family) with no score on more than {share} of the "
         "datasets is left out, then every dataset where a kept one has no score. "
         "Left out: {listed}.",
@@ -210,32 +220,32 @@ def _config_paragraphs(stats: Statistics) -> list:
     rank = fmt_number(first, 2)
     if len(leaders) == 1:
         paragraphs.append(
-            build._both(
+            paragraph(
                 "{best} has the best mean rank ({rank}) of {n}.",
                 best=leaders[0],
                 rank=rank,
-                n=build._plural(len(table), "config"),
+                n=plural(len(table), "config"),
             )
         )
     else:
         paragraphs.append(
-            build._both(
+            paragraph(
                 "{best} share the best mean rank ({rank}) of {n}.",
                 best=_names(leaders),
                 rank=rank,
-                n=build._plural(len(table), "config"),
+                n=plural(len(table), "config"),
             )
         )
     if stats.nemenyi is not None:
         paragraphs.append(_friedman_sentence(stats, leaders[0]))
     paragraphs.append(
-        build._table(
+        table_block(
             *_config_frame(stats), numeric=["mean rank", "mean score", f"Nemenyi p vs {leaders[0]}"]
         )
     )
     if table["ci_low"].notna().any() or (table["ci_note"] == CI_ALL_EQUAL).any():
         paragraphs.append(
-            build._both(
+            paragraph(
                 "95 % CI: BCa bootstrap over datasets of the mean normalised score ({n} resamples, "
                 "seed {seed}). Overlapping intervals are not a test; the paired tests are.",
                 n=fmt_count(N_RESAMPLES),
@@ -248,9 +258,9 @@ def _config_paragraphs(stats: Statistics) -> list:
 def _friedman_sentence(stats: Statistics, best: str):
     chi2, p = fmt_number(stats.friedman_statistic, 2), fmt_p(stats.friedman_p)
     if is_missing(stats.friedman_p):
-        return build._both("Every config ties on every dataset, so the Friedman test is undefined.")
+        return paragraph("Every config ties on every dataset, so the Friedman test is undefined.")
     if stats.friedman_p >= ALPHA:
-        return build._both(
+        return paragraph(
             "The Friedman test does not show that the configs differ (chi-square = {chi2}, "
             "p = {p}): the rank order may be noise.",
             chi2=chi2,
@@ -269,14 +279,14 @@ def _friedman_sentence(stats: Statistics, best: str):
     else:
         text += "is ahead of {n_ahead} and not separated from {close}."
     text += " Nemenyi is conservative: the paired family tests below can separate what it does not."
-    return build._both(
+    return paragraph(
         text,
         chi2=chi2,
         p=p,
         cd=fmt_number(stats.cd, 2),
         best=best,
         close=_names(close),
-        n_ahead=build._plural(len(row) - len(close), "config"),
+        n_ahead=plural(len(row) - len(close), "config"),
     )
 
 
@@ -362,7 +372,7 @@ def _family_paragraphs(stats: Statistics) -> list:
     values = {
         "top": top,
         "rank": fmt_number(families["mean_rank"].iloc[0], 2),
-        "n": build._plural(stats.n_family_datasets, "dataset"),
+        "n": plural(stats.n_family_datasets, "dataset"),
         "lead": _with_p(lead),
         "level": _with_p(level),
         "behind": _with_p(behind),
@@ -373,8 +383,8 @@ def _family_paragraphs(stats: Statistics) -> list:
         "a": smallest["family_a"],
         "b": smallest["family_b"],
     }
-    sentence = build._both(text, **values)
-    method = build._both(
+    sentence = paragraph(text, **values)
+    method = paragraph(
         "Each pair of families is compared with the Wilcoxon signed-rank test on the paired "
         "per-dataset scores (two-sided, zero differences dropped), {holm}. Wins–ties–losses count "
         "datasets by score difference, from the first family's side; a pair's verdict is "
@@ -409,9 +419,9 @@ def _family_paragraphs(stats: Statistics) -> list:
     )
     return [
         sentence,
-        build._table(ranks, numeric=["mean rank", "mean score"]),
+        table_block(ranks, numeric=["mean rank", "mean score"]),
         method,
-        build._table(frame, numeric=["wins–ties–losses", "p", "p (Holm)"]),
+        table_block(frame, numeric=["wins–ties–losses", "p", "p (Holm)"]),
     ]
 
 
@@ -439,15 +449,46 @@ def statistics_section(
     Returns
     -------
     Section
-        Sentences computed from the numbers, the config and family tables, and the
-        critical-difference diagram when the Friedman test was run.
+        Sentences computed from the numbers, the config and family tables, the
+        critical-difference diagram when the Friedman test was run, and every number as
+        ``statistics.csv`` in its ``files`` (:func:`~._statistics.statistics_csv`).
     """
     paragraphs = [_unit_paragraph(stats), _dropped_paragraph(stats)]
-    paragraphs += [build._both("{note}", note=note) for note in stats.notes]
+    paragraphs += [paragraph("{note}", note=note) for note in stats.notes]
     paragraphs += _config_paragraphs(stats) + _family_paragraphs(stats)
-    return build._section(
+    return make_section(
         title,
-        [p for p in paragraphs if p is not None],
+        paragraphs,
         figures=[cd_figure(stats, colors)],
         level=level,
+        files={CSV_NAME: statistics_csv(stats).to_csv(index=False)},
     )
+
+
+def statistics_scores(context) -> pd.DataFrame:
+    """The statistics' unit: per dataset × config, the mean normalised score over seeds and
+    folds of the selected full-size rows, with the family and whether the config represents
+    its family on that dataset (chosen without test scores)."""
+    scores = normalised_table(context.results, context.normalised).drop(columns="mean", errors="ignore")
+    picks = family_representatives(context.summary, context.configs)
+    rows = []
+    for config in scores.index:
+        family = str(context.config_family(config) or "?")
+        for dataset in scores.columns:
+            ran = context.summary[(context.summary["config"] == config) & (context.summary["dataset"] == dataset)]
+            if ran.empty or bool(ran["skipped"].all()):
+                continue  # the model does not do this task: not a missing score
+            rows.append({"dataset": str(dataset), "config": str(config), "family": family,
+                         "score": scores.loc[config, dataset],
+                         "representative": picks.get((str(dataset), family)) == config})
+    return pd.DataFrame(rows, columns=["dataset", "config", "family", "score", "representative"])
+
+
+def context_statistics_section(context, *, title: str = TITLE, level: int = 2) -> Section | None:
+    """The report's statistics across datasets (Friedman, critical differences,
+    Wilcoxon–Holm, bootstrap CIs) from its :func:`statistics_scores`, with
+    ``statistics.csv`` in the section's ``files``; None with fewer than two datasets."""
+    scores = statistics_scores(context)
+    if scores.empty or scores["dataset"].nunique() < 2:
+        return None
+    return statistics_section(compute_statistics(scores), colors=context.colors, title=title, level=level)

@@ -18,11 +18,14 @@ import numpy as np
 import pandas as pd
 
 from familybench.bench.results.metrics import HIGHER_IS_BETTER, MAIN_METRIC, METRICS
-from familybench.bench.results.record import BAD_STATUSES, STATUSES
+from familybench.bench.results.record import BAD_STATUSES, Status
 
 from ._format import is_missing
 
-FAILED = BAD_STATUSES
+#: The summary's count of jobs per status: ``n_ok``, ``n_failed``, ``n_timeout``, ...
+STATUS_COUNTS: dict[Status, str] = {status: f"n_{status.value}" for status in Status}
+#: Of the statuses that leave no score, the ones that say why before a plain failure.
+_NO_SCORE_REASONS = (Status.TIMEOUT, Status.OOM)
 
 
 def dataset_tasks(results: pd.DataFrame) -> dict[str, str | None]:
@@ -43,10 +46,26 @@ def full_size_rows(results: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(parts) if parts else results.iloc[:0]
 
 
-def _status_text(statuses: pd.Series) -> str:
+def status_counts(statuses: pd.Series) -> dict[str, int]:
+    """Jobs per status, in :class:`~familybench.bench.results.record.Status` order, then any
+    other stored status by name."""
     counts = statuses.value_counts()
-    order = list(STATUSES)
-    return " · ".join(f"{s} {counts[s]}" for s in order + sorted(set(counts.index) - set(order)) if s in counts)
+    order = [s.value for s in Status]
+    return {str(s): int(counts[s]) for s in order + sorted(set(counts.index) - set(order)) if s in counts}
+
+
+def status_text(counts: dict[str, int]) -> str:
+    """The display of :func:`status_counts`: ``ok 2 · failed 1``. For reading only: code
+    decides from the ``n_<status>`` columns (:data:`STATUS_COUNTS`), never from this text."""
+    return " · ".join(f"{status} {n}" for status, n in counts.items())
+
+
+def no_score_status(row) -> Status:
+    """Why a summary row without a successful job has no score: skipped (every job), timed
+    out or out of memory (any job), otherwise failed."""
+    if row["skipped"]:
+        return Status.SKIPPED
+    return next((s for s in _NO_SCORE_REASONS if row[STATUS_COUNTS[s]]), Status.FAILED)
 
 
 def _first(series: pd.Series):
@@ -67,8 +86,10 @@ def summary_table(results: pd.DataFrame, *, metrics: list[str] | tuple[str, ...]
     Returns
     -------
     pandas.DataFrame
-        Columns ``dataset, task, config, family, model, metric, mean, std, n_ok, n_jobs,
-        status, error, fit_seconds, predict_seconds, n_params, train_mean, mark, rank`` and
+        Columns ``dataset, task, config, family, model, metric, mean, std``, the jobs per
+        status ``n_ok, n_failed, n_timeout, n_oom, n_skipped`` (:data:`STATUS_COUNTS`),
+        ``n_jobs, status`` (those counts as display text, ``ok 2 · failed 1``), ``error,
+        skipped, fit_seconds, predict_seconds, n_params, train_mean, mark, rank`` and
         ``test_<metric>_mean`` / ``test_<metric>_std`` for each reported metric. Rows are
         sorted by dataset, then best config first (failures last).
     """
@@ -77,8 +98,9 @@ def summary_table(results: pd.DataFrame, *, metrics: list[str] | tuple[str, ...]
     for (dataset, config), group in full_size_rows(results).groupby(["dataset", "config"], sort=True):
         task = tasks.get(str(dataset))
         main = MAIN_METRIC.get(task, "") if task else ""
-        ok = group[group["status"] == "ok"]
-        failed = group[group["status"].isin(FAILED)]
+        ok = group[group["status"] == Status.OK]
+        failed = group[group["status"].isin(BAD_STATUSES)]
+        counts = status_counts(group["status"])
         row = {
             "dataset": dataset,
             "task": task,
@@ -86,11 +108,11 @@ def summary_table(results: pd.DataFrame, *, metrics: list[str] | tuple[str, ...]
             "family": _first(group["family"]),
             "model": _first(group["model"]),
             "metric": main,
-            "n_ok": len(ok),
+            **{column: counts.get(status.value, 0) for status, column in STATUS_COUNTS.items()},
             "n_jobs": len(group),
-            "status": _status_text(group["status"]),
+            "status": status_text(counts),
             "error": failed["error"].mode().iloc[0] if failed["error"].notna().any() else None,
-            "skipped": bool(len(group) and (group["status"] == "skipped").all()),
+            "skipped": bool(len(group) and counts.get(Status.SKIPPED.value, 0) == len(group)),
             "fit_seconds": float(ok["fit_seconds"].median()) if len(ok) else np.nan,
             "predict_seconds": float(ok["predict_seconds"].median()) if len(ok) else np.nan,
             "n_params": float(ok["n_params"].median()) if ok["n_params"].notna().any() else np.nan,
@@ -113,8 +135,9 @@ def summary_table(results: pd.DataFrame, *, metrics: list[str] | tuple[str, ...]
             row["n_trials_failed"] = float(group["n_trials_failed"].sum())
             row["tuning_seconds"] = float(group["tuning_seconds"].median())
         rows.append(row)
-    base = ["dataset", "task", "config", "family", "model", "metric", "mean", "std", "n_ok", "n_jobs",
-            "status", "error", "skipped", "fit_seconds", "predict_seconds", "n_params", "train_mean", "valid_mean"]
+    base = ["dataset", "task", "config", "family", "model", "metric", "mean", "std", *STATUS_COUNTS.values(),
+            "n_jobs", "status", "error", "skipped", "fit_seconds", "predict_seconds", "n_params", "train_mean",
+            "valid_mean"]
     table = pd.DataFrame(rows)
     table = table.reindex(columns=base + sorted(set(table.columns) - set(base)))
     if table.empty:
@@ -275,7 +298,7 @@ def win_tie_loss(summary: pd.DataFrame, order: list[str] | None = None) -> pd.Da
 
 def failures(results: pd.DataFrame) -> pd.DataFrame:
     """Every failed or timed-out job, grouped by dataset, config, status and message."""
-    bad = results[results["status"].isin(FAILED)]
+    bad = results[results["status"].isin(BAD_STATUSES)]
     rows = []
     for (dataset, config, status, error), group in bad.groupby(
         ["dataset", "config", "status", bad["error"].fillna("(no message)")], sort=True

@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from familybench._samplers import SAMPLERS
-from familybench.bench.results.metrics import HIGHER_IS_BETTER
+from familybench.bench.results.metrics import HIGHER_IS_BETTER, MAIN_METRIC
+from familybench.bench.results.record import Role, Status
 from familybench.bench.results.select import (
     GROUP,
     NORMALISATION,
@@ -28,8 +29,8 @@ from familybench.bench.results.select import (
 
 from ._format import fmt_number, is_missing, mpl_text, shorten
 from ._plots import log_axis
-from ._sections import Figure, Section
 from ._style import plot_style
+from .sections import Figure, Section, make_section, paragraph, table_block
 
 _TIME_POINTS = 40
 
@@ -47,7 +48,7 @@ def budget_curves(all_results: pd.DataFrame, settings: dict) -> dict[str, dict]:
     Only full-size rows; each group's trial k is read as "best on validation among the
     first k trials of the order".
     """
-    trials = all_results[(all_results["role"] == "trial") & all_results["train_size"].isna()].copy()
+    trials = all_results[(all_results["role"] == Role.TRIAL) & all_results["train_size"].isna()].copy()
     if trials.empty:
         return {}
     trials["_valid"] = validation_score(trials)
@@ -163,10 +164,10 @@ def budget_figure(context, curves: dict) -> Figure | None:
 
 def default_vs_tuned(context) -> pd.DataFrame:
     """Per config × dataset: default and tuned mean test score, and the seed-paired gain."""
-    tuned = context.results[context.results["train_size"].isna() & (context.results["status"] == "ok")]
+    tuned = context.results[context.results["train_size"].isna() & (context.results["status"] == Status.OK)]
     default = select_best(context.all_results, trials=context.tune_settings.get("trials"),
                           time_budget=context.tune_settings.get("time_budget"), which="default")
-    default = default[default["train_size"].isna() & (default["status"] == "ok")]
+    default = default[default["train_size"].isna() & (default["status"] == Status.OK)]
     rows = []
     for (config, dataset), mine in tuned.groupby(["config", "dataset"], sort=False):
         task = context.tasks.get(str(dataset))
@@ -198,8 +199,6 @@ def default_vs_tuned(context) -> pd.DataFrame:
 
 
 def _main(task):
-    from familybench.bench.results.metrics import MAIN_METRIC
-
     return MAIN_METRIC.get(task) if task else None
 
 
@@ -234,20 +233,18 @@ def _sentences(table: pd.DataFrame) -> list[str]:
 
 
 def tuning_sections(context) -> list[Section]:
-    from ._build import _both, _section, _table
-
     settings = context.tune_settings
     curves = budget_curves(context.all_results, settings)
     sampler = settings.get("sampler", "random")
     order = "the default first, then " + (f"the trials in the order {sampler.upper()} asked them"
                                           if SAMPLERS[sampler].sequential
                                           else f"{settings.get('shuffles', 15)} random orders of the other trials")
-    intro = _both("How much tuning buys, per config: the normalised test score of the trial that is best on "
-                  "validation after k trials ({order}), averaged over datasets and seeds.", order=order)
-    sections = [_section("Tuning budget", [intro], figures=[budget_figure(context, curves)], level=3)]
+    intro = paragraph("How much tuning buys, per config: the normalised test score of the trial that is best on "
+                      "validation after k trials ({order}), averaged over datasets and seeds.", order=order)
+    sections = [make_section("Tuning budget", [intro], figures=[budget_figure(context, curves)], level=3)]
     table = default_vs_tuned(context)
     if table.empty:
-        sections.append(_section("Default against tuned", [_both(
+        sections.append(make_section("Default against tuned", [paragraph(
             "No config had more than one trial: there is nothing to compare with its default.")], level=3))
         return sections
     frame = pd.DataFrame({
@@ -262,8 +259,10 @@ def tuning_sections(context) -> list[Section]:
                                    ("fail" if g < -(s if not is_missing(s) else 0) and g < 0 else "")
                                    for g, s in zip(table["gain"], table["gain_std"], strict=True)]},
                          index=frame.index)
-    text = _both("Test score of trial 0 (the config's own params) and of the validation-chosen trial, mean over "
-                 "seeds; the gain is seed-paired (± its standard deviation over seeds). " + " ".join(_sentences(table)))
-    sections.append(_section("Default against tuned", [text, _table(frame, kinds, numeric=["default", "tuned",
-                                                                                             "gain"])], level=3))
+    # the sentences name configs: user text, a value (escaped), never part of the template
+    text = paragraph("Test score of trial 0 (the config's own params) and of the validation-chosen trial, mean "
+                     "over seeds; the gain is seed-paired (± its standard deviation over seeds). {verdicts}",
+                     verdicts=" ".join(_sentences(table)))
+    sections.append(make_section("Default against tuned",
+                                 [text, table_block(frame, kinds, numeric=["default", "tuned", "gain"])], level=3))
     return sections

@@ -11,9 +11,12 @@ import math
 import numpy as np
 import pandas as pd
 
-from .._format import html_text, md_text
-from .._render import html_table, markdown_table
-from .._sections import Section
+from familybench.bench.results.record import Status
+
+from .._format import fmt_count, fmt_number
+from .._statistics import MIN_DATASETS_WILCOXON, compute_statistics
+from .._statistics_section import fmt_p, statistics_scores
+from ..sections import Section, make_section, paragraph, table_block
 from . import _claims as claims
 from . import _figures as figures
 from . import _names as names
@@ -25,11 +28,8 @@ ARTEFACTS = ("view", "grid", "first_layer")
 
 
 def _fmt(value, digits=3) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    if isinstance(value, (int, np.integer)):
-        return f"{value:,}"
-    return f"{value:,.{digits}f}"
+    """A table cell: counts with thousands separators, other numbers with ``digits`` decimals."""
+    return fmt_count(value) if isinstance(value, (int, np.integer)) else fmt_number(value, digits)
 
 
 def _display(frame: pd.DataFrame, digits=3) -> pd.DataFrame:
@@ -37,18 +37,14 @@ def _display(frame: pd.DataFrame, digits=3) -> pd.DataFrame:
 
 
 def _section(title: str, sentence: str, table: pd.DataFrame, figs, *, index=True, note: str = "") -> Section:
-    shown = _display(table) if not table.empty else table
-    numeric = [c for c in table.columns if c not in ("refused", "family", "config")]
-    md = [f"**{md_text(sentence)}**", ""]
-    html = [f'<p class="claim"><strong>{html_text(sentence)}</strong></p>']
+    """A claim: its sentence in bold, a note, the table, the figures."""
+    blocks = [paragraph("{sentence}", sentence=sentence, strong=True, css_class="claim")]
     if note:
-        md += [md_text(note), ""]
-        html.append(f"<p>{html_text(note)}</p>")
+        blocks.append(paragraph("{note}", note=note))
     if not table.empty:
-        md.append(markdown_table(shown, numeric=numeric, index=index))
-        html.append(html_table(shown, numeric=numeric, index=index))
-    return Section(title=title, markdown="\n".join(md), html="\n".join(html),
-                   figures=tuple(f for f in figs if f is not None))
+        numeric = [c for c in table.columns if c not in ("refused", "family", "config")]
+        blocks.append(table_block(_display(table), numeric=numeric, index=index))
+    return make_section(title, blocks, figures=figs)
 
 
 def claim_linear(context) -> Section:
@@ -106,8 +102,8 @@ def claim_activations(context) -> Section:
 
 def claim_handmade(context) -> Section:
     results = context.results
-    hand = results[(results["config"] == names.HANDMADE) & (results["status"] == "ok")]["test_accuracy"]
-    trained = results[(results["config"] == names.TRAINED_WEDGE) & (results["status"] == "ok")].sort_values("seed")
+    hand = results[(results["config"] == names.HANDMADE) & (results["status"] == Status.OK)]["test_accuracy"]
+    trained = results[(results["config"] == names.TRAINED_WEDGE) & (results["status"] == Status.OK)].sort_values("seed")
     sentence = claims.handmade_sentence(float(hand.mean()) if len(hand) else math.nan, list(trained["test_accuracy"]))
     table = pd.DataFrame(
         [{"model": "hand-made (lecture weights)", "seed": "–", "test accuracy": float(hand.mean()) if len(hand) else math.nan,
@@ -207,10 +203,6 @@ def real_tables(context) -> list[str]:
 
 def _significance(context, tables: list[str]) -> str:
     """What the Wilcoxon–Holm tests across the tables allow about boosting's lead."""
-    from .._build import statistics_scores
-    from .._statistics import MIN_DATASETS_WILCOXON, compute_statistics
-    from .._statistics_section import fmt_p
-
     scores = statistics_scores(context)
     scores = scores[scores["dataset"].isin(tables) & scores["config"].isin(names.FAMILIES)]
     if scores["dataset"].nunique() < MIN_DATASETS_WILCOXON:
@@ -244,7 +236,7 @@ def claim_tabular(context) -> Section:
     tables = real_tables(context)
     scores = claims.score_matrix(context.results, names.FAMILIES, tables)
     families = {c: context.config_family(c) for c in scores.index}
-    rows = context.results[(context.results["status"] == "ok") & context.results["config"].isin(list(CURVES))
+    rows = context.results[(context.results["status"] == Status.OK) & context.results["config"].isin(list(CURVES))
                            & context.results["train_size"].notna()]
     curves = pd.DataFrame()
     if len(rows):
@@ -269,13 +261,9 @@ CLAIMS = (claim_linear, claim_polynomial, claim_collapse, claim_activations, cla
 
 def sections(context) -> list[Section]:
     """The lecture study's sections, one per claim, in the lecture's order."""
-    intro = Section(
-        title="The lecture's claims, measured",
-        markdown="Each section below takes one claim of the lecture and shows what this run measured. "
-                 "The sentence in bold is computed from the numbers, not written in advance.",
-        html="<p>Each section below takes one claim of the lecture and shows what this run measured. "
-             "The sentence in bold is computed from the numbers, not written in advance.</p>",
-    )
+    intro = make_section("The lecture's claims, measured", [paragraph(
+        "Each section below takes one claim of the lecture and shows what this run measured. "
+        "The sentence in bold is computed from the numbers, not written in advance.")])
     out = [intro]
     for claim in CLAIMS:
         try:
@@ -283,6 +271,6 @@ def sections(context) -> list[Section]:
         except Exception as exc:  # one claim's bug must not hide the other seven
             title = f"{CLAIMS.index(claim) + 1}. {claim.__name__.removeprefix('claim_')} (failed)"
             message = f"{type(exc).__name__}: {exc}"
-            out.append(Section(title=title, markdown=f"This claim could not be computed: {md_text(message)}",
-                               html=f'<p class="fail">This claim could not be computed: {html_text(message)}</p>'))
+            out.append(make_section(title, [paragraph("This claim could not be computed: {message}",
+                                                      message=message, css_class="fail")]))
     return out

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from familybench.bench.results.metrics import MAIN_METRIC
+from familybench.bench.results.record import Status
 
 LECTURE_EXAMPLE = {"n": 10**6, "m": 10**3}
 
@@ -26,7 +27,7 @@ def grid_value(config: str, name: str) -> str | None:
 
 
 def ok_rows(results: pd.DataFrame, configs=None, datasets=None, *, full_size: bool = True) -> pd.DataFrame:
-    rows = results[results["status"] == "ok"]
+    rows = results[results["status"] == Status.OK]
     if full_size:
         rows = rows[rows["train_size"].isna()]
     if configs is not None:
@@ -87,7 +88,7 @@ def polynomial_table(results: pd.DataFrame, dims: dict[str, int]) -> pd.DataFram
     for (config, dataset), group in poly.groupby(["config", "dataset"]):
         degree = int(grid_value(config, "degree"))
         d = dims[dataset]
-        ok = group[group["status"] == "ok"]
+        ok = group[group["status"] == Status.OK]
         rows.append({
             "d": d,
             "degree": degree,

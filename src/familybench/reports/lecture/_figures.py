@@ -6,9 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from familybench.bench.results.record import Status
+
 from .._format import mpl_text
-from .._sections import Figure
 from .._style import CLASS_COLORS, plot_style
+from ..sections import Figure
 from . import _names as names
 
 
@@ -22,7 +24,7 @@ def first_job(context, config: str, dataset: str) -> tuple[pd.Series | None, dic
     """The lowest-seed finished job of ``config`` on ``dataset`` and its grid predictions."""
     rows = context.results[
         (context.results["config"] == config) & (context.results["dataset"] == dataset)
-        & (context.results["status"] == "ok") & context.results["train_size"].isna() & (context.results["fold"] == 0)
+        & (context.results["status"] == Status.OK) & context.results["train_size"].isna() & (context.results["fold"] == 0)
     ]
     if rows.empty:
         return None, None
@@ -204,7 +206,7 @@ def wedge_figure(context, lecture_lines=None) -> Figure | None:
     if view is None:
         return None
     plt = _plt()
-    rows = context.results[(context.results["config"] == names.TRAINED_WEDGE) & (context.results["status"] == "ok")]
+    rows = context.results[(context.results["config"] == names.TRAINED_WEDGE) & (context.results["status"] == Status.OK)]
     best = rows.loc[rows["test_accuracy"].idxmax()] if len(rows) else None
     pred = context.artefacts("grid").get(best["job_key"]) if best is not None else None
     trained = _lines(context.artefacts("first_layer").get(best["job_key"])) if best is not None else None
