@@ -1,0 +1,54 @@
+"""Families as groups of members: the member is chosen on validation, never on test."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from familybench.bench.results.members import has_members, select_members
+
+
+def _row(config, family, seed, valid, test, status="ok", dataset="d"):
+    return {"config": config, "family": family, "dataset": dataset, "seed": seed, "fold": 0, "train_size": np.nan,
+            "task": "regression", "status": status, "valid_r2": valid, "test_r2": test}
+
+
+def test_the_member_with_the_best_validation_score_stands_for_the_family_whatever_its_test_score():
+    rows = pd.DataFrame([
+        _row("lightgbm", "boosting", 0, valid=0.80, test=0.70),
+        _row("catboost", "boosting", 0, valid=0.75, test=0.99),  # better on test: must not matter
+        _row("lightgbm", "boosting", 1, valid=0.70, test=0.71),
+        _row("catboost", "boosting", 1, valid=0.90, test=0.60),
+        _row("mlp", "mlp", 0, valid=np.nan, test=0.5),  # one member: no choice needed
+        _row("mlp", "mlp", 1, valid=np.nan, test=0.6),
+    ])
+    result = select_members(rows)
+    chosen = result.rows.set_index(["family", "seed"])["member"].to_dict()
+    assert chosen == {("boosting", 0): "lightgbm", ("boosting", 1): "catboost", ("mlp", 0): "mlp", ("mlp", 1): "mlp"}
+    boosting = result.rows[result.rows["family"] == "boosting"].set_index("seed")
+    assert boosting["test_r2"].to_dict() == {0: 0.70, 1: 0.60}  # the chosen member's test score, as it is
+    assert set(result.rows["config"]) == {"boosting", "mlp"} and result.unchosen == 0
+    counts = result.chosen_counts()
+    assert counts[counts["family"] == "boosting"][["member", "chosen", "of"]].values.tolist() == [
+        ["catboost", 1, 2], ["lightgbm", 1, 2]]
+
+
+def test_without_validation_scores_several_members_are_not_chosen_on_test():
+    rows = pd.DataFrame([_row("lightgbm", "boosting", 0, np.nan, 0.7), _row("catboost", "boosting", 0, np.nan, 0.9)])
+    result = select_members(rows)
+    assert result.rows.empty and result.unchosen == 1
+
+
+def test_a_failed_member_loses_and_a_family_that_failed_everywhere_keeps_a_failed_row():
+    rows = pd.DataFrame([
+        _row("lightgbm", "boosting", 0, 0.5, 0.5), _row("catboost", "boosting", 0, np.nan, np.nan, status="failed"),
+        _row("realmlp", "mlp", 0, np.nan, np.nan, status="failed"), _row("tabm", "mlp", 0, np.nan, np.nan, "timeout"),
+    ])
+    result = select_members(rows).rows.set_index("family")
+    assert result.loc["boosting", "member"] == "lightgbm"
+    assert result.loc["mlp", "status"] != "ok"
+
+
+def test_has_members():
+    assert has_members(pd.DataFrame([_row("a", "f", 0, 1, 1), _row("b", "f", 0, 1, 1)]))
+    assert not has_members(pd.DataFrame([_row("a", "f", 0, 1, 1), _row("b", "g", 0, 1, 1)]))
