@@ -28,6 +28,7 @@ def test_the_member_with_the_best_validation_score_stands_for_the_family_whateve
     boosting = result.rows[result.rows["family"] == "boosting"].set_index("seed")
     assert boosting["test_r2"].to_dict() == {0: 0.70, 1: 0.60}  # the chosen member's test score, as it is
     assert set(result.rows["config"]) == {"boosting", "mlp"} and result.unchosen == 0
+    assert (rows.loc[result.rows.index, "config"] == result.rows["member"]).all()  # indices kept
     counts = result.chosen_counts()
     assert counts[counts["family"] == "boosting"][["member", "chosen", "of"]].values.tolist() == [
         ["catboost", 1, 2], ["lightgbm", 1, 2]]
@@ -37,6 +38,10 @@ def test_without_validation_scores_several_members_are_not_chosen_on_test():
     rows = pd.DataFrame([_row("lightgbm", "boosting", 0, np.nan, 0.7), _row("catboost", "boosting", 0, np.nan, 0.9)])
     result = select_members(rows)
     assert result.rows.empty and result.unchosen == 1
+    # the suite's order, fixed before any score is seen, may decide instead
+    ordered = select_members(rows, order=["catboost", "lightgbm"])
+    assert list(ordered.rows["member"]) == ["catboost"] and ordered.by_order == 1 and ordered.unchosen == 0
+    assert list(select_members(rows, order=["lightgbm", "catboost"]).rows["member"]) == ["lightgbm"]
 
 
 def test_a_failed_member_loses_and_a_family_that_failed_everywhere_keeps_a_failed_row():
@@ -52,3 +57,39 @@ def test_a_failed_member_loses_and_a_family_that_failed_everywhere_keeps_a_faile
 def test_has_members():
     assert has_members(pd.DataFrame([_row("a", "f", 0, 1, 1), _row("b", "f", 0, 1, 1)]))
     assert not has_members(pd.DataFrame([_row("a", "f", 0, 1, 1), _row("b", "g", 0, 1, 1)]))
+
+
+def test_a_report_shows_which_member_stood_for_its_family(tmp_path):
+    from familybench.bench.run.driver import execute
+    from familybench.bench.suite import parse_suite
+    from familybench.reports import write_report
+    from familybench.reports._context import load_context
+    from familybench.reports._statistics_section import context_members, family_scores
+
+    suite = parse_suite({
+        "seeds": 2, "tune": {"trials": 1},
+        "datasets": {"moons": {"n_samples": 120}, "circles": {"n_samples": 120}},
+        "models": {"linear": {}, "lightgbm": {"model": "lightgbm", "params": {"n_estimators": 20}},
+                   "hist_gbm": {"model": "hist_gbm", "params": {"max_iter": 20}}},
+    })
+    execute(suite, tmp_path, executor="serial")
+    write_report(tmp_path)
+    context = load_context(tmp_path)
+    members = context_members(context)
+    boosting = members.rows[members.rows["family"] == "boosting"]
+    assert len(boosting) == 4 and members.by_order == 0  # 2 datasets x 2 seeds, chosen on validation
+    # each choice is the member with the better validation score in its group
+    for _, row in boosting.iterrows():
+        group = context.results[(context.results["family"] == "boosting") & (context.results["dataset"] == row["dataset"])
+                                & (context.results["seed"] == row["seed"])]
+        assert row["valid_roc_auc"] == group["valid_roc_auc"].max()
+    scores = family_scores(context, members)
+    assert set(scores["family"]) == {"boosting", "linear"} and len(scores) == 4
+    text = (tmp_path / "report.md").read_text()
+    assert "## " in text and "Families and their members" in text
+    counts = members.chosen_counts()
+    counts = counts[counts["family"] == "boosting"]  # linear has one member: not listed
+    assert counts["chosen"].sum() == 4 and set(counts["member"]) == {"lightgbm", "hist_gbm"}  # 0 of 4 listed too
+    for member, chosen in zip(counts["member"], counts["chosen"], strict=True):
+        assert f"| boosting | {member} | {chosen} of 4 |" in text
+    assert "| linear |" not in text.split("Families and their members")[1].split("##")[0]

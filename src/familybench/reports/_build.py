@@ -20,6 +20,7 @@ from ._format import (
     score_decimals,
     shorten,
 )
+from ._members_section import members_section
 from ._metadata import metadata_section
 from ._statistics_section import context_statistics_section
 from ._tables import failures, no_score_status, normalised_table, rank_table, win_tie_loss
@@ -200,6 +201,9 @@ def overview_sections(context) -> list[Section]:
     statistics = context_statistics_section(context, level=3)
     if statistics is not None:
         sections.append(statistics)
+    members = members_section(context)
+    if members is not None:
+        sections.append(members)
     if context.tuned:
         sections += tuning_sections(context)
     pareto = _plots.pareto_figure(context)

@@ -253,6 +253,18 @@ def _family_matrix(scores: pd.DataFrame, datasets: list[str]) -> pd.DataFrame:
     return matrix.reindex(index=datasets, columns=families).astype(float)
 
 
+def _given_family_matrix(family_scores: pd.DataFrame, datasets: list[str]) -> pd.DataFrame:
+    frame = family_scores.assign(dataset=family_scores["dataset"].astype(str),
+                                 family=family_scores["family"].astype(str))
+    repeated = frame.duplicated(["dataset", "family"])
+    if repeated.any():
+        first = frame.loc[repeated].iloc[0]
+        raise ValueError(f"family_scores has more than one row for family {first['family']!r} on dataset "
+                         f"{first['dataset']!r}")
+    matrix = frame.pivot(index="dataset", columns="family", values="score")
+    return matrix.reindex(index=datasets, columns=sorted(frame["family"].unique())).astype(float)
+
+
 def _pairs(matrix: pd.DataFrame, order: list[str]) -> pd.DataFrame:
     from scipy import stats
     from statsmodels.stats.multitest import multipletests
@@ -333,7 +345,8 @@ def _too_few(n_configs: int, n_datasets: int, n_families: int, n_family_datasets
     return notes
 
 
-def compute_statistics(scores: pd.DataFrame, *, seed: int = 0) -> Statistics:
+def compute_statistics(scores: pd.DataFrame, *, seed: int = 0, family_scores: pd.DataFrame | None = None
+                       ) -> Statistics:
     """Ranks, tests and intervals across datasets from one score per dataset × config.
 
     Parameters
@@ -344,6 +357,10 @@ def compute_statistics(scores: pd.DataFrame, *, seed: int = 0) -> Statistics:
         (True for the one config per dataset × family that stands for the family).
     seed : int, default=0
         Seed of the bootstrap; every config's interval uses a generator seeded with it.
+    family_scores : pandas.DataFrame, optional
+        One row per dataset × family (``dataset``, ``family``, ``score``): the families'
+        scores when they are not one representative config's (members chosen per seed on
+        validation: ``bench.results.members``); then ``representative`` is not read.
 
     Returns
     -------
@@ -382,7 +399,9 @@ def compute_statistics(scores: pd.DataFrame, *, seed: int = 0) -> Statistics:
         order = list(configs["config"])
         nemenyi = nemenyi.reindex(index=order, columns=order)
 
-    family_matrix, family_dropped = _missing_rule(_family_matrix(scores, datasets), "family")
+    by_family = (_family_matrix(scores, datasets) if family_scores is None
+                 else _given_family_matrix(family_scores, datasets))
+    family_matrix, family_dropped = _missing_rule(by_family, "family")
     dropped += family_dropped
     family_table = pd.DataFrame(
         {

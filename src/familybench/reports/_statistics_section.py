@@ -11,6 +11,9 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from familybench.bench.results.members import FamilyRows, has_members, select_members
+from familybench.bench.results.record import Status
+
 from ._format import fmt_count, fmt_number, is_missing, mpl_text, score_decimals, shorten
 from ._statistics import (
     ALPHA,
@@ -22,7 +25,7 @@ from ._statistics import (
     statistics_csv,
 )
 from ._style import NEUTRAL, family_colors, plot_style
-from ._tables import family_representatives, normalised_table
+from ._tables import family_representatives, full_size_rows, normalised_table
 from .sections import Figure, Section, make_section, paragraph, plural, table_block
 
 TITLE = "Statistics across datasets"
@@ -484,6 +487,24 @@ def statistics_scores(context) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["dataset", "config", "family", "score", "representative"])
 
 
+def context_members(context) -> FamilyRows:
+    """Per family × dataset × seed × fold, the member chosen on validation (full-size rows;
+    without validation scores, the suite's first member of the family)."""
+    return select_members(full_size_rows(context.results), order=context.configs)
+
+
+def family_scores(context, members: FamilyRows | None = None) -> pd.DataFrame:
+    """Per dataset × family, the mean normalised score of the members chosen per seed and
+    fold (a family that does not do a dataset's task has no row there)."""
+    members = members if members is not None else context_members(context)
+    rows = members.rows[members.rows["status"] != Status.SKIPPED]
+    if rows.empty:
+        return pd.DataFrame(columns=["dataset", "family", "score"])
+    scored = rows.assign(score=context.normalised.reindex(rows.index).to_numpy(),
+                         dataset=rows["dataset"].astype(str), family=rows["family"].astype(str))
+    return scored.groupby(["dataset", "family"], sort=True)["score"].mean().reset_index()
+
+
 def context_statistics_section(context, *, title: str = TITLE, level: int = 2) -> Section | None:
     """The report's statistics across datasets (Friedman, critical differences,
     Wilcoxon–Holm, bootstrap CIs) from its :func:`statistics_scores`, with
@@ -491,4 +512,7 @@ def context_statistics_section(context, *, title: str = TITLE, level: int = 2) -
     scores = statistics_scores(context)
     if scores.empty or scores["dataset"].nunique() < 2:
         return None
-    return statistics_section(compute_statistics(scores), colors=context.colors, title=title, level=level)
+    # families with several members compete through the member chosen per seed on validation
+    by_family = family_scores(context) if has_members(full_size_rows(context.results)) else None
+    stats = compute_statistics(scores, family_scores=by_family)
+    return statistics_section(stats, colors=context.colors, title=title, level=level)
