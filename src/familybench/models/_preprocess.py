@@ -56,13 +56,19 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         Levels rarer than this are grouped into one "infrequent" level.
     max_categories : int, default=64
         At most this many levels per categorical column (the rest are grouped).
+    impute : bool, default=False
+        With ``"native"``: fill numeric missing values with the training rows' medians and
+        give categorical missing values a level of their own (for models that keep
+        categories but refuse NaN, as pytabkit's networks do). The other encodings always
+        impute.
     """
 
-    def __init__(self, categorical="onehot", scale=True, min_frequency=None, max_categories=64):
+    def __init__(self, categorical="onehot", scale=True, min_frequency=None, max_categories=64, impute=False):
         self.categorical = categorical
         self.scale = scale
         self.min_frequency = min_frequency
         self.max_categories = max_categories
+        self.impute = impute
 
     def fit(self, X, y=None):
         if self.categorical not in _ENCODINGS:
@@ -73,8 +79,13 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         self.numeric_columns_, self.categorical_columns_ = split_columns(X)
         if self.categorical == "native":
             self.categories_ = {
-                col: _top_levels(X[col], self.max_categories) for col in self.categorical_columns_
+                col: _top_levels(X[col], self.max_categories, missing_level=self.impute)
+                for col in self.categorical_columns_
             }
+            if self.impute:
+                medians = X[self.numeric_columns_].astype(np.float64).median() if self.numeric_columns_ else {}
+                self.medians_ = {col: float(medians[col]) if pd.notna(medians[col]) else 0.0
+                                 for col in self.numeric_columns_}
             self.n_output_features_ = X.shape[1]
             self.feature_names_out_ = np.asarray(list(X.columns), dtype=object)
             return self
@@ -119,8 +130,12 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         out = X.copy()
         for col in self.numeric_columns_:
             out[col] = out[col].astype(np.float64)
+            if self.impute:
+                out[col] = out[col].fillna(self.medians_[col])
         for col, levels in self.categories_.items():
             values = out[col].astype("object")
+            if self.impute:  # missing and unseen values are the missing level
+                values = values.where(values.notna() & values.isin(levels), _MISSING_LEVEL)
             out[col] = pd.Categorical(values.where(values.isin(levels), None), categories=levels)
         return out
 
@@ -136,12 +151,13 @@ def _frame(X) -> pd.DataFrame:
     return pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
 
 
-def _top_levels(column: pd.Series, max_levels: int | None) -> list:
+def _top_levels(column: pd.Series, max_levels: int | None, *, missing_level: bool = False) -> list:
     counts = column.astype("object").value_counts(dropna=True)
     levels = list(counts.index)
     if max_levels is not None and len(levels) > max_levels:
         levels = levels[:max_levels]  # rarer levels become missing, which trees handle
     try:
-        return sorted(levels)
+        levels = sorted(levels)
     except TypeError:  # mixed types: keep frequency order
-        return levels
+        pass
+    return [*levels, _MISSING_LEVEL] if missing_level and _MISSING_LEVEL not in levels else levels
