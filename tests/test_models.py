@@ -402,6 +402,20 @@ def test_declared_parameters_of_any_registered_model_match_the_estimators():
                 assert names == set(get_model(name, task=task).get_params(deep=False)), (name, task)
 
 
+def test_builtins_is_one_register_call_per_family_and_nothing_else():
+    import ast
+    import inspect
+
+    from familybench.models import _builtins
+
+    body = ast.parse(inspect.getsource(_builtins)).body
+    calls = [stmt.value for stmt in body if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)]
+    assert all(isinstance(call.func, ast.Name) and call.func.id == "register" for call in calls)
+    assert [call.args[0].value for call in calls] == BUILTINS  # one call each, in registration order
+    others = [stmt for stmt in body if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, (ast.Call, ast.Constant)))]
+    assert [type(stmt).__name__ for stmt in others] == ["ImportFrom", "ImportFrom", "Assign"]  # BUILTIN_NAMES
+
+
 def test_checking_every_builtins_parameters_imports_no_family_module():
     code = (
         "import sys\n"
