@@ -25,7 +25,10 @@ def clean_registry(monkeypatch):
     """Models and plug-ins a test registers or loads are forgotten after it."""
     from familybench.models import _plugins, _registry
 
-    _registry.get_spec("linear")  # the built-ins first, or they would register into the copy only
-    monkeypatch.setattr(_registry, "_REGISTRY", dict(_registry._REGISTRY))
+    registry = _registry._REGISTRY  # one dict, shared by the modules that register and look up
+    before = dict(registry)
     monkeypatch.setattr(_plugins, "_LOADED_PLUGINS", set())
     monkeypatch.setattr(_plugins, "_ENTRY_POINTS_LOADED", False)
+    yield
+    registry.clear()
+    registry.update(before)

@@ -21,8 +21,15 @@ from familybench.models import (
     n_polynomial_features,
     register,
 )
+from familybench.models._registry import BUILTIN_NAMES
 
 FAST_MLP = {"hidden_layer_sizes": (32, 32), "max_epochs": 60, "random_state": 0, "batch_size": 64}
+
+# The families under test come from the registry, in registration order: a new built-in is
+# tested here without editing a list.
+BUILTINS = [name for name in list_models()["name"] if name in BUILTIN_NAMES]
+REGRESSORS = [name for name in BUILTINS if "regression" in get_spec(name).tasks]
+SEEDED = [name for name in REGRESSORS if "random_state" in get_spec(name).params["regression"]]
 
 
 def _nonlinear(n=600, seed=0):
@@ -86,7 +93,7 @@ def test_register_a_users_model_and_import_path(monkeypatch):
     assert est.alpha == 2.0
 
 
-@pytest.mark.parametrize("name", ["linear", "poly", "lightgbm", "hist_gbm", "xgboost", "mlp", "sk_mlp"])
+@pytest.mark.parametrize("name", REGRESSORS)
 def test_dataframe_with_categoricals_and_missing_values_goes_straight_in(name, mixed_frame):
     X, y = mixed_frame
     params = FAST_MLP if name == "mlp" else {}
@@ -161,7 +168,7 @@ def test_poly_refuses_an_expansion_beyond_max_features_before_allocating():
     assert n_polynomial_features(60, 2, interaction_only=True) == 60 + 1770
 
 
-@pytest.mark.parametrize("name", ["mlp", "lightgbm", "sk_mlp", "hist_gbm"])
+@pytest.mark.parametrize("name", SEEDED)
 def test_same_seed_same_predictions(name):
     X, y = _nonlinear(n=300)
     params = {**FAST_MLP, "max_epochs": 10} if name == "mlp" else {"random_state": 3}
@@ -325,7 +332,7 @@ def test_lightgbm_early_stopping_uses_a_validation_fraction():
 
 
 def test_every_lightgbm_parameter_reaches_lightgbm_under_its_name():
-    from familybench.models._names import LIGHTGBM_PARAMS
+    from familybench.models._boosting import LIGHTGBM_PARAMS
 
     settings = {"n_estimators": 7, "learning_rate": 0.2, "num_leaves": 5, "max_depth": 3, "min_child_samples": 4,
                 "subsample": 0.8, "subsample_freq": 2, "colsample_bytree": 0.7, "reg_alpha": 0.3, "reg_lambda": 0.4}
@@ -365,7 +372,7 @@ def test_lecture_wedge_network_scores_100_percent_on_noise_free_wedge():
     assert sum(c.size for c in model.coefs_) + sum(i.size for i in model.intercepts_) == model.n_params_
 
 
-@pytest.mark.parametrize("name", ["lightgbm", "hist_gbm", "mlp", "linear"])
+@pytest.mark.parametrize("name", REGRESSORS)
 def test_column_names_with_json_characters_and_newlines_are_fine(name, mixed_frame):
     X, y = mixed_frame
     X = X.rename(columns={"x1": 'a "quoted", [odd]: name', "x2": "line\nbreak", "colour": "<b>colour</b>"})
@@ -376,19 +383,65 @@ def test_column_names_with_json_characters_and_newlines_are_fine(name, mixed_fra
     assert np.isfinite(model.predict(X)).all()
 
 
-def test_declared_parameters_match_the_estimators():
-    # The registry's declared names let a suite be checked without importing the estimators.
+@pytest.mark.parametrize("name", BUILTINS)
+def test_a_builtins_parameters_are_read_from_its_init_and_equal_get_params(name):
+    # The registry reads each built-in's names from its classes' __init__ in the source, so
+    # a suite is checked without importing the estimators; nothing is typed a second time.
+    spec = get_spec(name)
+    for task in spec.tasks:
+        assert spec.params[task] is not None, f"{name} ({task}): the source does not say its parameters"
+        assert spec.params[task] == set(get_model(name, task=task).get_params(deep=False)), (name, task)
+
+
+def test_declared_parameters_of_any_registered_model_match_the_estimators():
     from familybench.models._registry import _REGISTRY
 
-    get_spec("linear")  # fills the registry
-    checked = 0
-    for name, spec in _REGISTRY.items():
-        if spec.params is None:
-            continue
-        for task in spec.tasks:
-            assert spec.params[task] == set(get_model(name, task=task).get_params(deep=False)), (name, task)
-            checked += 1
-    assert checked >= 16
+    for name, spec in list(_REGISTRY.items()):
+        for task, names in (spec.params or {}).items():
+            if names is not None:
+                assert names == set(get_model(name, task=task).get_params(deep=False)), (name, task)
+
+
+def test_builtins_is_one_register_call_per_family_and_nothing_else():
+    import ast
+    import inspect
+
+    from familybench.models import _builtins
+
+    body = ast.parse(inspect.getsource(_builtins)).body
+    calls = [stmt.value for stmt in body if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)]
+    assert all(isinstance(call.func, ast.Name) and call.func.id == "register" for call in calls)
+    assert [call.args[0].value for call in calls] == BUILTINS  # one call each, in registration order
+    others = [stmt for stmt in body if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, (ast.Call, ast.Constant)))]
+    assert [type(stmt).__name__ for stmt in others] == ["ImportFrom", "ImportFrom", "Assign"]  # BUILTIN_NAMES
+
+
+def test_checking_every_builtins_parameters_imports_no_family_module():
+    code = (
+        "import sys\n"
+        "from familybench.models import check_params, get_spec\n"
+        "from familybench.models._registry import BUILTIN_NAMES\n"
+        "modules = {get_spec(name).factory.module for name in BUILTIN_NAMES}\n"
+        "for name in BUILTIN_NAMES:\n"
+        "    for task in get_spec(name).tasks:\n"
+        "        assert get_spec(name).params[task] is not None, (name, task)\n"
+        "        check_params(name, task, {})\n"
+        "loaded = [m for m in sys.modules if m in modules or m.split('.')[0] in ('sklearn', 'torch', 'lightgbm', "
+        "'xgboost')]\n"
+        "assert len(modules) >= 6 and not loaded, loaded\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_every_family_class_is_a_public_name():
+    import familybench.models as models
+
+    for name in BUILTINS:
+        for task in get_spec(name).tasks:
+            cls = type(get_model(name, task=task))
+            assert getattr(models, cls.__name__) is cls and cls.__name__ in models.__all__, (name, task)
+    with pytest.raises(AttributeError):
+        models.NoSuchRegressor  # noqa: B018
 
 
 def test_check_params_names_the_bad_parameter_without_building():
@@ -405,8 +458,7 @@ def test_check_params_names_the_bad_parameter_without_building():
 def test_the_training_loop_takes_explicit_settings_and_returns_what_it_fitted():
     from dataclasses import replace
 
-    from familybench.models._torch_core import _Trainer
-    from familybench.models._torch_mlp import TrainSettings
+    from familybench.models._torch_core import TrainSettings, _Trainer
 
     X, y = _nonlinear(n=120)
     model = get_model("mlp", hidden_layer_sizes=(4,), max_epochs=3, early_stopping=False, random_state=0).fit(X, y)

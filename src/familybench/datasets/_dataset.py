@@ -202,9 +202,9 @@ class Dataset:
         DatasetError
             On a missing or bad target column, an empty frame or duplicate column names.
         """
-        from ._userdata import dataset_from_frame
+        from ._userdata import fields_from_frame
 
-        return dataset_from_frame(df, target, task=task, name=name, drop=drop)
+        return cls(**fields_from_frame(df, target, task=task, name=name, drop=drop))
 
     @classmethod
     def from_file(
@@ -222,7 +222,7 @@ class Dataset:
         without its suffix. Every error message names the file, and the column where
         one is at fault.
         """
-        from ._userdata import dataset_from_file
+        from ._userdata import fields_from_file
 
-        return dataset_from_file(path, target, task=task, name=name, drop=drop)
+        return cls(**fields_from_file(path, target, task=task, name=name, drop=drop))
 

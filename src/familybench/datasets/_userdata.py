@@ -2,6 +2,10 @@
 
 Every failure is a one-line :class:`DatasetError` naming the file (or frame) and the
 column, raised before any model runs, so a long benchmark never dies on its data.
+
+It gives the fields of a :class:`~familybench.datasets.Dataset` as a dict, and
+``Dataset.from_file`` / ``Dataset.from_frame`` build the dataset from them: this module
+does not import ``_dataset``, so the two never import each other.
 """
 
 from __future__ import annotations
@@ -13,13 +17,13 @@ import warnings
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
 from .._tasks import BINARY, MULTICLASS, REGRESSION, TASKS
-from ._dataset import Dataset
 from ._errors import DatasetError, short_list
 from ._tabular import prepare_features
 
@@ -32,22 +36,22 @@ _PARQUET_SUFFIXES = (".parquet", ".pq")
 _FEW_VALUES = 20
 
 
-def dataset_from_file(
+def fields_from_file(
     path: str | os.PathLike[str],
     target: str,
     task: str | None = None,
     name: str | None = None,
     drop: Sequence[str] = (),
-) -> Dataset:
-    """Read ``path`` and build a Dataset; see :meth:`Dataset.from_file`."""
+) -> dict[str, Any]:
+    """Read ``path``: the fields of its Dataset; see :meth:`Dataset.from_file`."""
     path = Path(path)
     frame = _read_table(path)
-    return dataset_from_frame(
+    return fields_from_frame(
         frame, target, task=task, name=name or _stem(path), drop=drop, path=path, stacklevel=4
     )
 
 
-def dataset_from_frame(
+def fields_from_frame(
     df: pd.DataFrame,
     target: str,
     task: str | None = None,
@@ -55,8 +59,9 @@ def dataset_from_frame(
     drop: Sequence[str] = (),
     path: Path | None = None,
     stacklevel: int = 3,
-) -> Dataset:
-    """Check ``df``, infer the task and clean the features; see :meth:`Dataset.from_frame`.
+) -> dict[str, Any]:
+    """Check ``df``, infer the task and clean the features: the fields of its Dataset (the
+    keyword arguments of ``Dataset(...)``); see :meth:`Dataset.from_frame`.
 
     ``path`` is the file the frame was read from: messages then name the file.
     ``stacklevel`` makes warnings point at the user's call.
@@ -98,7 +103,7 @@ def dataset_from_frame(
         message = f"{label}: " + "; ".join(changes)
         logger.info(message)
         warnings.warn(message, UserWarning, stacklevel=stacklevel)
-    return Dataset(
+    return dict(
         name=name,
         task=task,
         X=X,

@@ -19,32 +19,20 @@ from ._registry import (
     list_models,
     register,
 )
+from ._registry import family_classes as _family_classes
 from ._space import Categorical, Float, Int, SearchSpace
 
-# Estimator classes load on first access: scikit-learn takes a second to import, torch two;
-# the registry alone lets a suite be checked before either loads.
-_LAZY = {
-    "n_polynomial_features": "_linear",
-    "Preprocessor": "_preprocess",
-    "LinearRegressor": "_linear",
-    "LinearClassifier": "_linear",
-    "PolynomialRegressor": "_linear",
-    "PolynomialClassifier": "_linear",
-    "LightGBMRegressor": "_boosting",
-    "LightGBMClassifier": "_boosting",
-    "HistGBMRegressor": "_boosting",
-    "HistGBMClassifier": "_boosting",
-    "TorchMLPRegressor": "_torch_mlp",
-    "TorchMLPClassifier": "_torch_mlp",
-    "SkMLPRegressor": "_sklearn_mlp",
-    "SkMLPClassifier": "_sklearn_mlp",
-    "LectureWedgeNetwork": "_lecture",
-    "FamilyRegressor": "_base",
-    "FamilyClassifier": "_base",
-    "XGBoostRegressor": "_xgboost",
-    "XGBoostClassifier": "_xgboost",
-    "check_family": "_checks",
-    "family_estimators": "_checks",
+# Loaded on first access: scikit-learn takes a second to import, torch two, and the registry
+# alone lets a suite be checked before either loads. The shared API by module; each family's
+# estimator classes (``LightGBMRegressor``, ...) by the module its register(...) call names,
+# so a new family adds no name here.
+_API = {
+    "Preprocessor": "._preprocess",
+    "FamilyRegressor": "._base",
+    "FamilyClassifier": "._base",
+    "check_family": "._checks",
+    "family_estimators": "._checks",
+    "n_polynomial_features": "._linear",
 }
 
 __all__ = [
@@ -62,11 +50,13 @@ __all__ = [
     "get_spec",
     "list_models",
     "register",
-    *_LAZY,
+    *_API,
+    *_family_classes(),
 ]
 
 
 def __getattr__(name: str):
-    if name in _LAZY:
-        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module = _API.get(name) or _family_classes().get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module, __name__), name)

@@ -10,8 +10,14 @@ from threadpoolctl import threadpool_limits
 from .._tasks import check_task
 from .._threads import thread_budget
 from ._base import FamilyClassifier, FamilyRegressor, _seed, _validation_split
-from ._names import LIGHTGBM_PARAMS
 from ._space import Categorical, Float, Int, SearchSpace
+
+#: The wrappers' parameters handed to ``lightgbm.LGBM*`` under the same name (the others are
+#: familybench's own: early stopping, threads, seed, pass-through, preprocessing).
+LIGHTGBM_PARAMS: tuple[str, ...] = (
+    "n_estimators", "learning_rate", "num_leaves", "max_depth", "min_child_samples",
+    "subsample", "subsample_freq", "colsample_bytree", "reg_alpha", "reg_lambda",
+)
 
 
 def _positional(Xt):

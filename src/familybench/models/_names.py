@@ -1,6 +1,6 @@
-"""Names the estimators and the registry share, kept here so neither imports the other's
-heavy libraries: the MLP's activations and the LightGBM and XGBoost parameters familybench
-passes on.
+"""The MLP's activation names, shared by its estimator (``_torch_mlp``, no torch), its
+torch core (``_torch_core``) and the public ``familybench.models.ACTIVATIONS``, kept here so
+that reading them imports neither scikit-learn nor torch.
 """
 
 from __future__ import annotations
@@ -20,22 +20,3 @@ ACTIVATION_MODULES: dict[str, str] = {
     "tanh": "Tanh",
 }
 ACTIVATIONS: tuple[str, ...] = tuple(ACTIVATION_MODULES)
-
-#: Parameters of the LightGBM wrappers handed to ``lightgbm.LGBM*`` under the same name.
-LIGHTGBM_PARAMS: tuple[str, ...] = (
-    "n_estimators", "learning_rate", "num_leaves", "max_depth", "min_child_samples",
-    "subsample", "subsample_freq", "colsample_bytree", "reg_alpha", "reg_lambda",
-)
-#: The wrappers' own parameters (early stopping, threads, seed, pass-through, preprocessing).
-LIGHTGBM_OWN_PARAMS: tuple[str, ...] = (
-    "early_stopping", "validation_fraction", "n_iter_no_change", "n_jobs", "random_state", "extra_params",
-    "preprocessor",
-)
-
-#: Parameters of the XGBoost wrappers handed to ``xgboost.XGB*`` under the same name.
-XGBOOST_PARAMS: tuple[str, ...] = (
-    "n_estimators", "learning_rate", "max_depth", "min_child_weight", "gamma", "subsample",
-    "colsample_bytree", "colsample_bylevel", "reg_alpha", "reg_lambda", "max_bin", "device",
-)
-#: The XGBoost wrappers' own parameters.
-XGBOOST_OWN_PARAMS: tuple[str, ...] = LIGHTGBM_OWN_PARAMS

@@ -22,6 +22,8 @@ import sys
 from pathlib import Path
 
 from .._errors import FamilybenchError
+from ._builtins import BUILTIN_NAMES
+from ._spec import _REGISTRY, _import_callable, register
 
 ENTRY_POINT_GROUP = "familybench.models"
 _LOADED_PLUGINS: set[str] = set()
@@ -134,7 +136,7 @@ def registration(spec) -> dict | None:
         inside a function).
     """
     target = getattr(spec, "target", None)
-    if spec.name in _builtin_names() or target is None:
+    if spec.name in BUILTIN_NAMES or target is None:
         return None
     module, _, qualname = target.partition(":")
     if module == "__main__" or "<locals>" in qualname:
@@ -150,10 +152,18 @@ def registration(spec) -> dict | None:
     return {
         "name": spec.name, "target": target, "family": spec.family, "tasks": list(spec.tasks),
         "defaults": dict(spec.defaults), "description": spec.description, "reference": spec.reference,
-        "params": {t: sorted(p) for t, p in spec.params.items()} if spec.params else None,
+        "params": _plain_params(spec.params),
         "search_space": _by_name(spec.search_space),
         "warm_up": warm_up, "versions": list(spec.versions),
     }
+
+
+def _plain_params(params) -> dict | None:
+    """task -> sorted names, or ``None`` when any task's names are unknown (the worker then
+    checks by building, as the parent did)."""
+    if not params or any(names is None for names in params.values()):
+        return None
+    return {task: sorted(names) for task, names in params.items()}
 
 
 def _by_name(obj):
@@ -167,8 +177,6 @@ def _by_name(obj):
 
 def replay(registrations) -> None:
     """Register, in this (worker) process, what the parent registered and sent as plain data."""
-    from ._registry import _REGISTRY, _import_callable, register
-
     for entry in registrations or ():
         if entry["name"] in _REGISTRY:
             continue
@@ -177,9 +185,3 @@ def replay(registrations) -> None:
                  defaults=entry["defaults"], description=entry["description"], reference=entry["reference"],
                  params=entry["params"], search_space=entry["search_space"],
                  warm_up=entry.get("warm_up"), versions=tuple(entry.get("versions", ())))
-
-
-def _builtin_names() -> set[str]:
-    from . import _builtins
-
-    return _builtins.BUILTIN_NAMES

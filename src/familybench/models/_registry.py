@@ -1,173 +1,34 @@
-"""The model registry: names → (family, tasks, defaults, a factory for an unfitted estimator)."""
+"""Looking models up: the public functions over the registry (names → family, tasks,
+defaults, a factory for an unfitted estimator).
+
+Importing this module registers the built-ins (``_builtins``) first, so whatever is
+registered after them — through :func:`register`, re-exported here — is a plug-in.
+"""
 
 from __future__ import annotations
 
 import difflib
-import importlib
-import inspect
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any
 
 from .._errors import FamilybenchError
 from .._tasks import TASKS, check_task
+from ._builtins import BUILTIN_NAMES
+from ._plugins import load_entry_points
+from ._spec import (
+    _REGISTRY,
+    Estimators,
+    ModelError,
+    ModelSpec,
+    _as_factory,
+    _import_callable,
+    register,
+)
 
-
-class ModelError(FamilybenchError):
-    """A model name, task or parameter that familybench cannot use."""
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    """What the registry knows about one model name.
-
-    ``factory(task, **params)`` returns an unfitted scikit-learn estimator.
-    """
-
-    name: str
-    family: str
-    tasks: tuple[str, ...]
-    factory: Callable[..., Any]
-    defaults: Mapping[str, Any] = field(default_factory=dict)
-    description: str = ""
-    reference: bool = False
-    params: Mapping[str, frozenset[str]] | None = None
-    """The constructor's parameter names per task, when known without importing the
-    estimator (built-ins declare them; a test keeps them equal to ``get_params()``)."""
-    search_space: Any = None
-    """The family's built-in search space: a :class:`SearchSpace`, a callable
-    ``task -> SearchSpace | None``, or ``"module:callable"`` imported on first use."""
-    target: str | None = None
-    """``"module:qualname"`` of what was registered, so a worker process can replay it."""
-    warm_up: Any = None
-    """What a worker runs once before any clock starts, so the first timed fit does not pay
-    the family's imports and first-call costs: a mapping of parameters for one small fit
-    and predict (``{}``: the defaults), a callable taking no arguments, or
-    ``"module:callable"``. ``None`` (the default): no warm-up, so a user's model that may
-    crash or hang does so inside its own job. See :func:`run_warm_up`."""
-    versions: tuple[str, ...] = ()
-    """Distributions whose versions the run metadata and report show for this family
-    (``("lightgbm",)``), read with :mod:`importlib.metadata` without importing them."""
-
-
-_REGISTRY: dict[str, ModelSpec] = {}
-
-
-def _as_factory(obj: Callable[..., Any]) -> Callable[..., Any]:
-    """Accept an estimator class or a function, with or without a ``task`` argument."""
-    if isinstance(obj, type):
-        return lambda task, **params: obj(**params)
-    try:
-        takes_task = "task" in inspect.signature(obj).parameters
-    except (TypeError, ValueError):
-        takes_task = False
-    if takes_task:
-        return lambda task, **params: obj(task=task, **params)
-    return lambda task, **params: obj(**params)
-
-
-def register(
-    name: str,
-    factory: Callable[..., Any] | None = None,
-    *,
-    family: str,
-    tasks: tuple[str, ...] | list[str] = TASKS,
-    defaults: Mapping[str, Any] | None = None,
-    description: str = "",
-    reference: bool = False,
-    replace: bool = False,
-    params: Sequence[str] | Mapping[str, Sequence[str]] | None = None,
-    search_space: Any = None,
-    warm_up: Any = None,
-    versions: Sequence[str] = (),
-):
-    """Add a model under ``name``; usable as ``register(name, f, ...)`` or as a decorator.
-
-    Parameters
-    ----------
-    name : str
-    factory : callable
-        An estimator class, or a function returning an unfitted estimator; a function
-        with a ``task`` parameter receives the task ("regression", "binary", "multiclass").
-    family : str
-        The model family the reports group by (e.g. "linear", "boosting", "mlp").
-    tasks : sequence of str, default=all tasks
-    defaults : mapping, default=None
-        Parameters used unless the caller overrides them.
-    replace : bool, default=False
-        Allow replacing an existing name.
-    params : sequence of str, or mapping task -> sequence of str, default=None
-        The estimator's parameter names, so a suite's parameters can be checked without
-        building (importing) the estimator; ``None`` checks them by building it.
-    search_space : SearchSpace, callable or str, default=None
-        What ``[tune]`` samples for this model: a :class:`~familybench.models.SearchSpace`,
-        a function ``task -> SearchSpace | None`` (``None``: nothing to tune for that task),
-        or ``"package.module:function"`` imported when a run tunes. Without one the model
-        runs trial 0 (its own parameters) only.
-    warm_up : mapping, callable or str, default=None
-        Run once per worker process before any job's clock starts (bounded in time; one
-        that fails or overruns is noted as a cold start, never an aborted run): a mapping
-        of parameters for one fit and predict on 64 synthetic rows (``{}`` for the
-        defaults, ``{"max_epochs": 1}`` to keep it short), a callable with no arguments,
-        or ``"package.module:function"``. ``None``: no warm-up, and the first job of each
-        worker pays the imports inside its fit time.
-    versions : sequence of str, default=()
-        Distribution names (as ``pip`` knows them) whose installed versions the run's
-        metadata records and its report shows under this family.
-    """
-
-    from . import _builtins  # noqa: F401  (built-ins first: what comes after is a plug-in)
-
-    def decorate(obj):
-        if name in _REGISTRY and not replace:
-            raise ModelError(f"model {name!r} is already registered; pass replace=True to override it")
-        for task in tasks:
-            check_task(task)
-        _REGISTRY[name] = ModelSpec(
-            name=name,
-            family=family,
-            tasks=tuple(tasks),
-            factory=_as_factory(obj),
-            defaults=dict(defaults or {}),
-            description=description or (inspect.getdoc(obj) or "").split("\n")[0],
-            reference=reference,
-            params=_params_by_task(params, tasks),
-            search_space=search_space,
-            target=_target(obj),
-            warm_up=_check_warm_up(name, warm_up),
-            versions=_check_versions(name, versions),
-        )
-        return obj
-
-    return decorate if factory is None else decorate(factory)
-
-
-def _check_warm_up(name: str, warm_up):
-    if warm_up is None or isinstance(warm_up, str) or callable(warm_up):
-        return warm_up
-    if isinstance(warm_up, Mapping):
-        return dict(warm_up)
-    raise ModelError(f"model {name!r}: warm_up must be a mapping of parameters, a callable, "
-                     f"'module:callable' or None, got {type(warm_up).__name__}")
-
-
-def _check_versions(name: str, versions) -> tuple[str, ...]:
-    if isinstance(versions, str) or not all(isinstance(v, str) and v for v in versions):
-        raise ModelError(f"model {name!r}: versions must be a sequence of distribution names, got {versions!r}")
-    return tuple(versions)
-
-
-def _target(obj) -> str | None:
-    module, qualname = getattr(obj, "__module__", None), getattr(obj, "__qualname__", None)
-    return f"{module}:{qualname}" if module and qualname else None
-
-
-def _params_by_task(params, tasks) -> Mapping[str, frozenset[str]] | None:
-    if params is None:
-        return None
-    if isinstance(params, Mapping):
-        return {task: frozenset(params[task]) for task in tasks}
-    return {task: frozenset(params) for task in tasks}
+__all__ = [
+    "BUILTIN_NAMES", "ModelError", "ModelSpec", "check_params", "family_classes", "family_versions", "get_model",
+    "get_search_space", "get_spec", "list_models", "register", "run_warm_up",
+]
 
 
 def check_params(name: str, task: str, params: Mapping[str, Any]) -> None:
@@ -239,7 +100,6 @@ def family_versions(names=None) -> dict[str, dict[str, str | None]]:
     models ``names`` (default: every registered model, in registration order); a name
     that cannot be resolved here is left out. Reads metadata only: nothing is imported."""
     from .._distributions import installed_version
-    from . import _builtins  # noqa: F401
 
     out: dict[str, dict[str, str | None]] = {}
     for name in list(_REGISTRY) if names is None else names:
@@ -252,35 +112,13 @@ def family_versions(names=None) -> dict[str, dict[str, str | None]]:
     return out
 
 
-def _import_callable(path: str) -> Callable[..., Any]:
-    module_name, _, attr = path.partition(":")
-    if not module_name or not attr:
-        raise ModelError(f"model {path!r}: expected 'package.module:callable'")
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise ModelError(f"model {path!r}: cannot import {module_name!r} ({exc})") from None
-    obj = module
-    for part in attr.split("."):
-        obj = getattr(obj, part, None)
-        if obj is None:
-            raise ModelError(f"model {path!r}: {module_name!r} has no attribute {attr!r}")
-    if not callable(obj):
-        raise ModelError(f"model {path!r} is not callable")
-    return obj
-
-
 def get_spec(name: str) -> ModelSpec:
     """The :class:`ModelSpec` for a registered name or a ``"pkg.module:callable"`` path."""
-    from . import _builtins  # noqa: F401  (fills the registry on first use)
-
     if name in _REGISTRY:
         return _REGISTRY[name]
     if ":" in name:
         obj = _import_callable(name)
         return ModelSpec(name=name, family=getattr(obj, "family", "custom"), tasks=TASKS, factory=_as_factory(obj))
-    from ._plugins import load_entry_points
-
     load_entry_points()  # installed plug-ins register on first need
     if name in _REGISTRY:
         return _REGISTRY[name]
@@ -323,9 +161,6 @@ def list_models():
     """A table of registered models: name, family, tasks, reference, description."""
     import pandas as pd
 
-    from . import _builtins  # noqa: F401
-    from ._plugins import load_entry_points
-
     load_entry_points()
     rows = [
         {
@@ -338,3 +173,16 @@ def list_models():
         for s in _REGISTRY.values()
     ]
     return pd.DataFrame(rows, columns=["name", "family", "tasks", "reference", "description"])
+
+
+def family_classes() -> dict[str, str]:
+    """Estimator class name -> module, for the families whose module is in this package
+    (what ``familybench.models.<Class>`` loads on first access): read from their
+    registrations, so a new family's classes need no list of their own."""
+    out: dict[str, str] = {}
+    for spec in _REGISTRY.values():
+        factory = spec.factory
+        if isinstance(factory, Estimators) and factory.module.startswith(f"{__package__}."):
+            for name in factory.classes:
+                out.setdefault(name, factory.module)
+    return out

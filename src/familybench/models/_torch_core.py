@@ -2,7 +2,8 @@
 
 Kept apart from the estimator classes (``_torch_mlp``) so that building, cloning and
 validating an MLP's parameters never imports torch (~2 s); this module loads on the
-first ``fit``.
+first ``fit``. It imports nothing from ``_torch_mlp``: the estimator hands the loop a
+:class:`TrainSettings` and gets a :class:`TrainResult` back.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import copy
 import math
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -20,7 +22,42 @@ from .._devices import AUTO, CPU, CUDA, check_device
 from .._hooks import report_transfer
 from ._base import _seed, _validation_split
 from ._names import ACTIVATION_MODULES
-from ._torch_mlp import TrainResult, TrainSettings
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """What the training loop (:class:`_Trainer`) reads: the estimator's
+    hyperparameters, taken once per fit, and the thread budget."""
+
+    hidden_layer_sizes: tuple
+    activation: str
+    dropout: float
+    optimizer: str
+    lr: float
+    weight_decay: float
+    momentum: float
+    batch_size: int
+    max_epochs: int
+    early_stopping: bool
+    patience: int
+    validation_fraction: float
+    tol: float
+    device: str
+    random_state: object
+    n_threads: int
+
+
+@dataclass
+class TrainResult:
+    """What a fit produced; the estimator assigns it to its fitted attributes."""
+
+    module: object  # torch.nn.Sequential, in eval mode
+    device: str  # "cpu" or "cuda": where it trained
+    loss_curve: list
+    validation_loss_curve: list
+    best_epoch: int
+    n_epochs: int
+
 
 #: Activation name -> torch module class (the names are defined in ``_names``).
 ACTIVATIONS = {name: getattr(nn, module) for name, module in ACTIVATION_MODULES.items()}

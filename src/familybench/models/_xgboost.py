@@ -1,9 +1,10 @@
 """XGBoost as a second gradient-boosting reference (``pip install 'familybench[xgboost]'``).
 
 The whole family lives here — estimators and search space — and one ``register`` call in
-``models/_builtins.py`` makes it a model: the recipe for a family (see ARCHITECTURE.md);
-its parameter names are in ``models/_names.py`` beside LightGBM's, so that checking a
-suite imports neither. ``xgboost-cpu`` is the CPU wheel (the plain
+``models/_builtins.py`` makes it a model: the recipe for a family (see ARCHITECTURE.md).
+Its parameter names are those of ``_XGBoostMixin.__init__``, which the registry reads from
+this file's source, so checking a suite imports neither this module nor XGBoost.
+``xgboost-cpu`` is the CPU wheel (the plain
 ``xgboost`` one pulls NCCL, ~130 MB); either provides the ``xgboost`` module. On CUDA, pass
 ``device="cuda"`` (XGBoost's own parameter, with ``tree_method="hist"``).
 """
@@ -16,8 +17,14 @@ from .._tasks import check_task
 from .._threads import thread_budget
 from ._base import FamilyClassifier, FamilyRegressor, _seed, _validation_split
 from ._boosting import _positional  # f0, f1, ...: XGBoost, too, rejects names with [, ] or <
-from ._names import XGBOOST_PARAMS
 from ._space import Float, Int, SearchSpace
+
+#: The wrappers' parameters handed to ``xgboost.XGB*`` under the same name (the others are
+#: familybench's own, as for LightGBM).
+XGBOOST_PARAMS: tuple[str, ...] = (
+    "n_estimators", "learning_rate", "max_depth", "min_child_weight", "gamma", "subsample",
+    "colsample_bytree", "colsample_bylevel", "reg_alpha", "reg_lambda", "max_bin", "device",
+)
 
 
 def _import_xgboost():
