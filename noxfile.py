@@ -15,7 +15,7 @@ CONSTRAINTS = ("-c", "constraints.txt")
 ENV = {"PYTHONHASHSEED": "0"}
 
 
-def _install(session: nox.Session, extras: str = "data,test,dask,xgboost") -> None:
+def _install(session: nox.Session, extras: str = "data,test,dask,xgboost,catboost,nets") -> None:
     session.install(*CONSTRAINTS, "-e", f".[{extras}]")
 
 
@@ -62,7 +62,7 @@ def slow(session: nox.Session) -> None:
 @nox.session
 def speed(session: nox.Session) -> None:
     """familybench against its peers and the machine's limit (benchmarks/speed.py; `-- --quick` to smoke-test)."""
-    _install(session, "data,test,dask,xgboost,speed")
+    _install(session, "data,test,dask,xgboost,catboost,nets,speed")
     session.run("python", "benchmarks/speed.py", *session.posargs, env=ENV)
 
 

@@ -32,3 +32,20 @@ def clean_registry(monkeypatch):
     yield
     registry.clear()
     registry.update(before)
+
+
+# pytabkit's networks pay ~0.5 s of set-up per fit, and scikit-learn's checks fit hundreds
+# of times: `nox -s tests` runs these checks of them, the rest run in `nox -s slow`.
+_NETWORK_ESTIMATORS = ("RealMLPRegressor(", "RealMLPClassifier(", "TabMRegressor(", "TabMClassifier(")
+_NETWORK_FAST_CHECKS = (
+    "check_no_attributes_set_in_init", "check_estimators_unfitted", "check_get_params_invariance",
+    "check_set_params", "check_n_features_in", "check_estimators_pickle]", "check_fit2d_predict1d",
+    "check_regressors_train]", "check_classifiers_train]", "check_estimators_nan_inf",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "test_sklearn_compatible[" in item.nodeid and any(n in item.nodeid for n in _NETWORK_ESTIMATORS) \
+                and not any(c in item.nodeid for c in _NETWORK_FAST_CHECKS):
+            item.add_marker(pytest.mark.slow)

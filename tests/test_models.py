@@ -24,6 +24,8 @@ from familybench.models import (
 from familybench.models._registry import BUILTIN_NAMES
 
 FAST_MLP = {"hidden_layer_sizes": (32, 32), "max_epochs": 60, "random_state": 0, "batch_size": 64}
+# pytabkit's networks at a test budget (their defaults train for 256 epochs or more)
+FAST_NETS = {"realmlp": {"n_epochs": 64}, "tabm": {"n_epochs": 64, "d_block": 64, "tabm_k": 8, "lr": 0.005}}
 
 # The families under test come from the registry, in registration order: a new built-in is
 # tested here without editing a list.
@@ -96,7 +98,7 @@ def test_register_a_users_model_and_import_path(monkeypatch):
 @pytest.mark.parametrize("name", REGRESSORS)
 def test_dataframe_with_categoricals_and_missing_values_goes_straight_in(name, mixed_frame):
     X, y = mixed_frame
-    params = FAST_MLP if name == "mlp" else {}
+    params = FAST_MLP if name == "mlp" else FAST_NETS.get(name, {})
     if "random_state" in get_model(name).get_params():  # seeded: unseeded sk_mlp scored 0.69-0.92
         params = {**params, "random_state": 0}
     model = get_model(name, **params).fit(X, y)
@@ -171,7 +173,7 @@ def test_poly_refuses_an_expansion_beyond_max_features_before_allocating():
 @pytest.mark.parametrize("name", SEEDED)
 def test_same_seed_same_predictions(name):
     X, y = _nonlinear(n=300)
-    params = {**FAST_MLP, "max_epochs": 10} if name == "mlp" else {"random_state": 3}
+    params = {**FAST_MLP, "max_epochs": 10} if name == "mlp" else {**FAST_NETS.get(name, {}), "random_state": 3}
     if name == "lightgbm":
         params.update(subsample=0.7, subsample_freq=1)
     a = get_model(name, **params).fit(X, y).predict(X)
@@ -376,7 +378,7 @@ def test_lecture_wedge_network_scores_100_percent_on_noise_free_wedge():
 def test_column_names_with_json_characters_and_newlines_are_fine(name, mixed_frame):
     X, y = mixed_frame
     X = X.rename(columns={"x1": 'a "quoted", [odd]: name', "x2": "line\nbreak", "colour": "<b>colour</b>"})
-    params = FAST_MLP if name == "mlp" else {}
+    params = FAST_MLP if name == "mlp" else {**FAST_NETS.get(name, {}), **({"n_epochs": 4} if name in FAST_NETS else {})}
     if "random_state" in get_model(name).get_params():  # seeded: unseeded sk_mlp scored 0.69-0.92
         params = {**params, "random_state": 0}
     model = get_model(name, **params).fit(X, y)

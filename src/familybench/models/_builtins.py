@@ -49,6 +49,22 @@ register(
     search_space="familybench.models._xgboost:xgboost_space", warm_up={}, versions=("xgboost",),
 )
 register(
+    "catboost", estimators("._catboost", "CatBoostRegressor", "CatBoostClassifier"), family="boosting",
+    description="CatBoost, ordered boosting with native categoricals (familybench[catboost])",
+    search_space="familybench.models._catboost:catboost_space", warm_up={"n_estimators": 5}, versions=("catboost",),
+)
+register(
+    "realmlp", estimators("._realmlp", "RealMLPRegressor", "RealMLPClassifier"), family="mlp",
+    description="RealMLP with its tuned defaults (RealMLP-TD, pytabkit; familybench[nets])",
+    search_space="familybench.models._realmlp:realmlp_space", warm_up={"n_epochs": 1},
+    versions=("pytabkit", "torch"),
+)
+register(
+    "tabm", estimators("._tabm", "TabMRegressor", "TabMClassifier"), family="mlp",
+    description="TabM, parameter-efficient ensemble of MLPs (TabM-D, pytabkit; familybench[nets])",
+    search_space="familybench.models._tabm:tabm_space", warm_up={"n_epochs": 1}, versions=("pytabkit", "torch"),
+)
+register(
     "sk_mlp", estimators("._sklearn_mlp", "SkMLPRegressor", "SkMLPClassifier"), family="mlp",
     reference=True, description="scikit-learn MLPRegressor / MLPClassifier (reference)",
     search_space="familybench.models._sklearn_mlp:sk_mlp_space", warm_up={},
