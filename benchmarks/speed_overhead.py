@@ -24,7 +24,7 @@ and where the rest goes (each as a share of wall):
     tail      = wall - last job end                              (closing the worker)
 ``--profile`` also runs the tiny grid once in this process under cProfile and prints where
 the in-worker harness time goes. ``--smoke`` (a check that the script runs, not a
-measurement): both workloads with the linear family only, 2 jobs each, one round.
+measurement): both workloads with the linear family only (4 and 2 jobs), one round.
 """
 
 from __future__ import annotations
@@ -85,10 +85,11 @@ def add_suite_args(p) -> None:
 
 def quick_suite(args):
     """The quick suite (``--fast-suite``: its fast sizes; ``--quick``: 3 small datasets;
-    ``--smoke``: linear on 2 of them) and its label."""
+    ``--smoke``: linear on 2 of them, 2 seeds) and its label."""
     if getattr(args, "smoke", False):
-        return (resolve_suite(RunOptions(suite="quick", fast=True, models=["linear"], datasets=["moons", "sine1d"])),
-                "quick (smoke: linear, 2 datasets)")
+        # 2 x 2 jobs: with --jobs 2 (speed_parallel, speed_dask) each worker runs a job after its first
+        options = RunOptions(suite="quick", fast=True, models=["linear"], datasets=["moons", "sine1d"], seeds=2)
+        return resolve_suite(options), "quick (smoke: linear, 2 datasets x 2 seeds)"
     if args.quick:
         return resolve_suite(RunOptions(suite="quick", fast=True, datasets=["moons", "sine1d", "friedman1"])), "quick (3 datasets)"
     return resolve_suite(RunOptions(suite="quick", fast=args.fast_suite)), "quick" + (" --fast" if args.fast_suite else "")
