@@ -8,10 +8,14 @@ Grid: linear, lightgbm (50 trees) and mlp (32 hidden, 20 epochs) on sine1d and m
 - interleaved: N interleaved runs of HEAD against the working tree (identical code, when
   the tree is clean), compared with the interleaved threshold (+10%).
 
-    python benchmarks/false_alarms.py [--pairs 20] [--mode apart|interleaved|both]
+    python benchmarks/false_alarms.py [--pairs 20] [--mode apart|interleaved|both] [--smoke]
 
 Prints, per mode, how many of the N comparisons flagged anything (a false alarm, since the
 code is the same) and the spread of the fit-time ratios seen.
+
+``--smoke`` (a check that the script runs, not a measurement): one comparison per mode on
+a 2-job grid (linear on sine1d and moons at 100 rows, 1 seed); the interleaved one installs
+HEAD and the working tree as a real run does.
 """
 
 from __future__ import annotations
@@ -35,6 +39,11 @@ params = { n_estimators = 50 }
 [models.mlp]
 params = { hidden_layer_sizes = [32], max_epochs = 20 }
 """
+SMOKE_GRID = """
+seeds = 1
+datasets = { sine1d = { n_samples = 100 }, moons = { n_samples = 100 } }
+[models.linear]
+"""
 
 
 def _summarise(mode: str, comparisons) -> None:
@@ -54,9 +63,13 @@ def _summarise(mode: str, comparisons) -> None:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--pairs", type=int, default=20)
+    parser.add_argument("--pairs", type=int, default=None, help="comparisons per mode (default 20; 1 with --smoke)")
     parser.add_argument("--mode", choices=("apart", "interleaved", "both"), default="both")
+    parser.add_argument("--smoke", action="store_true",
+                        help="check that the script runs: 1 comparison per mode on a 2-job grid (not a measurement)")
     args = parser.parse_args(argv)
+    if args.pairs is None:
+        args.pairs = 1 if args.smoke else 20
     from familybench.bench.compare.interleave import run_interleaved
     from familybench.bench.compare.read import compare_runs
     from familybench.bench.execute.process import ProcessExecutor
@@ -66,7 +79,7 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory(prefix="familybench-fa-") as tmp:
         tmp = Path(tmp)
         suite_path = tmp / "grid.toml"
-        suite_path.write_text(GRID)
+        suite_path.write_text(SMOKE_GRID if args.smoke else GRID)
         suite = load_suite(suite_path)
         if args.mode in ("apart", "both"):
             start = time.perf_counter()

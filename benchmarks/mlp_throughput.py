@@ -12,7 +12,10 @@ plain loop with Adam's three implementations (for-loop, foreach, fused) at batch
 the fused one at larger batches, each with the R^2 on 10,000 held-out rows after the same
 epochs, so a faster setting that hurts the score shows as such.
 
-    python benchmarks/mlp_throughput.py [--rows 50000] [--epochs 10] [--repeats 5] [--no-explore]
+    python benchmarks/mlp_throughput.py [--rows 50000] [--epochs 10] [--repeats 5] [--no-explore] [--smoke]
+
+``--smoke`` (a check that the script runs, not a measurement): 2,000 rows, 1 epoch, 1 run
+of each variant and of each explored setting.
 """
 
 from __future__ import annotations
@@ -147,7 +150,11 @@ def main(argv=None):
     parser.add_argument("--batch", type=int, default=256)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--no-explore", action="store_true", help="skip the what-lifts-the-peak table")
+    parser.add_argument("--smoke", action="store_true",
+                        help="check that the script runs: 2,000 rows, 1 epoch, 1 run (not a measurement)")
     args = parser.parse_args(argv)
+    if args.smoke:  # the same code on tiny sizes; explicit --rows/--epochs/--repeats are overridden
+        args.rows, args.epochs, args.repeats = 2000, 1, 1
     hidden = (256, 256)
     X, y = make_friedman1(n_samples=args.rows + 10_000, n_features=20, noise=1.0, random_state=0)
     X = ((X - X.mean(0)) / X.std(0)).astype(np.float32)
@@ -175,7 +182,7 @@ def main(argv=None):
             start = time.perf_counter()
             losses[name] = fn(X, y, **kwargs)
             times[name].append(time.perf_counter() - start)
-    peak = matmul_gflops()
+    peak = matmul_gflops(1 if args.smoke else 5)
     print(f"machine: {cpu_model() or 'unknown CPU'}, load avg {os.getloadavg()[0]:.2f}")
     # forward + backward ~ 3x the forward matmul FLOPs
     flops_per_sample = 3 * 2 * (20 * 256 + 256 * 256 + 256)
@@ -202,7 +209,7 @@ def main(argv=None):
 def explore(X, y, holdout, args, hidden, flops_per_sample, peak):
     """What lifts the share of the matmul peak: optimizer implementation, then batch size."""
     settings = [("forloop", 256), ("foreach", 256), ("fused", 256), ("fused", 1024), ("fused", 4096)]
-    repeats = max(3, args.repeats - 2)
+    repeats = 1 if args.smoke else max(3, args.repeats - 2)
     times = {s: [] for s in settings}
     r2 = {}
     for _ in range(repeats):

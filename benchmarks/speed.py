@@ -1,6 +1,6 @@
 """Every speed benchmark in one command: the entry point of ``nox -s speed``.
 
-    python benchmarks/speed.py [--only NAME[,NAME]] [--quick] [--repeats N] [--fast-suite] [--markdown FILE]
+    python benchmarks/speed.py [--only NAME[,NAME]] [--quick | --smoke] [--repeats N] [--fast-suite] [--markdown FILE]
 
 Runs each section as its own subprocess (so one section's imports, threads and memory do
 not leak into the next), streaming its output, and collects its headline numbers:
@@ -17,7 +17,8 @@ not leak into the next), streaming its output, and collects its headline numbers
 
 Every number is a median of runs taken in rotation inside its section; every ratio
 compares variants measured in that same process. ``--quick`` is a smoke run (fewer
-repeats, smaller sizes), not a measurement. ``--markdown FILE`` writes one table of all
+repeats, smaller sizes), not a measurement; ``--smoke`` passes each section its own
+``--smoke`` (tiny sizes, one run, seconds: a check that every section runs). ``--markdown FILE`` writes one table of all
 headline numbers with their targets (for docs/performance.md). Exit 1 if a section crashed;
 a missed target is reported, not an error.
 """
@@ -53,11 +54,13 @@ SECTIONS = {
 def command(name: str, args, json_path: str) -> list[str]:
     cmd = [sys.executable, str(HERE / SECTIONS[name])]
     if name == "mlp":  # its own flags: no --quick / --json
+        if args.smoke:
+            return cmd + ["--smoke"]
         if args.quick:
             cmd += ["--rows", "5000", "--epochs", "2"]
         repeats = args.repeats or (3 if args.quick else None)
         return cmd + (["--repeats", str(repeats)] if repeats else [])
-    cmd += ["--json", json_path] + (["--quick"] if args.quick else [])
+    cmd += ["--json", json_path] + (["--smoke"] if args.smoke else ["--quick"] if args.quick else [])
     cmd += ["--repeats", str(args.repeats)] if args.repeats else []
     if args.fast_suite and name in ("overhead", "parallel", "dask"):
         cmd.append("--fast-suite")
@@ -107,13 +110,14 @@ def run_section(name: str, args) -> tuple[list[dict], float, int]:
 
 def markdown(items: list[dict], args, sections: list[str]) -> str:
     m = sc.machine()
+    flag = " --smoke" if args.smoke else " --quick" if args.quick else ""
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d")
     lines = [
-        f"Speed benchmarks ({when}; `python benchmarks/speed.py{' --quick' if args.quick else ''}`"
+        f"Speed benchmarks ({when}; `python benchmarks/speed.py{flag}`"
         f"{' --fast-suite' if args.fast_suite else ''}; sections: {', '.join(sections)}) on {m['cpu']}, "
         f"{m['cores']} cores, torch {m['torch']}, scikit-learn {m['scikit-learn']}, lightgbm {m['lightgbm']}. "
         "Medians of runs taken in rotation; ratios measured in the same process."
-        + (" **Smoke run (--quick): not a measurement.**" if args.quick else ""),
+        + (f" **Smoke run ({flag.strip()}): not a measurement.**" if flag else ""),
         "",
         "| section | measurement | value | target | result |",
         "|---|---|---:|---|---|",
@@ -130,6 +134,8 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
     p.add_argument("--only", help=f"comma-separated sections: {', '.join(SECTIONS)}")
     p.add_argument("--quick", action="store_true", help="smoke run: fewer repeats, smaller sizes")
+    p.add_argument("--smoke", action=sc.SmokeAction, help="every section's --smoke: tiny sizes, 1 run, seconds "
+                   "(tests/test_benchmarks.py); not a measurement")
     p.add_argument("--repeats", type=int, help="runs per variant in every section (default 5; 3 with --quick)")
     p.add_argument("--fast-suite", action="store_true", help="overhead/parallel/dask on quick --fast (24 jobs), not the full quick suite")
     p.add_argument("--markdown", metavar="FILE", help="write one Markdown table of every headline number")
@@ -138,7 +144,7 @@ def main(argv=None) -> int:
     unknown = [n for n in names if n not in SECTIONS]
     if unknown:
         p.error(f"unknown section(s) {', '.join(unknown)}; choose from {', '.join(SECTIONS)}")
-    if args.repeats is not None and args.repeats < 5 and not args.quick:
+    if args.repeats is not None and args.repeats < 5 and not args.quick:  # (--smoke implies --quick)
         print(f"note: --repeats {args.repeats} < 5: medians of fewer than 5 runs are not the documented measurement")
     all_items, timings, failed = [], {}, []
     for name in names:

@@ -4,6 +4,10 @@ Every speed script measures its variants in rotation (A B A B ...) in one proces
 the median of each, prints ratios of medians measured in that same run, states the
 machine and the targets with PASS/MISS, and with ``--json FILE`` writes its headline
 numbers for ``benchmarks/speed.py --markdown``.
+
+``--smoke`` (every script under ``benchmarks/`` has it; ``tests/test_benchmarks.py`` runs
+them all with it) runs the same code on tiny sizes, once, in seconds: it checks that the
+script still runs and prints its results, and measures nothing. It implies ``--quick``.
 """
 
 from __future__ import annotations
@@ -20,9 +24,26 @@ from collections.abc import Callable
 from importlib import metadata
 
 
+class SmokeAction(argparse.Action):
+    """``--smoke``: sets ``smoke`` and ``quick`` (a smoke run is a quick run, smaller still)."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        kwargs.setdefault("help", SMOKE_HELP)
+        super().__init__(option_strings, dest, nargs=0, default=False, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        namespace.smoke = True
+        if hasattr(namespace, "quick"):
+            namespace.quick = True
+
+
+SMOKE_HELP = "check that the script runs: tiny sizes, 1 run, seconds (tests/test_benchmarks.py); not a measurement"
+
+
 def parser(doc: str, repeats: int = 5) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=doc.strip().splitlines()[0])
     p.add_argument("--quick", action="store_true", help="smoke run: fewer repeats, smaller sizes")
+    p.add_argument("--smoke", action=SmokeAction)
     p.add_argument("--repeats", type=int, default=None, help=f"runs per variant (default {repeats}; 3 with --quick)")
     p.add_argument("--json", metavar="FILE", help="write the headline numbers here (for speed.py)")
     p.set_defaults(default_repeats=repeats)
@@ -32,6 +53,8 @@ def parser(doc: str, repeats: int = 5) -> argparse.ArgumentParser:
 def repeats(args) -> int:
     if args.repeats is not None:
         return args.repeats
+    if getattr(args, "smoke", False):
+        return 1
     return 3 if args.quick else args.default_repeats
 
 
@@ -60,7 +83,8 @@ def header(title: str, args, n: int, what: str = "") -> None:
     print(f"machine: {m['cpu']}, {m['cores']} cores, load avg {m['load1']:.2f}; python {m['python']}, "
           f"torch {m['torch']}, scikit-learn {m['scikit-learn']}, lightgbm {m['lightgbm']}")
     print(f"method: median of {n} runs per variant, taken in rotation" + (f"; {what}" if what else "")
-          + ("  [--quick smoke run: not a measurement]" if args.quick else ""))
+          + ("  [--smoke: checks the script runs; not a measurement]" if getattr(args, "smoke", False)
+             else "  [--quick smoke run: not a measurement]" if args.quick else ""))
 
 
 def rotate(variants: dict[str, Callable[[], dict | float]], n: int, log: bool = True) -> dict[str, list]:
@@ -110,7 +134,7 @@ class Headlines:
         status = "" if ok is None else ("PASS" if ok else "MISS")
         self.items.append({"section": self.section, "name": name, "value": value, "unit": unit,
                            "target": target, "status": status, "note": note,
-                           "quick": bool(self.args.quick)})
+                           "quick": bool(self.args.quick), "smoke": bool(getattr(self.args, "smoke", False))})
 
     def finish(self) -> None:
         print("targets:" + ("" if any(it["target"] for it in self.items) else " none (informational)"))

@@ -1,6 +1,6 @@
 """The Dask executor's cost: the quick suite on a local Dask cluster vs the process executor.
 
-    python benchmarks/speed_dask.py [--fast-suite] [--repeats 5] [--quick]
+    python benchmarks/speed_dask.py [--fast-suite] [--repeats 5] [--quick] [--smoke]
 
 Five variants in rotation, each through ``execute(suite, out, fresh=True)``:
 
@@ -41,6 +41,9 @@ if it halved dask 1's jobs phase exactly, with dask 2's own start; and the jobs-
 speed-up the 1.6x wall target needs. A start that two workers cannot share (every job
 process imports and warms its libraries on one core) bounds the wall ratio below 2x on a
 short suite.
+
+``--smoke`` (a check that the script runs, not a measurement): the five variants once each
+on the quick suite's linear config, 2 datasets x 2 seeds (4 jobs per run).
 """
 
 from __future__ import annotations
@@ -99,6 +102,8 @@ def bootstrap_ratio(a: list[float], b: list[float], rounds: int = 4000) -> tuple
 
 
 def percentile(values: list[float], q: float) -> float:
+    if not values:  # no steady job (every job was its worker's first)
+        return float("nan")
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 

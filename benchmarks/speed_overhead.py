@@ -1,6 +1,6 @@
 """Harness overhead: the share of a run's wall time that is not model work.
 
-    python benchmarks/speed_overhead.py [--fast-suite] [--repeats 5] [--quick] [--profile]
+    python benchmarks/speed_overhead.py [--fast-suite] [--repeats 5] [--quick] [--smoke] [--profile]
 
 Two workloads run through the Python API (``execute(suite, out, jobs=1, fresh=True)``, one
 pre-warmed worker with 2 threads), in rotation A B A B ...:
@@ -23,7 +23,8 @@ and where the rest goes (each as a share of wall):
                 (pickling the job and outcome, the SQLite commit, progress hooks)
     tail      = wall - last job end                              (closing the worker)
 ``--profile`` also runs the tiny grid once in this process under cProfile and prints where
-the in-worker harness time goes.
+the in-worker harness time goes. ``--smoke`` (a check that the script runs, not a
+measurement): both workloads with the linear family only (4 and 2 jobs), one round.
 """
 
 from __future__ import annotations
@@ -42,23 +43,29 @@ from familybench.bench.suite.spec import parse_suite
 TARGET = 0.05
 
 
-def tiny_suite(seeds: int = 5):
+TINY_MODELS = {
+    "linear": {"model": "linear"},
+    "lightgbm": {"model": "lightgbm", "params": {"n_estimators": 10}},
+    "mlp": {"model": "mlp", "params": {"hidden_layer_sizes": [16], "max_epochs": 1}},
+}
+
+
+def tiny_suite(seeds: int = 5, models=tuple(TINY_MODELS)):
     return parse_suite({
         "seeds": seeds,
         "datasets": {"moons": {"n_samples": 200}, "sine1d": {"n_samples": 200}},
-        "models": {
-            "linear": {"model": "linear"},
-            "lightgbm": {"model": "lightgbm", "params": {"n_estimators": 10}},
-            "mlp": {"model": "mlp", "params": {"hidden_layer_sizes": [16], "max_epochs": 1}},
-        },
+        "models": {name: TINY_MODELS[name] for name in models},
     }, source="<tiny grid>", default_name="tiny")
 
 
 class Stamps(Hook):
-    def on_run_start(self, *a):
+    """The run's start and each job's end, on this process's clock. Takes ``**kwargs`` as
+    :class:`Hook` does, so the details a later version sends cannot break it."""
+
+    def on_run_start(self, **kwargs):
         self.start, self.ends = time.perf_counter(), []
 
-    def on_job_end(self, record):
+    def on_job_end(self, record, **kwargs):
         self.ends.append((time.perf_counter(), record["job_seconds"]))
 
 
@@ -77,7 +84,12 @@ def add_suite_args(p) -> None:
 
 
 def quick_suite(args):
-    """The quick suite (``--fast-suite``: its fast sizes; ``--quick``: 3 small datasets) and its label."""
+    """The quick suite (``--fast-suite``: its fast sizes; ``--quick``: 3 small datasets;
+    ``--smoke``: linear on 2 of them, 2 seeds) and its label."""
+    if getattr(args, "smoke", False):
+        # 2 x 2 jobs: with --jobs 2 (speed_parallel, speed_dask) each worker runs a job after its first
+        options = RunOptions(suite="quick", fast=True, models=["linear"], datasets=["moons", "sine1d"], seeds=2)
+        return resolve_suite(options), "quick (smoke: linear, 2 datasets x 2 seeds)"
     if args.quick:
         return resolve_suite(RunOptions(suite="quick", fast=True, datasets=["moons", "sine1d", "friedman1"])), "quick (3 datasets)"
     return resolve_suite(RunOptions(suite="quick", fast=args.fast_suite)), "quick" + (" --fast" if args.fast_suite else "")
@@ -145,7 +157,7 @@ def main(argv=None):
     args = p.parse_args(argv)
     n = sc.repeats(args)
     quick, label = quick_suite(args)
-    tiny = tiny_suite(seeds=2 if args.quick else 5)
+    tiny = tiny_suite(seeds=1, models=["linear"]) if args.smoke else tiny_suite(seeds=2 if args.quick else 5)
     sc.header("harness overhead", args, n, f"A = {label}, B = tiny grid; jobs=1 (one worker, 2 threads)")
     samples = sc.rotate({"quick": lambda: measure(quick), "tiny": lambda: measure(tiny)}, n)
     keys = ["jobs", "wall", "warm_up", "model", "overhead", "in_worker", "start", "dispatch", "tail"]

@@ -1,6 +1,6 @@
 """Parallel throughput: the quick suite with ``--jobs 2`` (1 thread per job) vs ``--jobs 1`` (2 threads).
 
-    python benchmarks/speed_parallel.py [--fast-suite] [--repeats 5] [--quick]
+    python benchmarks/speed_parallel.py [--fast-suite] [--repeats 5] [--quick] [--smoke]
 
 Runs the built-in quick suite (72 jobs; its ``[fast]`` sizes, 24 jobs, with ``--fast-suite``)
 through ``execute(suite, out, jobs=N, fresh=True)`` alternately with N=1 and N=2, and
@@ -10,6 +10,8 @@ out worker start and warm-up (the workers warm up concurrently, so the ``worker_
 stored for N=2 is the sum over both and is shown as such). Also printed: the sum of fit
 seconds per mode, i.e. how much slower each job is with 1 thread and a busy neighbour,
 and the per-family split of that, which says which family limits the speed-up.
+``--smoke`` (a check that the script runs, not a measurement): the quick suite's linear
+config, 2 datasets x 2 seeds (4 jobs), one round.
 """
 
 from __future__ import annotations

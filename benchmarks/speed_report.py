@@ -1,6 +1,6 @@
 """Report generation time for a 100-job run.
 
-    python benchmarks/speed_report.py [--repeats 5] [--quick] [--keep DIR]
+    python benchmarks/speed_report.py [--repeats 5] [--quick] [--smoke] [--keep DIR]
 
 Builds one results directory of 100 jobs: 5 datasets (moons, spirals, sine1d, friedman1,
 breast_cancer; 300 rows each) x 5 configs (linear, poly degree 2, LightGBM 20 trees,
@@ -13,12 +13,15 @@ in this process (``executor="serial"``). Then, in rotation:
 - ``cli``: ``familybench report DIR`` in a fresh process (imports included: what a user waits).
 
 Finally one ``write_report`` under cProfile lists where the time goes. Target: <= 10 s.
+``--smoke`` (a check that the script runs, not a measurement): a 10-job run (moons and
+sine1d at 100 rows, the 5 configs, 1 seed), one round.
 """
 
 from __future__ import annotations
 
 import cProfile
 import pstats
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -34,11 +37,15 @@ TARGET = 10.0
 BIN = Path(sys.executable).parent
 
 
-def hundred_jobs(quick: bool = False):
-    rows = {"n_samples": 300}
+DATASETS = ("moons", "spirals", "sine1d", "friedman1", "breast_cancer")
+
+
+def hundred_jobs(quick: bool = False, smoke: bool = False):
+    rows = {"n_samples": 100 if smoke else 300}
+    names = ("moons", "sine1d") if smoke else DATASETS
     return parse_suite({
-        "seeds": 2 if quick else 4,
-        "datasets": {name: dict(rows) for name in ("moons", "spirals", "sine1d", "friedman1", "breast_cancer")},
+        "seeds": 1 if smoke else 2 if quick else 4,
+        "datasets": {name: dict(rows) for name in names},
         "models": {
             "linear": {"model": "linear"},
             "poly": {"model": "poly", "params": {"degree": 2}},
@@ -84,14 +91,23 @@ def profile(directory: str, top: int = 15) -> None:
 
 def main(argv=None):
     p = sc.parser(__doc__)
-    p.add_argument("--keep", metavar="DIR", help="build (or reuse) the 100-job run here instead of a temp dir")
+    p.add_argument("--keep", metavar="DIR",
+                   help="build (or reuse) the 100-job run here and keep it, instead of a temporary directory")
     args = p.parse_args(argv)
     n = sc.repeats(args)
     sc.header("report generation", args, n, "A = write_report, B = write_report(html=False), C = familybench report")
     directory = args.keep or tempfile.mkdtemp(prefix="familybench-report100-")
+    try:
+        measure(args, n, directory)
+    finally:
+        if not args.keep:  # a temporary run: --keep DIR keeps one
+            shutil.rmtree(directory, ignore_errors=True)
+
+
+def measure(args, n: int, directory: str) -> None:
     start = time.perf_counter()
     if not (Path(directory) / "results.sqlite").is_file():
-        _, records = execute(hundred_jobs(args.quick), directory, executor="serial", fresh=True)
+        _, records = execute(hundred_jobs(args.quick, args.smoke), directory, executor="serial", fresh=True)
         print(f"built {len(records)} jobs in {time.perf_counter() - start:.1f} s -> {directory} "
               f"({sum(r['status'] != 'ok' for r in records)} not ok)")
     from familybench.bench.results.store import load_results

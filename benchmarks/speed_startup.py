@@ -1,6 +1,6 @@
 """Start-up: time from the ``familybench`` command to its first progress line; worker warm-up apart.
 
-    python benchmarks/speed_startup.py [--repeats 5] [--quick]
+    python benchmarks/speed_startup.py [--repeats 5] [--quick] [--smoke]
 
 In rotation, each round runs:
 
@@ -19,6 +19,10 @@ In rotation, each round runs:
 
 Then one ``python -X importtime`` of the CLI's imports lists the ten largest cumulative
 imports, to show what to make lazy. Target: first progress line <= 2 s.
+
+``--smoke`` (a check that the script runs, not a measurement): one round; ``cli`` runs the
+quick suite's linear config on moons only and the warm-up parts warm the linear family
+only, so no worker imports torch or LightGBM.
 """
 
 from __future__ import annotations
@@ -56,12 +60,14 @@ from familybench.bench.plan.jobs import expand; expand(s); t.append(time.perf_co
 names = ["import cli", "import runner+store", "resolve_suite", "environment.collect", "open store", "expand jobs"]
 print(json.dumps({n: b - a for n, a, b in zip(names, t, t[1:])}))
 """
+WARM_STEPS = ("linear", "poly", "import lightgbm", "lightgbm", "import torch", "mlp")
+SMOKE_WARM_STEPS = ("linear",)
 WARM = r"""
-import json, time
+import json, sys, time
 t = time.perf_counter(); out = {}
 from familybench.bench.execute.worker import JobWorker
 r = JobWorker(2); out["import worker"] = time.perf_counter() - t
-for step in ("linear", "poly", "import lightgbm", "lightgbm", "import torch", "mlp"):
+for step in json.loads(sys.argv[1]):
     t = time.perf_counter()
     if step.startswith("import"):
         __import__(step.split()[1])
@@ -86,6 +92,8 @@ def phases() -> dict:
 
 
 LINEAR_ONLY = ["--models", "linear", "--datasets", "moons", "--seeds", "1"]
+QUICK_FAST = ("--suite", "quick", "--fast")
+SMOKE_QUICK = ("--suite", "quick", "--fast", "--models", "linear", "--datasets", "moons")
 
 
 def linear_run() -> dict:
@@ -93,7 +101,7 @@ def linear_run() -> dict:
     return cli_run(LINEAR_ONLY)
 
 
-def cli_run(selection=("--suite", "quick", "--fast")) -> dict:
+def cli_run(selection=QUICK_FAST) -> dict:
     exe = BIN / "familybench"
     with tempfile.TemporaryDirectory() as out:
         start = time.perf_counter()
@@ -154,18 +162,21 @@ def import_times(top: int = 10) -> None:
     sc.table(table[:top], ["package", "cumulative s", "loaded by"])
 
 
-def warm_up_parts() -> dict:
+def warm_up_parts(steps=WARM_STEPS) -> dict:
     """Time the worker's warm-up family by family in a fresh process (what a spawned worker does)."""
-    out = subprocess.run([sys.executable, "-c", WARM], capture_output=True, text=True, check=True, cwd=ROOT)
+    out = subprocess.run([sys.executable, "-c", WARM, json.dumps(list(steps))], capture_output=True, text=True,
+                         check=True, cwd=ROOT)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main(argv=None):
     args = sc.parser(__doc__).parse_args(argv)
     n = sc.repeats(args)
-    sc.header("start-up", args, n, "A = python -c pass, B = pre-run phases, C = familybench run --suite quick --fast, D = warm-up parts")
-    samples = sc.rotate({"python": bare_python, "phases": phases, "cli": cli_run, "linear": linear_run,
-                         "warm-up": warm_up_parts}, n)
+    selection, steps = (SMOKE_QUICK, SMOKE_WARM_STEPS) if args.smoke else (QUICK_FAST, WARM_STEPS)
+    sc.header("start-up", args, n, f"A = python -c pass, B = pre-run phases, C = familybench run {' '.join(selection)}, "
+              "D = warm-up parts")
+    samples = sc.rotate({"python": bare_python, "phases": phases, "cli": lambda: cli_run(selection),
+                         "linear": linear_run, "warm-up": lambda: warm_up_parts(steps)}, n)
     py = sc.median(samples["python"], "seconds")
     first = sc.median(samples["cli"], "first_line")
     warm = sc.median(samples["cli"], "warm_up")

@@ -1,6 +1,6 @@
 """Tuning speed: familybench's tuner against a hand-written loop doing the same trials.
 
-    python benchmarks/speed_tuning.py [--quick] [--repeats N] [--trials 20] [--json FILE]
+    python benchmarks/speed_tuning.py [--quick] [--smoke] [--repeats N] [--trials 20] [--json FILE]
 
 Tunes ``lightgbm`` and ``mlp`` (their built-in search spaces, random search, validation
 20 % of the training rows; mlp at most 30 epochs) on three small datasets (moons and
@@ -18,11 +18,15 @@ friedman1 at 400 rows, breast_cancer's 569), one seed, and times, in rotation:
 Targets: familybench / loop ≤ 1.10 at ``--jobs 1``; ``--jobs 2`` ≥ 1.6× faster than
 ``--jobs 1``. Also prints trials per second and the largest metric difference between
 familybench and the loop (0 for LightGBM: same fits).
+
+``--smoke`` (a check that the script runs, not a measurement): 2 trials of each model on
+moons at 200 rows, LightGBM at most 50 trees, mlp at most 2 epochs, one round.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -34,22 +38,24 @@ import speed_common as sc
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 DATASETS = {"moons": {"n_samples": 400}, "friedman1": {"n_samples": 400}, "breast_cancer": {}}
+MODELS = {"lightgbm": {}, "mlp": {"params": {"max_epochs": 30}}}
+SMOKE_DATASETS = {"moons": {"n_samples": 200}}
+SMOKE_MODELS = {"lightgbm": {"params": {"n_estimators": 50}}, "mlp": {"params": {"max_epochs": 2}}}
 
 
-def make_suite(trials: int):
+def make_suite(trials: int, datasets=DATASETS, models=MODELS):
     from familybench.bench.suite.spec import parse_suite
 
     return parse_suite({
-        "name": "tuning-speed", "seeds": 1, "tune": {"trials": trials}, "datasets": DATASETS,
-        "models": {"lightgbm": {}, "mlp": {"params": {"max_epochs": 30}}},
+        "name": "tuning-speed", "seeds": 1, "tune": {"trials": trials}, "datasets": datasets, "models": models,
     })
 
 
-def run_familybench(suite, jobs: int) -> dict:
+def run_familybench(suite, jobs: int, scratch: Path) -> dict:
     from familybench.bench.execute.process import ProcessExecutor
     from familybench.bench.run.driver import execute
 
-    out = Path(tempfile.mkdtemp(prefix="fb-tune-"))
+    out = Path(tempfile.mkdtemp(prefix="fb-tune-", dir=scratch))
     executor = ProcessExecutor(n_workers=jobs)
     start = time.perf_counter()
     _, records = execute(suite, out, executor=executor)
@@ -58,7 +64,7 @@ def run_familybench(suite, jobs: int) -> dict:
     return {"seconds": wall - warm, "wall": wall, "warm_up": warm, "jobs": len(records), "out": str(out)}
 
 
-def hand_loop(trials_frame, threads: int) -> dict:
+def hand_loop(trials_frame, threads: int, datasets=DATASETS) -> dict:
     """The same trials with plain calls: split, inner split, fit, predict, score."""
     from threadpoolctl import threadpool_limits
 
@@ -78,7 +84,7 @@ def hand_loop(trials_frame, threads: int) -> dict:
         torch.set_num_threads(threads)
         for row in trials_frame.itertuples():
             if row.dataset not in cache:
-                data = load_dataset(row.dataset, **DATASETS[row.dataset])
+                data = load_dataset(row.dataset, **datasets[row.dataset])
                 [split] = make_splits(data, seed=int(row.seed))
                 [inner] = make_inner_splits(data.y.to_numpy(), data.task, split.train, seed=int(row.seed),
                                             validation={"holdout": 0.2})
@@ -114,26 +120,35 @@ def hand_loop(trials_frame, threads: int) -> dict:
     return {"seconds": time.perf_counter() - start, "metrics": metrics}
 
 
-def main() -> None:
+def main(argv=None) -> None:
     p = sc.parser(__doc__, repeats=3)
     p.add_argument("--trials", type=int, default=20)
-    args = p.parse_args()
+    args = p.parse_args(argv)
+    scratch = Path(tempfile.mkdtemp(prefix="fb-tune-"))  # every run's results; removed at the end
+    try:
+        measure(args, scratch)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def measure(args, scratch: Path) -> None:
     n = sc.repeats(args)
-    trials = 4 if args.quick else args.trials
-    suite = make_suite(trials)
+    trials = 2 if args.smoke else 4 if args.quick else args.trials
+    datasets, models = (SMOKE_DATASETS, SMOKE_MODELS) if args.smoke else (DATASETS, MODELS)
+    suite = make_suite(trials, datasets, models)
     sc.header("tuning: familybench vs a hand-written loop", args, n,
-              f"{trials} trials x lightgbm, mlp x {len(DATASETS)} datasets (random search, built-in spaces)")
+              f"{trials} trials x {', '.join(models)} x {len(datasets)} datasets (random search, built-in spaces)")
     import familybench
 
-    first = run_familybench(suite, 1)  # also warms this process's caches
+    first = run_familybench(suite, 1, scratch)  # also warms this process's caches
     results = familybench.load_results(first["out"])
     trials_frame = results[results["role"] == "trial"].sort_values(["dataset", "config", "trial"])
     threads = int(results["threads"].iloc[0])
-    hand_loop(trials_frame.head(4), threads)  # warm the loop's imports outside the clock
+    hand_loop(trials_frame.head(4), threads, datasets)  # warm the loop's imports outside the clock
     samples = sc.rotate({
-        "familybench --jobs 1": lambda: run_familybench(suite, 1),
-        "hand loop": lambda: hand_loop(trials_frame, threads),
-        "familybench --jobs 2": lambda: run_familybench(suite, 2),
+        "familybench --jobs 1": lambda: run_familybench(suite, 1, scratch),
+        "hand loop": lambda: hand_loop(trials_frame, threads, datasets),
+        "familybench --jobs 2": lambda: run_familybench(suite, 2, scratch),
     }, n)
     fb1, loop, fb2 = (sc.median(samples[k], "seconds") for k in ("familybench --jobs 1", "hand loop",
                                                                   "familybench --jobs 2"))

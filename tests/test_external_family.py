@@ -88,7 +88,10 @@ def test_an_external_family_is_warmed_tuned_and_versioned(tmp_path, clean_regist
     # search space: the [tune] trials sampled the family's alpha
     sampled = {json.loads(r["search_params"])["alpha"] for r in records if r["role"] == "trial" and r["trial"] > 0}
     assert len(sampled) == 3 and all(1e-3 <= a <= 10 for a in sampled)
-    assert get_search_space("shrunk", "regression").describe() is not None
+    assert get_search_space("shrunk", "regression").describe() == {  # the space the family's file registered
+        "dimensions": {"alpha": {"type": "float", "low": 1e-3, "high": 10.0, "log": True}},
+        "fixed": {}, "virtual": [],
+    }
 
     # versions: the metadata and the report show the family's distribution under its name
     from familybench.bench.results.store import ResultStore
