@@ -49,6 +49,7 @@ def test_a_slowed_config_is_flagged_as_slower(baseline, tmp_path):
     flagged = {(r.config, r.dataset) for r in result.regressions}
     # on 1-D sine1d LightGBM runs out of splits and stops early, so only moons is certain
     assert ("gbm", "moons") in flagged
+    assert sorted(r.dataset for r in result.rows if r.config == "linear") == ["moons", "sine1d"]
     assert not any(r.config in ("linear",) for r in result.regressions)
     row = next(r for r in result.rows if r.config == "gbm" and r.dataset == "moons")
     assert row.fit.regression and row.fit.ratio > 3 and row.fit.p_value < 0.01
@@ -84,7 +85,13 @@ def test_a_config_that_now_fails_is_a_regression(baseline, tmp_path):
 def test_thresholds_come_from_the_suite(baseline, tmp_path):
     slow = {"model": "lightgbm", "params": {"n_estimators": 600}, "compare": {"fit_seconds": 1e9, "predict_seconds": 1e9}}
     current = _run(tmp_path / "cur", {"gbm": slow, "mlp": MLP, "linear": {}})
-    assert not [r for r in compare_runs(baseline, current).regressions if r.config == "gbm"]
+    result = compare_runs(baseline, current)
+    gbm = {r.dataset: r for r in result.rows if r.config == "gbm"}
+    assert sorted(gbm) == ["moons", "sine1d"], result.markdown()  # compared: quiet, not left out
+    assert all(r.fit.threshold == r.predict.threshold == 1e9 for r in gbm.values())  # the suite's
+    others = [r for r in result.rows if r.config != "gbm"]
+    assert len(others) == 4 and all(r.fit.threshold < 1e9 for r in others)  # the others keep the default
+    assert not [r for r in result.regressions if r.config == "gbm"]
 
 
 def _time_change(base, cur, threshold, alpha, base_samples=None, cur_samples=None):

@@ -78,11 +78,11 @@ def test_serial_run_writes_one_complete_record_per_job(tmp_path):
     assert (frame["status"] == "ok").all(), frame["error"].dropna().tolist()
     assert (frame["schema_version"] == SCHEMA_VERSION).all() and (frame["run_id"] == run_id).all()
     moons = frame[frame["dataset"] == "moons"]
-    assert moons["task"].eq("binary").all()
+    assert len(moons) == 6 and moons["task"].eq("binary").all()
     assert moons["test_roc_auc"].between(0.0, 1.0).all() and moons["test_rmse"].isna().all()
     assert moons.loc[moons["config"] != "mlp", "test_roc_auc"].gt(0.7).all()  # the 5-epoch MLP is untrained
     sine = frame[frame["dataset"] == "sine1d"]
-    assert sine["test_r2"].notna().all() and sine["test_accuracy"].isna().all()
+    assert len(sine) == 6 and sine["test_r2"].notna().all() and sine["test_accuracy"].isna().all()
     assert (frame["n_train"] == 160).all() and (frame["n_test"] == 40).all()
     assert (frame["fit_seconds"] > 0).all() and (frame["predict_rows_per_second"] > 0).all()
     assert frame["fit_seconds_samples"].map(len).eq(1).all()
@@ -90,7 +90,7 @@ def test_serial_run_writes_one_complete_record_per_job(tmp_path):
     # held to a fit of known size in test_peak_rss_bytes_is_the_peak_of_the_fit_above_its_start
     assert frame["peak_rss_bytes"].notna().all() and (frame["peak_rss_bytes"] >= 0).all()
     linear = frame[(frame["config"] == "linear") & (frame["dataset"] == "sine1d")]
-    assert (linear["n_params"] == 2).all()
+    assert len(linear) == 2 and (linear["n_params"] == 2).all()
     assert frame.loc[frame["config"] == "mlp", "n_epochs"].eq(5).all()
     assert set(frame["family"]) == {"linear", "boosting", "mlp"}
 

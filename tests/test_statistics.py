@@ -185,6 +185,7 @@ def test_all_equal_scores_have_no_interval():
     assert np.isnan(row["ci_low"]) and np.isnan(row["ci_high"]) and row["ci_note"] == CI_ALL_EQUAL
     assert row["mean_score"] == pytest.approx(0.7)
     others = stats.configs[stats.configs["config"] != "c"]
+    assert sorted(others["config"]) == ["a", "b"]
     assert (others["ci_low"] < others["mean_score"]).all() and (
         others["mean_score"] < others["ci_high"]
     ).all()
