@@ -43,6 +43,16 @@ SMOKE: dict[str, tuple[list[str], list[str]]] = {
          rf"^scaling\s+mlp fit seconds at 400 rows\s+{NUMBER}\s+s",
          r"^markdown: .*speed\.md$"],
     ),
+    "adapter_cost.py": ([], [
+        r"^== adapter cost: 200 rows x 9 columns, 1 thread, 1 rounds in rotation ==$",
+        *(rf"^{member}\s+{NUMBER}\s+{NUMBER}\s+{NUMBER}x  identical$" for member in ("catboost", "realmlp", "tabm")),
+        rf"^{VERDICT}adapter fit time, worst member = {NUMBER}x the direct call  \(target <= 1\.05x\)$",
+    ]),
+    "gpu_check.py": ([], [
+        r"^== GPU check: 300 training rows, 75 test rows; CUDA: (yes|no) ==$",
+        *(rf"^{model}\s+cpu\s+{NUMBER}\s+{NUMBER}" for model in ("mlp", "realmlp", "tabm", "xgboost", "catboost")),
+        r"^(no CUDA device: the GPU figures are unmeasured|every GPU path agrees with its CPU path)",
+    ]),
     "speed_startup.py": ([], [
         r"^== start-up ==$", r"^measure \(median\)\s+seconds\s+x python$",
         rf"^familybench: first progress line\s+{NUMBER}\s+{NUMBER}$",
