@@ -56,7 +56,7 @@ def slow(session: nox.Session) -> None:
     _install(session)
     session.run("pytest", "-m", "slow", *session.posargs, env=ENV)
     # the property tests again, with 500 examples each instead of 50
-    session.run("pytest", "tests/test_fuzz.py", *session.posargs, env={**ENV, "FAMILYBENCH_FUZZ_EXAMPLES": "500"})
+    session.run("pytest", "tests/e2e/test_fuzz.py", *session.posargs, env={**ENV, "FAMILYBENCH_FUZZ_EXAMPLES": "500"})
 
 
 @nox.session

@@ -135,7 +135,7 @@ def main(argv=None) -> int:
     p.add_argument("--only", help=f"comma-separated sections: {', '.join(SECTIONS)}")
     p.add_argument("--quick", action="store_true", help="smoke run: fewer repeats, smaller sizes")
     p.add_argument("--smoke", action=sc.SmokeAction, help="every section's --smoke: tiny sizes, 1 run, seconds "
-                   "(tests/test_benchmarks.py); not a measurement")
+                   "(tests/e2e/test_benchmarks.py); not a measurement")
     p.add_argument("--repeats", type=int, help="runs per variant in every section (default 5; 3 with --quick)")
     p.add_argument("--fast-suite", action="store_true", help="overhead/parallel/dask on quick --fast (24 jobs), not the full quick suite")
     p.add_argument("--markdown", metavar="FILE", help="write one Markdown table of every headline number")

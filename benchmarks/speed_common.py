@@ -5,7 +5,7 @@ the median of each, prints ratios of medians measured in that same run, states t
 machine and the targets with PASS/MISS, and with ``--json FILE`` writes its headline
 numbers for ``benchmarks/speed.py --markdown``.
 
-``--smoke`` (every script under ``benchmarks/`` has it; ``tests/test_benchmarks.py`` runs
+``--smoke`` (every script under ``benchmarks/`` has it; ``tests/e2e/test_benchmarks.py`` runs
 them all with it) runs the same code on tiny sizes, once, in seconds: it checks that the
 script still runs and prints its results, and measures nothing. It implies ``--quick``.
 """
@@ -37,7 +37,7 @@ class SmokeAction(argparse.Action):
             namespace.quick = True
 
 
-SMOKE_HELP = "check that the script runs: tiny sizes, 1 run, seconds (tests/test_benchmarks.py); not a measurement"
+SMOKE_HELP = "check that the script runs: tiny sizes, 1 run, seconds (tests/e2e/test_benchmarks.py); not a measurement"
 
 
 def parser(doc: str, repeats: int = 5) -> argparse.ArgumentParser:

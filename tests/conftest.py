@@ -46,6 +46,11 @@ _NETWORK_FAST_CHECKS = (
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
+        if "/e2e/" in item.nodeid or item.nodeid.startswith("e2e/"):
+            item.add_marker(pytest.mark.e2e)  # tests/e2e/: whole runs, end to end
+        elif "test_sklearn_compatible[" in item.nodeid:
+            # scikit-learn's whole battery over every family (1,000+ fits): not for the fast loop
+            item.add_marker(pytest.mark.e2e)
         if "test_sklearn_compatible[" in item.nodeid and any(n in item.nodeid for n in _NETWORK_ESTIMATORS) \
                 and not any(c in item.nodeid for c in _NETWORK_FAST_CHECKS):
             item.add_marker(pytest.mark.slow)

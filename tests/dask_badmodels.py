@@ -1,4 +1,4 @@
-"""A model that kills the Dask worker running it ("dask_badmodels:KillWorker", tests/test_dask.py).
+"""A model that kills the Dask worker running it ("dask_badmodels:KillWorker", tests/e2e/test_dask.py).
 
 Under the Dask executor a job runs in a child process of its worker, so the worker is the
 job process's parent.

@@ -6,7 +6,10 @@ import os
 import subprocess
 import sys
 
+import pytest
 
+
+@pytest.mark.e2e
 def test_thread_limits_cap_libraries_loaded_after_the_first_job():
     # The controller is cached between jobs; a library imported later (LightGBM's OpenMP,
     # torch) must still be capped. Run in a fresh process so nothing is loaded up front.

@@ -14,7 +14,7 @@ scikit-learn defines without an ``__init__`` (``BaseEstimator`` and the mixins) 
 parameterless. Anything else — a decorated class or ``__init__``, ``*args`` or ``**kwargs``,
 a base it cannot resolve, more than one candidate ``__init__``, a module without source —
 gives ``None``, and the registry builds the estimator to check parameters instead: slower,
-never wrong. ``tests/test_models.py`` keeps the names equal to ``get_params()`` for every
+never wrong. ``tests/models/test_models.py`` keeps the names equal to ``get_params()`` for every
 built-in, so a family that defeats the reading is caught there.
 """
 

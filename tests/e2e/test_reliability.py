@@ -231,7 +231,7 @@ def test_a_busy_worker_does_not_outlive_a_killed_run(tmp_path):
     suite_file = tmp_path / "s.toml"
     suite_file.write_text('datasets = { friedman1 = { n_samples = 50 } }\n'
                           '[models.s]\nmodel = "badmodels:Sleepy"\nparams = { seconds = 600.0 }\n')
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent)}
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     run = subprocess.Popen([sys.executable, "-m", "familybench", "run", str(suite_file), "--out", str(tmp_path / "o")],
                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     run.stderr.readline()  # the header: the worker is starting

@@ -33,6 +33,7 @@ def baseline(tmp_path_factory):
     return _run(tmp_path_factory.mktemp("base"), {"gbm": GBM, "mlp": MLP, "linear": {}})
 
 
+@pytest.mark.e2e
 def test_identical_runs_do_not_flag(baseline, tmp_path):
     current = _run(tmp_path / "cur", {"gbm": GBM, "mlp": MLP, "linear": {}})
     result = compare_runs(baseline, current)
@@ -42,6 +43,7 @@ def test_identical_runs_do_not_flag(baseline, tmp_path):
     assert all(abs(r.change) < 1e-12 for r in result.rows)  # same seeds, same scores
 
 
+@pytest.mark.e2e
 def test_a_slowed_config_is_flagged_as_slower(baseline, tmp_path):
     slow = {"model": "lightgbm", "params": {"n_estimators": 600}}  # same name, 30x the trees
     current = _run(tmp_path / "cur", {"gbm": slow, "mlp": MLP, "linear": {}})
@@ -57,6 +59,7 @@ def test_a_slowed_config_is_flagged_as_slower(baseline, tmp_path):
     assert "fit ×" in result.verdict() and "▼" in result.markdown()
 
 
+@pytest.mark.e2e
 def test_a_worse_config_is_flagged_in_the_right_direction(baseline, tmp_path):
     worse = {"model": "mlp", "params": {"hidden_layer_sizes": [16], "max_epochs": 1, "lr": 0.01}}
     current = _run(tmp_path / "cur", {"gbm": GBM, "mlp": worse, "linear": {}})
@@ -71,6 +74,7 @@ def test_a_worse_config_is_flagged_in_the_right_direction(baseline, tmp_path):
     assert back.quality_improvement and not back.quality_regression
 
 
+@pytest.mark.e2e
 def test_a_config_that_now_fails_is_a_regression(baseline, tmp_path):
     current = _run(tmp_path / "cur", {"gbm": GBM, "mlp": MLP, "linear": {"model": "badmodels:Boom"}},
                    )
@@ -82,6 +86,7 @@ def test_a_config_that_now_fails_is_a_regression(baseline, tmp_path):
     assert math.isfinite(row.baseline) and math.isnan(row.current)  # what it scored before is still shown
 
 
+@pytest.mark.e2e
 def test_thresholds_come_from_the_suite(baseline, tmp_path):
     slow = {"model": "lightgbm", "params": {"n_estimators": 600}, "compare": {"fit_seconds": 1e9, "predict_seconds": 1e9}}
     current = _run(tmp_path / "cur", {"gbm": slow, "mlp": MLP, "linear": {}})
@@ -126,7 +131,9 @@ def test_environment_differences_are_warned():
 def test_bad_input_and_cli_exit_codes(baseline, tmp_path, capsys):
     with pytest.raises(FamilybenchError, match="no results.sqlite here"):
         compare_runs(baseline, tmp_path / "missing")
-    other = _run(tmp_path / "other", {"linear": {}}, seeds=1)
+    # time is not what this test is about: the suite's own thresholds keep the gate off it
+    quiet = {"compare": {"fit_seconds": 1e9, "predict_seconds": 1e9}}
+    other = _run(tmp_path / "other", {"linear": quiet}, seeds=1)
     with pytest.raises(FamilybenchError, match="have no jobs in common"):
         compare_runs(baseline, _run(tmp_path / "x", {"poly": {}}, seeds=1))
     assert main(["compare", str(baseline), str(tmp_path / "missing")]) == 2

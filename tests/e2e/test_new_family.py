@@ -1,6 +1,6 @@
 """ARCHITECTURE.md's recipe for a model family, followed to the letter on a copy of the
 package: the family's module ``models/_toy.py``, its one ``register(...)`` call in
-``models/_builtins.py``, and its test ``tests/test_toy.py`` — plus its row in the model
+``models/_builtins.py``, and its test ``tests/models/test_toy.py`` — plus its row in the model
 tables the docs test holds to the registry. Nothing else is edited: not
 ``models/__init__.py``, not a parameter list, not a test list; yet the family is a public
 name, its parameters are checked from its source before anything imports it, it passes
@@ -19,7 +19,7 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 # 1. the module: estimators (parameters in __init__, declared once), search space
 MODULE = '''
@@ -139,11 +139,11 @@ def test_toy_runs_a_job(tmp_path):
     assert [(r["model"], r["status"]) for r in records] == [("toy", "ok")]
 '''
 
-# and the docs: its row in each model table (tests/test_model_table.py holds them to the registry)
+# and the docs: its row in each model table (tests/models/test_model_table.py holds them to the registry)
 ROW = "| `toy` | tree | a decision tree | same |\n"
 LAST_ROW = "| `lecture_wedge` |"
 
-CODE_FILES = {"src/familybench/models/_toy.py", "src/familybench/models/_builtins.py", "tests/test_toy.py"}
+CODE_FILES = {"src/familybench/models/_toy.py", "src/familybench/models/_builtins.py", "tests/models/test_toy.py"}
 DOC_FILES = {"README.md", "docs/models.md"}
 COPIED = ["src/familybench", "tests", "README.md", "docs/models.md", "pyproject.toml"]
 
@@ -166,7 +166,7 @@ def _follow_the_recipe(dest: Path) -> None:
     marker = "\n# Everything above ships with familybench"
     assert builtins.count(marker) == 1
     (models / "_builtins.py").write_text(builtins.replace(marker, "\n" + REGISTER + marker))
-    (dest / "tests" / "test_toy.py").write_text(textwrap.dedent(TEST).lstrip())
+    (dest / "tests" / "models" / "test_toy.py").write_text(textwrap.dedent(TEST).lstrip())
     for page in DOC_FILES:
         lines = (dest / page).read_text().splitlines(keepends=True)
         [at] = [i for i, line in enumerate(lines) if line.startswith(LAST_ROW)]
@@ -202,11 +202,11 @@ def test_a_family_added_the_way_the_recipe_says_is_tested_and_runs(tmp_path):
     assert Path(where.strip()).is_relative_to(tmp_path), where  # the copy is what runs
 
     report = tmp_path / "junit.xml"
-    shared = ["tests/test_estimator_checks.py", "tests/test_models.py", "tests/test_search_spaces.py",
-              "tests/test_model_table.py"]
+    shared = ["tests/models/test_estimator_checks.py", "tests/models/test_models.py",
+              "tests/models/test_search_spaces.py", "tests/models/test_model_table.py"]
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "not slow", "-k", "toy or model_table",
-         f"--junitxml={report}", "tests/test_toy.py", *shared],
+         f"--junitxml={report}", "tests/models/test_toy.py", *shared],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900,
     )
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-3000:]

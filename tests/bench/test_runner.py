@@ -105,6 +105,7 @@ def test_rerun_resumes_and_fresh_starts_over(tmp_path):
     assert len(load_results(tmp_path)) == 4
 
 
+@pytest.mark.e2e
 def test_same_seed_same_metrics_and_seeds_change_splits(tmp_path):
     suite = tiny_suite(models={"gbm": TINY_MODELS["gbm"]})
     execute(suite, tmp_path / "a", executor="serial")
@@ -115,6 +116,7 @@ def test_same_seed_same_metrics_and_seeds_change_splits(tmp_path):
     assert by_seed[0] != by_seed[1]
 
 
+@pytest.mark.e2e
 def test_failures_are_recorded_and_the_rest_continue(tmp_path):
     suite = tiny_suite(
         models={"boom": {"model": "badmodels:Boom"}, "diverge": {"model": "badmodels:diverging_mlp"}, "linear": {}},
@@ -146,6 +148,7 @@ def test_model_task_mismatch_is_skipped_not_failed(tmp_path):
     assert frame["error"].iloc[0] == "model 'ridge_only' does not support task 'binary'"
 
 
+@pytest.mark.e2e
 def test_process_executor_kills_hanging_jobs_survives_crashes_and_keeps_going(tmp_path):
     suite = tiny_suite(
         models={
@@ -167,6 +170,7 @@ def test_process_executor_kills_hanging_jobs_survives_crashes_and_keeps_going(tm
     assert frame.loc["linear", "threads"] == 1  # 2 CPUs split over 2 workers (on this machine)
 
 
+@pytest.mark.e2e
 def test_parallel_workers_give_the_same_metrics_as_serial(tmp_path):
     suite = tiny_suite(models={"gbm": TINY_MODELS["gbm"], "mlp": TINY_MODELS["mlp"]}, datasets={"moons": {"n_samples": 200}})
     execute(suite, tmp_path / "serial", executor=InProcessExecutor(threads=1))

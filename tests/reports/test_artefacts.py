@@ -73,6 +73,7 @@ def registry():
     _REGISTRY.update(before)
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("report", ["mymodule", "mymodule.py"])
 def test_a_producer_and_a_section_from_outside_the_package_run_under_the_process_executor(tmp_path, registry,
                                                                                          report):

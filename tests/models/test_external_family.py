@@ -71,6 +71,7 @@ def _log(tmp_path) -> list[tuple[str, str]]:
     return [tuple(line.split()) for line in (tmp_path / "log.txt").read_text().splitlines()]
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("executor", ["process", "serial"])
 def test_an_external_family_is_warmed_tuned_and_versioned(tmp_path, clean_registry, executor):
     suite = _suite(tmp_path)
@@ -112,6 +113,7 @@ def test_an_external_family_passes_the_estimator_checks(tmp_path, clean_registry
     check_family("shrunk")
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("executor", ["process", "serial"])
 @pytest.mark.parametrize("fail", ["raise", "hang"])
 def test_a_failing_or_hanging_warm_up_is_a_noted_cold_start_not_a_failed_run(

@@ -77,6 +77,7 @@ def test_a_sampled_trial_of_the_space_fits(mixed_frame):
     assert model.model_.get_all_params()["boosting_type"] == "Plain" and model.n_params_ > 0
 
 
+@pytest.mark.e2e
 def test_check_family():
     check_family("catboost", params={"n_estimators": 50, "learning_rate": 0.3, "random_state": 0})
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from familybench.bench.results.members import has_members, select_members
 
@@ -59,6 +60,7 @@ def test_has_members():
     assert not has_members(pd.DataFrame([_row("a", "f", 0, 1, 1), _row("b", "g", 0, 1, 1)]))
 
 
+@pytest.mark.e2e
 def test_a_report_shows_which_member_stood_for_its_family(tmp_path):
     from familybench.bench.run.driver import execute
     from familybench.bench.suite import parse_suite

@@ -21,7 +21,7 @@ from familybench.bench.run.driver import RunOptions, execute, resolve_suite
 from familybench.bench.suite.spec import SuiteError, parse_suite
 from familybench.datasets import DatasetError, make_inner_splits, make_splits
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 GBM_SEARCH = {"num_leaves": {"low": 2, "high": 32, "log": True}, "learning_rate": {"low": 0.02, "high": 0.3, "log": True}}
 
 
@@ -201,6 +201,7 @@ def test_normalisation_is_grinsztajns():
 # -- runs
 
 
+@pytest.mark.e2e
 def test_a_tuned_run_gives_equal_trials_per_family_and_reports_them(tmp_path):
     suite = _suite({"trials": 4}, {
         "linear": {},
@@ -227,6 +228,7 @@ def test_a_tuned_run_gives_equal_trials_per_family_and_reports_them(tmp_path):
     assert (tmp_path / "figures" / "budget-curves.png").stat().st_size > 10_000
 
 
+@pytest.mark.e2e
 def test_random_search_is_the_same_at_any_number_of_jobs(tmp_path):
     suite = _suite({"trials": 4}, {"gbm": {"model": "lightgbm", "params": {"n_estimators": 10},
                                            "search": GBM_SEARCH}}, seeds=2)
@@ -238,6 +240,7 @@ def test_random_search_is_the_same_at_any_number_of_jobs(tmp_path):
     assert np.allclose(one["valid_roc_auc"], two["valid_roc_auc"]) and np.allclose(one["test_roc_auc"], two["test_roc_auc"])
 
 
+@pytest.mark.e2e
 def test_resume_after_kill_9_mid_tuning_gives_the_same_trials(tmp_path):
     suite_file = tmp_path / "tune.toml"
     suite_file.write_text(
@@ -281,6 +284,7 @@ def test_time_budget_stops_new_trials(tmp_path):
     assert chosen["stop_reason"] == "time_budget" and chosen["tuning_seconds"] <= 1.0
 
 
+@pytest.mark.e2e
 def test_refit_rows_carry_the_test_scores_and_export_best_params(tmp_path):
     suite = _suite({"trials": 3, "refit": True}, {
         "gbm": {"model": "lightgbm", "params": {"n_estimators": 10}, "search": GBM_SEARCH}})
@@ -298,6 +302,7 @@ def test_refit_rows_carry_the_test_scores_and_export_best_params(tmp_path):
     assert suite2.tune is None and suite2.models[0].params == refit["params"]
 
 
+@pytest.mark.e2e
 def test_tpe_beats_random_search_on_a_smooth_objective(tmp_path):
     pytest.importorskip("optuna")
     best = {}

@@ -38,7 +38,7 @@ from familybench.bench.run.hooks import Hook  # noqa: E402
 from familybench.bench.suite.spec import load_suite, parse_suite  # noqa: E402
 from familybench.cli import main  # noqa: E402
 
-TESTS = Path(__file__).parent
+TESTS = Path(__file__).resolve().parents[1]
 MOONS = {"moons": {"n_samples": 200}}
 SINE = {"sine1d": {"n_samples": 200}}
 GBM = {"model": "lightgbm", "params": {"n_estimators": 15}}

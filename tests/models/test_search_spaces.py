@@ -170,6 +170,7 @@ def test_linear_regression_has_nothing_to_tune_and_classification_tunes_C():
         assert space.dimensions["C"] == Float(0.1, 1e3, log=True)
 
 
+@pytest.mark.e2e
 def test_registration_imports_no_family_and_a_space_imports_no_estimator_library():
     code = (
         "import sys; from familybench.models import get_search_space, get_spec\n"

@@ -33,7 +33,7 @@ from familybench.cli import main  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
-TESTS = Path(__file__).parent
+TESTS = Path(__file__).resolve().parents[1]
 DASK = Path(sys.executable).with_name("dask")
 # the scheduler settings of docs/clusters.md: no retry of a job that killed its worker, one job per slot
 SCHEDULER_ENV = {

@@ -170,6 +170,7 @@ def test_poly_refuses_an_expansion_beyond_max_features_before_allocating():
     assert n_polynomial_features(60, 2, interaction_only=True) == 60 + 1770
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("name", SEEDED)
 def test_same_seed_same_predictions(name):
     X, y = _nonlinear(n=300)
@@ -299,6 +300,7 @@ def test_the_lecture_suite_grids_over_every_activation():
     assert tuple(grids) == ACTIVATIONS
 
 
+@pytest.mark.e2e
 def test_building_and_cloning_an_mlp_does_not_import_torch():
     # Suite validation builds every model before the first progress line: torch (~2 s) must wait for fit.
     code = (

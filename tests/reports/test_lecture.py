@@ -134,6 +134,7 @@ def test_lecture_fast_runs_and_reports_every_claim(tmp_path):
     assert "z1 = −2x1 + x2 + 5, z2 = 2x1 + x2 − 5" in report  # the hand-made weights, as the model stored them
 
 
+@pytest.mark.e2e
 def test_a_partial_lecture_run_reports_what_it_measured(tmp_path):
     from familybench.bench.run.driver import run
 

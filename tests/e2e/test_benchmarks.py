@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BENCH = ROOT / "benchmarks"
 TIMEOUT = 600  # seconds per script; a smoke run takes seconds to tens of seconds on 2 busy cores
 NUMBER = r"-?[\d,]+(?:\.\d+)?"

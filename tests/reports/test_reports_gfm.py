@@ -77,6 +77,7 @@ def user_data_run(tmp_path_factory):
     return out
 
 
+@pytest.mark.e2e
 def test_report_markdown_is_github_flavoured_only(user_data_run):
     text = (user_data_run / "report.md").read_text(encoding="utf-8")
     assert lint_gfm(text, user_data_run) == []

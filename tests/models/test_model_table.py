@@ -12,7 +12,7 @@ import pytest
 from familybench.models import get_spec, list_models
 from familybench.models._registry import BUILTIN_NAMES
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 HEADER = "| name | family | regression | classification |"
 NOTHING = "—"  # the task column of a task the model does not do
 

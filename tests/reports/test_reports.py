@@ -184,6 +184,7 @@ def single_run(tmp_path_factory):
     return out
 
 
+@pytest.mark.e2e
 def test_hostile_names_are_escaped_in_html(hostile_run):
     page = (hostile_run / "report.html").read_text()
     assert "<script" not in page

@@ -24,6 +24,7 @@ PLUGIN = textwrap.dedent("""
 """)
 
 
+@pytest.mark.e2e
 def test_a_plugin_file_named_by_the_suite_runs_in_process_workers(tmp_path, clean_registry):
     (tmp_path / "myplug.py").write_text(PLUGIN.format(name="shrunk"))
     (tmp_path / "suite.toml").write_text(
@@ -34,6 +35,7 @@ def test_a_plugin_file_named_by_the_suite_runs_in_process_workers(tmp_path, clea
     assert {r["config"]: r["status"] for r in records} == {"shrunk": "ok", "linear": "ok"}
 
 
+@pytest.mark.e2e
 def test_a_registration_in_this_process_is_replayed_in_workers(tmp_path, clean_registry):
     from sklearn.linear_model import Lasso
 
