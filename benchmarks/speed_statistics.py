@@ -73,8 +73,10 @@ def measure(args, n: int, directory: Path) -> None:
         jobs = build(directory, n_datasets=10 if args.quick else 25)
     sc.header("statistics across datasets", args, n, f"{jobs} synthetic jobs")
     from familybench.reports import write_report
-    from familybench.reports._statistics_section import context_statistics_section as statistics_section_of
     from familybench.reports._context import load_context
+    from familybench.reports._statistics_section import (
+        context_statistics_section as statistics_section_of,
+    )
 
     context = load_context(directory)
     statistics_section_of(context)  # imports (scipy, statsmodels, scikit-posthocs, autorank) outside the clock
