@@ -59,8 +59,16 @@ class PyTabKitModel:
         params.update(self.extra_params or {})
         return getattr(pytabkit, self._library_class)(**params)
 
-    def _fit_library(self, Xt, y):
+    # the FamilyRegressor / FamilyClassifier hooks: the library's estimator sees the
+    # preprocessed frame as it is
+    def _fit_transformed(self, Xt, y):
         self.model_ = self._library_model().fit(Xt, y)
+
+    def _predict_transformed(self, Xt):
+        return self.model_.predict(Xt)
+
+    def _predict_proba_transformed(self, Xt):
+        return self.model_.predict_proba(Xt)
 
     def _count_params(self):
         # every learned tensor of the fitted torch modules (each counted once)

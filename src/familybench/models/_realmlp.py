@@ -112,11 +112,6 @@ class RealMLPRegressor(_RealMLPMixin, FamilyRegressor):
 
     _library_class = "RealMLP_TD_Regressor"
 
-    def _fit_transformed(self, Xt, y):
-        self._fit_library(Xt, y)
-
-    def _predict_transformed(self, Xt):
-        return self.model_.predict(Xt)
 
 
 class RealMLPClassifier(_RealMLPMixin, FamilyClassifier):
@@ -124,11 +119,6 @@ class RealMLPClassifier(_RealMLPMixin, FamilyClassifier):
 
     _library_class = "RealMLP_TD_Classifier"
 
-    def _fit_transformed(self, Xt, y):
-        self._fit_library(Xt, y)
-
-    def _predict_proba_transformed(self, Xt):
-        return self.model_.predict_proba(Xt)
 
 
 def _size_to_params(sampled: dict) -> dict:

@@ -87,11 +87,6 @@ class TabMRegressor(_TabMMixin, FamilyRegressor):
 
     _library_class = "TabM_D_Regressor"
 
-    def _fit_transformed(self, Xt, y):
-        self._fit_library(Xt, y)
-
-    def _predict_transformed(self, Xt):
-        return self.model_.predict(Xt)
 
 
 class TabMClassifier(_TabMMixin, FamilyClassifier):
@@ -99,11 +94,6 @@ class TabMClassifier(_TabMMixin, FamilyClassifier):
 
     _library_class = "TabM_D_Classifier"
 
-    def _fit_transformed(self, Xt, y):
-        self._fit_library(Xt, y)
-
-    def _predict_proba_transformed(self, Xt):
-        return self.model_.predict_proba(Xt)
 
 
 def _weight_decay_to_params(sampled: dict) -> dict:
