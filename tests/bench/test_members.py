@@ -95,3 +95,4 @@ def test_a_report_shows_which_member_stood_for_its_family(tmp_path):
     for member, chosen in zip(counts["member"], counts["chosen"], strict=True):
         assert f"| boosting | {member} | {chosen} of 4 |" in text
     assert "| linear |" not in text.split("Families and their members")[1].split("##")[0]
+    assert "the families are compared through their members" in text  # the statistics say how

@@ -108,6 +108,9 @@ class Statistics:
     p_holm: pd.DataFrame
     dropped: pd.DataFrame
     notes: tuple[str, ...] = field(default_factory=tuple)
+    #: True when families were scored by their members chosen per seed (``family_scores``),
+    #: False when by one representative config per dataset
+    family_by_members: bool = False
 
     @property
     def n_datasets(self) -> int:
@@ -432,6 +435,7 @@ def compute_statistics(scores: pd.DataFrame, *, seed: int = 0, family_scores: pd
         p_holm=_holm_matrix(pairs, order),
         dropped=pd.DataFrame(dropped, columns=["level", "name", "reason"]),
         notes=tuple(notes),
+        family_by_members=family_scores is not None,
     )
 
 

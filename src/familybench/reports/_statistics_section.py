@@ -177,7 +177,13 @@ def _unit_paragraph(stats: Statistics):
         "One value per dataset and config ({unit}; higher is better); ranks are per dataset, "
         "1 = best, ties share the mean rank. The config statistics use {configs} and {datasets}"
     )
-    if len(stats.families) >= 2:
+    if len(stats.families) >= 2 and stats.family_by_members:
+        text += (
+            "; the families are compared through their members: per dataset, seed and fold the member "
+            "chosen without test scores (on validation, or the suite's first member of the family when "
+            "untuned), its normalised scores averaged per dataset, over {family_datasets}"
+        )
+    elif len(stats.families) >= 2:
         text += (
             "; the families are compared through the config that represents each family on each "
             "dataset (chosen without test scores: on validation, or the suite's first config of the "
