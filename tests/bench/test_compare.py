@@ -128,6 +128,7 @@ def test_environment_differences_are_warned():
     assert "CPU differs: A → B" in warnings
 
 
+@pytest.mark.e2e
 def test_bad_input_and_cli_exit_codes(baseline, tmp_path, capsys):
     with pytest.raises(FamilybenchError, match="no results.sqlite here"):
         compare_runs(baseline, tmp_path / "missing")

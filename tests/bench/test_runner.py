@@ -213,6 +213,7 @@ def test_grid_predictions_and_dataset_views_are_stored(tmp_path):
     assert set(predictions) == set(frame.loc[frame["seed"] == frame["seed"].min(), "job_key"])
 
 
+@pytest.mark.e2e
 def test_python_api_mirrors_the_cli(tmp_path):
     frame = familybench.run(
         models=["linear"], datasets=["sine1d"], seeds=1, out=tmp_path, executor="serial", progress=False

@@ -271,6 +271,7 @@ def test_resume_after_kill_9_mid_tuning_gives_the_same_trials(tmp_path):
     assert np.allclose(resumed["valid_roc_auc"], whole["valid_roc_auc"])
 
 
+@pytest.mark.e2e
 def test_time_budget_stops_new_trials(tmp_path):
     suite = _suite({"trials": 40, "time_budget": 1.0}, {
         "sleepy": {"model": "tunemodels:Sleepy", "params": {"seconds": 0.2},

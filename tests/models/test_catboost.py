@@ -8,14 +8,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-catboost = pytest.importorskip("catboost")
-
-from familybench import FamilybenchError  # noqa: E402
-from familybench.models import CatBoostClassifier, CatBoostRegressor, check_family, get_model  # noqa: E402
-from familybench.models._catboost import catboost_space  # noqa: E402
+from familybench import FamilybenchError
+from familybench.models import CatBoostClassifier, CatBoostRegressor, check_family, get_model
+from familybench.models._catboost import catboost_space
 
 
-def test_a_table_with_missing_categories_fits_where_catboost_alone_refuses(mixed_frame):
+@pytest.fixture(scope="module", autouse=True)
+def catboost():
+    """The library, imported when these tests run (not when the suite is collected)."""
+    return pytest.importorskip("catboost")
+
+
+def test_a_table_with_missing_categories_fits_where_catboost_alone_refuses(catboost, mixed_frame):
     X, y = mixed_frame
     assert X["colour"].isna().any() and X["x2"].isna().any()
     with pytest.raises(Exception, match="(?i)nan|invalid|cat"):
@@ -55,7 +59,7 @@ def test_classes_and_probabilities(mixed_frame):
     assert (model.predict(X) == labels).mean() > 0.8
 
 
-def test_same_seed_same_predictions_as_catboost_called_directly():
+def test_same_seed_same_predictions_as_catboost_called_directly(catboost):
     rng = np.random.default_rng(1)
     X = pd.DataFrame({"a": rng.normal(size=200), "b": rng.normal(size=200),
                       "c": pd.Categorical(rng.choice(["u", "v", "w"], 200))})

@@ -149,6 +149,7 @@ class Counted(Uncounted):
         return int(self.model_.coef_.size + 1)
 
 
+@pytest.mark.e2e
 def test_check_family_holds_a_family_to_counting_its_parameters(clean_registry):
     import numpy as np
 

@@ -6,10 +6,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-pytabkit = pytest.importorskip("pytabkit")
+from familybench.models import TabMClassifier, TabMRegressor, check_family, get_model
+from familybench.models._tabm import tabm_space
 
-from familybench.models import TabMClassifier, TabMRegressor, check_family, get_model  # noqa: E402
-from familybench.models._tabm import tabm_space  # noqa: E402
+
+@pytest.fixture(scope="module", autouse=True)
+def pytabkit():
+    """The library, imported when these tests run (not when the suite is collected)."""
+    return pytest.importorskip("pytabkit")
+
 
 TINY = {"n_epochs": 4, "d_block": 16, "n_blocks": 1, "tabm_k": 4, "d_embedding": 4}
 
@@ -22,7 +27,7 @@ def _table(n=200, seed=0):
     return X, y.to_numpy()
 
 
-def test_missing_numbers_fit_where_pytabkit_alone_refuses(mixed_frame):
+def test_missing_numbers_fit_where_pytabkit_alone_refuses(pytabkit, mixed_frame):
     X, y = mixed_frame
     with pytest.raises(ValueError, match="NaN"):
         pytabkit.TabM_D_Regressor(n_epochs=1, verbosity=0).fit(X, y)
@@ -30,7 +35,7 @@ def test_missing_numbers_fit_where_pytabkit_alone_refuses(mixed_frame):
     assert np.isfinite(model.predict(X)).all()
 
 
-def test_same_seed_same_predictions_as_pytabkit_called_directly():
+def test_same_seed_same_predictions_as_pytabkit_called_directly(pytabkit):
     X, y = _table()
     ours = TabMRegressor(**TINY, random_state=3, n_jobs=1, device="cpu").fit(X, y).predict(X)
     direct = pytabkit.TabM_D_Regressor(**TINY, random_state=3, n_threads=1, device="cpu", verbosity=0,
