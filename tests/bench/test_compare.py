@@ -43,6 +43,7 @@ def test_identical_runs_do_not_flag(baseline, tmp_path):
     assert all(abs(r.change) < 1e-12 for r in result.rows)  # same seeds, same scores
 
 
+@pytest.mark.slow  # a long scenario: CI runs it in a step of its own
 @pytest.mark.e2e
 def test_a_slowed_config_is_flagged_as_slower(baseline, tmp_path):
     slow = {"model": "lightgbm", "params": {"n_estimators": 600}}  # same name, 30x the trees
@@ -88,7 +89,7 @@ def test_a_config_that_now_fails_is_a_regression(baseline, tmp_path):
 
 @pytest.mark.e2e
 def test_thresholds_come_from_the_suite(baseline, tmp_path):
-    slow = {"model": "lightgbm", "params": {"n_estimators": 600}, "compare": {"fit_seconds": 1e9, "predict_seconds": 1e9}}
+    slow = {"model": "lightgbm", "params": {"n_estimators": 200}, "compare": {"fit_seconds": 1e9, "predict_seconds": 1e9}}
     current = _run(tmp_path / "cur", {"gbm": slow, "mlp": MLP, "linear": {}})
     result = compare_runs(baseline, current)
     gbm = {r.dataset: r for r in result.rows if r.config == "gbm"}

@@ -82,6 +82,7 @@ def _readonly_namespace_works() -> bool:
     return probe.returncode == 0
 
 
+@pytest.mark.slow  # a long scenario: CI runs it in a step of its own
 @pytest.mark.e2e
 @pytest.mark.skipif(not _readonly_namespace_works(), reason="needs `unshare -m` (a private mount namespace)")
 def test_readers_work_on_a_read_only_directory_and_change_nothing(tmp_path):

@@ -228,6 +228,7 @@ def test_a_tuned_run_gives_equal_trials_per_family_and_reports_them(tmp_path):
     assert (tmp_path / "figures" / "budget-curves.png").stat().st_size > 10_000
 
 
+@pytest.mark.slow  # a long scenario: CI runs it in a step of its own
 @pytest.mark.e2e
 def test_random_search_is_the_same_at_any_number_of_jobs(tmp_path):
     suite = _suite({"trials": 4}, {"gbm": {"model": "lightgbm", "params": {"n_estimators": 10},
@@ -240,6 +241,7 @@ def test_random_search_is_the_same_at_any_number_of_jobs(tmp_path):
     assert np.allclose(one["valid_roc_auc"], two["valid_roc_auc"]) and np.allclose(one["test_roc_auc"], two["test_roc_auc"])
 
 
+@pytest.mark.slow  # a long scenario: CI runs it in a step of its own
 @pytest.mark.e2e
 def test_resume_after_kill_9_mid_tuning_gives_the_same_trials(tmp_path):
     suite_file = tmp_path / "tune.toml"

@@ -133,10 +133,10 @@ SMOKE: dict[str, tuple[list[str], list[str]]] = {
 }
 
 
-# Run in `nox -s tests` (a few seconds each): the orchestrator and one cheap section. Every
+# Run in `nox -s tests` (a few seconds): the orchestrator with its cheapest section. Every
 # other smoke run is marked slow, so `nox -s tests` stays under 5 minutes on 2 cores; CI runs
-# them all (.ci/run: `nox -s tests -- -m slow tests/e2e/test_benchmarks.py`), as does `nox -s slow`.
-IN_TESTS = {"speed.py", "speed_scaling.py"}
+# them all (.ci/run: `nox -s tests -- -m slow tests/e2e tests/bench`), as does `nox -s slow`.
+IN_TESTS = {"speed.py"}
 SLOW = {script.name for script in (ROOT / "benchmarks").glob("*.py")} - IN_TESTS
 
 
@@ -205,6 +205,7 @@ def speed_module():
     return module
 
 
+@pytest.mark.slow  # a long scenario: CI runs it in a step of its own
 def test_perf_micro_benchmarks_run():
     """benchmarks/perf (pytest-benchmark): every benchmark once, untimed, on one thread (OpenMP's
     two threads on two cores that other work also uses can make a 0.2 s LightGBM fit take 20 s)."""

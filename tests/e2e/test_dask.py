@@ -143,6 +143,7 @@ def test_threads_per_job_split_the_host_and_oversubscription_warns(client):
             assert crowded.slots == 5
 
 
+@pytest.mark.slow  # a long scenario: CI runs it in a step of its own
 def test_a_hung_job_is_killed_at_its_timeout_and_its_worker_runs_the_next_job(tmp_path, client):
     address = worker_addresses(client)[0]
     jobs = suite(
@@ -164,6 +165,7 @@ def test_a_hung_job_is_killed_at_its_timeout_and_its_worker_runs_the_next_job(tm
     assert executor.worker_info["shipped_modules"] == ["badmodels"]
 
 
+@pytest.mark.slow  # a long scenario: CI runs it in a step of its own
 def test_a_dead_worker_or_a_crashed_job_process_fails_only_its_job(tmp_path, client):
     jobs = suite(
         {
@@ -188,6 +190,7 @@ def test_a_dead_worker_or_a_crashed_job_process_fails_only_its_job(tmp_path, cli
     client.wait_for_workers(2, timeout=60)  # the nanny replaced the dead worker
 
 
+@pytest.mark.slow  # a long scenario: CI runs it in a step of its own
 def test_a_users_csv_renamed_after_hashing_still_runs_and_reaches_new_workers(tmp_path, client):
     rng = np.random.default_rng(0)
     x = rng.normal(size=(200, 2))
@@ -272,6 +275,7 @@ def test_executor_flags_that_conflict_exit_2(capsys):
         assert "conflicts with --executor" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # a long scenario: CI runs it in a step of its own
 def test_a_hung_warm_up_is_a_cold_start_and_a_module_the_workers_lack_fails_its_job(
     tmp_path, client, monkeypatch
 ):
@@ -299,6 +303,7 @@ def test_a_hung_warm_up_is_a_cold_start_and_a_module_the_workers_lack_fails_its_
     assert len(executor.worker_info["cold_starts"]) == 1
 
 
+@pytest.mark.slow  # a long scenario: CI runs it in a step of its own
 def test_a_lost_scheduler_stops_the_run_with_exit_3_and_keeps_its_results(tmp_path, capsys):
     cluster = start_local_cluster(1)
     db_path = tmp_path / "out" / "results.sqlite"
@@ -346,6 +351,7 @@ def _alive(processes) -> list:
     return alive
 
 
+@pytest.mark.slow  # a long scenario: CI runs it in a step of its own
 def test_nothing_outlives_a_killed_client_and_a_rerun_resumes(tmp_path, client):
     import psutil
 
@@ -427,6 +433,7 @@ def _by_value(source: str, name: str):
     return namespace[name]
 
 
+@pytest.mark.slow  # a long scenario: CI runs it in a step of its own
 def test_a_dask_worker_imports_no_models_data_or_pandas_and_never_reads_an_outcome(tmp_path, client):
     """A worker runs tasks and passes their results on: had it imported pandas, torch or
     familybench's models (to read an outcome, or a probe holding a torch type), that CPU
@@ -528,6 +535,7 @@ def test_the_local_cluster_fails_a_dead_workers_job_at_once_and_keeps_its_worker
     assert set(found.values()) == {(False, "5s", "200ms")}
 
 
+@pytest.mark.slow  # a long scenario: CI runs it in a step of its own
 def test_a_job_over_its_memory_limit_is_oom_on_dask_and_the_nannies_leave_memory_alone(tmp_path, client):
     workers = client.scheduler_info(n_workers=-1)["workers"]
     assert all(not w.get("memory_limit") for w in workers.values())  # familybench bounds each job itself
@@ -557,8 +565,23 @@ def test_a_suites_plugin_file_is_shipped_to_the_workers(tmp_path, client):
     assert [r["status"] for r in records] == ["ok"], records[0]["error"]
 
 
+def _external_family_module():
+    """tests/models/test_external_family.py, also when only tests/e2e is collected."""
+    import importlib.util
+
+    name = "test_external_family"
+    if name not in sys.modules:
+        path = Path(__file__).resolve().parents[1] / "models" / f"{name}.py"
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+@pytest.mark.slow  # a long scenario: CI runs it in a step of its own
 def test_a_plugin_familys_failing_warm_up_is_a_noted_cold_start_on_dask(tmp_path, client, clean_registry):
-    from test_external_family import _suite
+    _suite = _external_family_module()._suite
 
     jobs = _suite(tmp_path, fail="raise", tune=False)
     with pytest.warns(ClusterWarning, match="warm-up of shrunk failed"):
@@ -584,6 +607,7 @@ def _children_of_workers(client) -> list:
     return children
 
 
+@pytest.mark.slow  # a long scenario: CI runs it in a step of its own
 def test_a_killed_clients_job_processes_end_on_a_cluster_that_outlives_it(tmp_path, client):
     """On an existing cluster the workers stay when the client is killed; what the run
     started on them (job processes, busy or idle) does not, and its task slots are free."""
@@ -624,6 +648,7 @@ def test_a_killed_clients_job_processes_end_on_a_cluster_that_outlives_it(tmp_pa
     assert [r["status"] for r in records] == ["ok", "ok"]
 
 
+@pytest.mark.slow  # a long scenario: CI runs it in a step of its own
 def test_workers_that_join_mid_run_get_jobs_with_their_hosts_threads(tmp_path, monkeypatch):
     """Threads per job are re-read as workers join: one worker on a 2-core host runs
     2-thread jobs; two more join, the host has 3 slots, its jobs get 1 thread, a warning says
@@ -694,6 +719,7 @@ def test_a_scheduler_address_that_is_not_one_is_a_one_line_error(tmp_path, capsy
         silent.close()
 
 
+@pytest.mark.slow  # a long scenario: CI runs it in a step of its own
 def test_a_stored_data_file_changed_on_a_worker_is_sent_again(tmp_path, client):
     import hashlib
 
@@ -721,6 +747,7 @@ def test_a_stored_data_file_changed_on_a_worker_is_sent_again(tmp_path, client):
     assert set(client.run(stored).values()) == {sha}
 
 
+@pytest.mark.slow  # a long scenario: CI runs it in a step of its own
 def test_a_model_modules_local_imports_travel_with_it(tmp_path, client, monkeypatch):
     code = tmp_path / "code"
     code.mkdir()

@@ -49,6 +49,7 @@ def _compare_interleaved(repo: Path, tmp_path: Path, env: dict) -> subprocess.Co
     )
 
 
+@pytest.mark.slow  # a long scenario: CI runs it in a step of its own
 def test_interleave_flags_a_slowdown_between_two_commits(tmp_path):
     repo = _repo_with_a_changed_linear_fit(
         tmp_path, 'seeds = 4\nrepeats = 3\ndatasets = { sine1d = { n_samples = 200 } }\nmodels = ["linear", "poly"]\n',

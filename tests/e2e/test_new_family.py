@@ -19,6 +19,8 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 # 1. the module: estimators (parameters in __init__, declared once), search space
@@ -190,6 +192,7 @@ def _changed(dest: Path) -> set[str]:
     return changed
 
 
+@pytest.mark.slow  # a long scenario: CI runs it in a step of its own
 def test_a_family_added_the_way_the_recipe_says_is_tested_and_runs(tmp_path):
     _copy(tmp_path)
     _follow_the_recipe(tmp_path)

@@ -8,8 +8,8 @@ from familybench.models import family_estimators, list_models
 
 # Tiny budgets keep the neural nets fast; the checks test the API, not the fit quality.
 _FAST = {
-    "mlp": {"max_epochs": 30, "hidden_layer_sizes": (16,), "lr": 1e-2, "random_state": 0, "batch_size": 64},
-    "sk_mlp": {"max_iter": 200, "hidden_layer_sizes": (16,), "learning_rate_init": 1e-2, "random_state": 0},
+    "mlp": {"max_epochs": 20, "hidden_layer_sizes": (16,), "lr": 1e-2, "random_state": 0, "batch_size": 64},
+    "sk_mlp": {"max_iter": 60, "hidden_layer_sizes": (16,), "learning_rate_init": 1e-2, "random_state": 0},
     "lightgbm": {"n_estimators": 20, "random_state": 0},
     "hist_gbm": {"max_iter": 20, "random_state": 0},
     "xgboost": {"n_estimators": 20, "random_state": 0},
