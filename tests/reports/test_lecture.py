@@ -105,12 +105,43 @@ def test_lecture_suite_covers_every_claim_and_fast_is_smaller():
     suite = load_suite("lecture")
     names = {m.config.split("[")[0] for m in suite.models}
     assert {"linear", "poly", "lightgbm", "mlp", "poly_degree", "mlp_identity", "act", "handmade", "mlp2",
-            "width", "width_lr", "curve", "curve_mlp"} <= names
+            "width", "width_lr", "curve", "curve_mlp", "mlp_lr", "realmlp"} <= names
     assert suite.report == "familybench.reports.lecture"
     assert len({m.config for m in suite.models if m.config.startswith("act[")}) == 11
     mlp2 = next(m for m in suite.models if m.config == "mlp2")
     assert mlp2.seeds == (0, 1, 2, 3, 4)
     assert len(expand(load_suite("lecture", fast=True))) < len(expand(suite)) / 1.5
+
+
+def _modern(realmlp: dict[str, float], fit_seconds: float = 10.0):
+    """Two tables: the plain MLP at lr 0.01 scores 0.80/0.82, at 0.001 0.60/0.70 (seeds 0, 1)."""
+    import pandas as pd
+
+    plain = pd.DataFrame([{"dataset": d, "lr": lr, "seed": seed, "score": score, "fit_seconds": 1.0}
+                          for d in ("t1", "t2")
+                          for lr, scores in ((0.001, (0.60, 0.70)), (0.01, (0.80, 0.82)))
+                          for seed, score in enumerate(scores)])
+    modern = pd.DataFrame([{"dataset": d, "seed": seed, "score": realmlp[d] + 0.01 * seed, "fit_seconds": fit_seconds}
+                           for d in ("t1", "t2") for seed in (0, 1)])
+    return claims.modern_mlp_table(plain, modern)
+
+
+def test_the_modern_mlp_sentence_says_what_the_numbers_say():
+    import pandas as pd
+
+    table = _modern({"t1": 0.90, "t2": 0.95})
+    assert table.loc["t1", "plain best lr"] == 0.01 and table.loc["t1", "plain at best lr"] == pytest.approx(0.81)
+    ahead = claims.modern_mlp_sentence(table, n_lrs=2, n_seeds=2)
+    assert "moved by up to 0.220 across 2 learning rates × 2 seeds" in ahead
+    assert "by at most 0.010 across seeds" in ahead
+    assert "beat even the plain MLP's best learning rate" in ahead and "on all 2 (t1 +0.095, t2 +0.145)" in ahead
+    assert "10.0× the plain MLP's time" in ahead
+    behind = claims.modern_mlp_sentence(_modern({"t1": 0.5, "t2": 0.6}), n_lrs=2, n_seeds=2)
+    assert "stayed below the plain MLP's best learning rate on all 2" in behind and "no counterpoint" in behind
+    mixed = claims.modern_mlp_sentence(_modern({"t1": 0.9, "t2": 0.806}), n_lrs=2, n_seeds=2)
+    assert "above on 1 (t1 +0.095), level (within 0.005) on 1" in mixed
+    assert claims.modern_mlp_sentence(claims.modern_mlp_table(pd.DataFrame(), pd.DataFrame()), 0, 0).startswith(
+        "Not measured in this run")
 
 
 @pytest.mark.slow
@@ -119,7 +150,7 @@ def test_lecture_fast_runs_and_reports_every_claim(tmp_path):
 
     run(suite="lecture", fast=True, out=tmp_path, jobs=2, progress=False)
     report = (tmp_path / "report.md").read_text()
-    for number in range(1, 9):
+    for number in range(1, 10):
         assert f"## {number}. " in report
     assert "Not measured in this run" not in report
     assert "1,000,001,000" in report

@@ -298,3 +298,29 @@ def bars_figure(counts: pd.DataFrame, colors: dict) -> Figure | None:
         fig.tight_layout()
     return Figure.from_matplotlib(fig, "lecture-params", "Learned parameters per config",
                                   "Median over datasets where a config ran on several; colour = family.")
+
+
+def modern_figure(frame: pd.DataFrame, datasets, metrics: dict) -> Figure | None:
+    """One panel per table: the plain MLP's scores per learning rate and RealMLP's, each seed a dot.
+
+    ``frame``: rows with dataset, model (the x label, in the order to draw) and score.
+    """
+    if frame.empty or not len(datasets):
+        return None
+    plt = _plt()
+    with plot_style():
+        fig, axes = plt.subplots(1, len(datasets), figsize=(3.4 * len(datasets) + 0.6, 3.6), squeeze=False)
+        for ax, dataset in zip(axes[0], datasets, strict=True):
+            rows = frame[frame["dataset"] == dataset]
+            labels = list(dict.fromkeys(rows["model"]))
+            for i, label in enumerate(labels):
+                values = rows.loc[rows["model"] == label, "score"].to_numpy(float)
+                colour = "C1" if label.startswith("RealMLP") else "C0"
+                ax.scatter(np.full(len(values), i) + np.linspace(-0.12, 0.12, len(values)), values, s=28, color=colour)
+            ax.set_xticks(range(len(labels)), labels, rotation=35, ha="right")
+            ax.set_title(dataset)
+            ax.set_ylabel(f"test {metrics[dataset]}")
+        fig.tight_layout()
+    return Figure.from_matplotlib(
+        fig, "lecture-modern", "Test score per learning rate of the plain MLP, and RealMLP at its defaults",
+        "Each dot a seed; blue: the plain MLP under each learning rate, orange: RealMLP-TD with its defaults.")

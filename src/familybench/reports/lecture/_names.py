@@ -27,8 +27,11 @@ WIDTH_GRID, WIDTH_LR_GRID = "width", "width_lr"
 # Claim 8: learning curves, config -> family.
 CURVES = {"curve_linear": "linear", "curve_poly": "poly", "curve": "lightgbm", "curve_mlp": "mlp"}
 
+# Claim 9: the plain mlp over learning rates against RealMLP at its defaults, same tables.
+PLAIN_LR_GRID, REALMLP = "mlp_lr", "realmlp"
+
 CONFIGS = (*FAMILIES, POLY_DEGREE, MLP_IDENTITY, MLP_RELU, ACTIVATION_GRID, HANDMADE, TRAINED_WEDGE, WIDTH_GRID,
-           WIDTH_LR_GRID, *CURVES)
+           WIDTH_LR_GRID, *CURVES, PLAIN_LR_GRID, REALMLP)
 DATASETS = (*NONLINEAR_2D, *FRIEDMAN_DIMS, SINE, FRIEDMAN_D10, SPIRALS, WEDGE)
 
 
