@@ -52,7 +52,7 @@ def _cases(smoke: bool):
         return frame.assign(**{frame.columns[-1]: X.iloc[:, -1].astype(str).to_numpy()})
 
     realmlp = {"n_epochs": 4, "hidden_width": 16, "n_hidden_layers": 1} if smoke else {"n_epochs": 64}
-    tabm = {"n_epochs": 4, "d_block": 16, "n_blocks": 1, "tabm_k": 4} if smoke else {"n_epochs": 32}
+    tabm = {"n_epochs": 4, "d_block": 16, "n_blocks": 1, "tabm_k": 4} if smoke else {"n_epochs": 8}
     nets = {"random_state": 0, "n_threads": 1, "device": "cpu", "verbosity": 0}
     rect = {"hidden_sizes": "rectangular"} if smoke else {}
     yield ("catboost", lambda: CatBoostRegressor(n_estimators=trees, random_state=0, n_jobs=1),

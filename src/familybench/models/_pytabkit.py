@@ -9,7 +9,9 @@ continuous columns) and keeps categorical columns categorical, with a missing le
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import warnings
 
 from .._devices import AUTO, CPU, CUDA, check_device
 from .._errors import FamilybenchError
@@ -34,6 +36,17 @@ def torch_device(device: str) -> str:
 
         device = CUDA if torch.cuda.is_available() else CPU
     return device
+
+
+@contextlib.contextmanager
+def _quiet():
+    """Library noise nothing a user can act on: pytorch-lightning 2.6 under torch 2.13 warns
+    on every batch loop that ``isinstance(treespec, LeafSpec)`` is deprecated, and torch that
+    pytabkit wraps a read-only target array (pandas' copy-on-write) it never writes to."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r".*isinstance\(treespec, LeafSpec\).* is deprecated")
+        warnings.filterwarnings("ignore", message=r"The given NumPy array is not writable", category=UserWarning)
+        yield
 
 
 class PyTabKitModel:
@@ -62,13 +75,16 @@ class PyTabKitModel:
     # the FamilyRegressor / FamilyClassifier hooks: the library's estimator sees the
     # preprocessed frame as it is
     def _fit_transformed(self, Xt, y):
-        self.model_ = self._library_model().fit(Xt, y)
+        with _quiet():
+            self.model_ = self._library_model().fit(Xt, y)
 
     def _predict_transformed(self, Xt):
-        return self.model_.predict(Xt)
+        with _quiet():
+            return self.model_.predict(Xt)
 
     def _predict_proba_transformed(self, Xt):
-        return self.model_.predict_proba(Xt)
+        with _quiet():
+            return self.model_.predict_proba(Xt)
 
     def _count_params(self):
         # every learned tensor of the fitted torch modules (each counted once)
