@@ -370,3 +370,25 @@ def test_a_configs_extra_params_merge_with_sampled_ones():
     merged = _merge_params({"extra_params": {"extra_trees": True}, "num_leaves": 8},
                            {"extra_params": {"max_bin": 63}, "n_estimators": 5})
     assert merged == {"extra_params": {"extra_trees": True, "max_bin": 63}, "num_leaves": 8, "n_estimators": 5}
+
+
+def test_a_group_of_one_trial_draws_from_that_trial_without_a_plot_job(tmp_path):
+    from familybench.bench.results.store import ResultStore
+
+    suite = _suite({"trials": 1, "validation": 0.25}, {"linear": {}, "gbm": {"model": "lightgbm",
+                                                                          "params": {"n_estimators": 10}}})
+    assert suite.artefacts  # the default report draws: grid predictions per job
+    execute(suite, tmp_path / "one", executor="serial")
+    rows = familybench.load_results(tmp_path / "one")
+    assert list(rows["role"]) == ["trial", "trial"]  # one fit per group, no second "plot" fit
+    with ResultStore(tmp_path / "one", create=False) as store:
+        grids = store.artefacts("grid")
+    chosen = select_best(rows)
+    assert list(chosen["plot_key"]) == list(chosen["job_key"]) and all(key in grids for key in chosen["job_key"])
+    # two trials: the chosen one is known only after both, and a plot job draws it
+    execute(_suite({"trials": 2, "validation": 0.25}, {"gbm": {"model": "lightgbm", "params": {"n_estimators": 10},
+                                                               "search": GBM_SEARCH}}), tmp_path / "two",
+            executor="serial")
+    two = familybench.load_results(tmp_path / "two")
+    assert sorted(two["role"]) == ["plot", "trial", "trial"]
+    assert select_best(two)["plot_key"].iloc[0] == two.loc[two["role"] == "plot", "job_key"].iloc[0]

@@ -143,8 +143,8 @@ class Tuner(JobSource):
         followups = 0
         if self.settings.refit:
             followups = sum(2 if g.target > 1 else 1 for g in self.groups)
-        else:
-            followups = sum(1 for g in self.groups if g.base_job.artefacts)
+        else:  # a group of one trial needs no plot job: that trial is the chosen one and draws
+            followups = sum(1 for g in self.groups if g.base_job.artefacts and g.target > 1)
         self.total = sum(len(g.todo) for g in self.groups) + followups
         self.bound = bool(self.settings.time_budget) or self.settings.refit or bool(self.already_done)
         self._models = {g.base_job.model for g in self.groups}
@@ -186,9 +186,15 @@ class Tuner(JobSource):
             params = _merge_params(group.space.params(point), group.config.params)
         return replace(
             group.base_job, key=self.trial_key(group, trial), params=params, trial=trial, role=Role.TRIAL.value,
-            validation=dict(self.settings.validation), search_params=point, repeats=1, artefacts=(),
+            validation=dict(self.settings.validation), search_params=point, repeats=1,
+            artefacts=group.base_job.artefacts if self._draws_on_trial(group) else (),
             tune=self._tune_columns(group, told),
         )
+
+    def _draws_on_trial(self, group: Group) -> bool:
+        """A group of one trial without refit: that trial is the one chosen, so it makes the
+        artefacts the reports draw itself, and no plot job fits it a second time."""
+        return group.target == 1 and not self.settings.refit
 
     # -- the source interface
 
@@ -247,7 +253,7 @@ class Tuner(JobSource):
             default = group.finished.get(0)
             if int(chosen["trial"]) != 0 and default is not None and default.get("status") == Status.OK:
                 wanted.append((Role.REFIT, default, False))
-        elif group.base_job.artefacts:
+        elif group.base_job.artefacts and not self._draws_on_trial(group):
             wanted.append((Role.PLOT, chosen, True))
         for role, record, plot in wanted:
             params = record["params"]

@@ -186,6 +186,8 @@ def select_best(results: pd.DataFrame, *, trials: int | None = None, time_budget
                 row["plot_key"] = refit["job_key"]
             elif plot is not None and plot["status"] == Status.OK:
                 row["plot_key"] = plot["job_key"]
+            elif len(group) == 1 and _key(row.get("tune_trials")) == 1:
+                row["plot_key"] = row["job_key"]  # one trial: it made the artefacts itself (no plot job)
         chosen_rows.append(row)
     selected = pd.DataFrame(chosen_rows)
     out = pd.concat([untuned, selected], ignore_index=True) if len(untuned) else selected.reset_index(drop=True)
