@@ -96,3 +96,5 @@ def test_a_report_shows_which_member_stood_for_its_family(tmp_path):
         assert f"| boosting | {member} | {chosen} of 4 |" in text
     assert "| linear |" not in text.split("Families and their members")[1].split("##")[0]
     assert "the families are compared through their members" in text  # the statistics say how
+    # one trial per config: no budget curve to draw, a sentence says why and how to tune
+    assert "Every config ran one trial, its defaults" in text and "budget-curves.png" not in text

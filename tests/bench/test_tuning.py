@@ -346,7 +346,7 @@ def test_inner_kfold_fits_k_models_per_trial(tmp_path):
     assert len(trials) == 2
     samples = trials["fit_seconds_samples"].iloc[0]
     assert len(samples) == 3 and np.isclose(trials["fit_seconds"].iloc[0], sum(samples), rtol=1e-3)
-    assert trials["n_valid"].iloc[0] == 32  # 96 training rows / 3 folds
+    assert trials["n_valid"].iloc[0] == 96  # out of fold: every training row once
     assert json.loads(trials["tune_validation"].iloc[0]) == {"kfold": 3}
 
 

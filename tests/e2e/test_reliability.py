@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -149,16 +150,19 @@ def test_a_signal_stops_the_run_cleanly_and_the_same_command_resumes(tmp_path, s
     import psutil
 
     out = tmp_path / "run"
-    # Jobs of 0.3 s each: the run is certainly still going when the signal comes (fast models
+    # Sleepy jobs of 0.5 s: the run is certainly still going when the signal comes (fast models
     # could all finish between the third record and the signal).
     suite_file = tmp_path / "s.toml"
     suite_file.write_text('datasets = ["friedman2", "friedman1"]\nseeds = 4\n'
-                          '[models.s]\nmodel = "badmodels:Sleepy"\nparams = { seconds = 0.3 }\n'
+                          '[models.s]\nmodel = "badmodels:Sleepy"\nparams = { seconds = 0.5 }\n'
                           '[models.linear]\n')
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     command = [sys.executable, "-m", "familybench", "run", str(suite_file), "--jobs", "2", "--out", str(out)]
+    # SIGINT back to its default in the child: a shell without job control starts background
+    # commands (pytest ... &) with SIGINT ignored, and a program keeps an ignored SIGINT ignored
     run = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                           start_new_session=True, env=env)
+                           start_new_session=True, env=env,
+                           preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:

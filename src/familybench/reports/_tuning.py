@@ -241,12 +241,15 @@ def tuning_sections(context) -> list[Section]:
                                           else f"{settings.get('shuffles', 15)} random orders of the other trials")
     intro = paragraph("How much tuning buys, per config: the normalised test score of the trial that is best on "
                       "validation after k trials ({order}), averaged over datasets and seeds.", order=order)
-    sections = [make_section("Tuning budget", [intro], figures=[budget_figure(context, curves)], level=3)]
     table = default_vs_tuned(context)
     if table.empty:
-        sections.append(make_section("Default against tuned", [paragraph(
-            "No config had more than one trial: there is nothing to compare with its default.")], level=3))
-        return sections
+        # one trial per config (the defaults, scored on validation to choose between members):
+        # no budget curve and no default-against-tuned table to draw, one sentence instead
+        return [make_section("Tuning budget", [paragraph(
+            "Every config ran one trial, its defaults (scored on validation rows, so that members can be chosen "
+            "without test rows): there is no tuning budget to draw and no tuned config to compare with its "
+            "default. Run with --tune N for N trials per config.")], level=3)]
+    sections = [make_section("Tuning budget", [intro], figures=[budget_figure(context, curves)], level=3)]
     frame = pd.DataFrame({
         "config": table["config"], "dataset": table["dataset"], "metric": table["metric"],
         "default": table["default"].map(fmt_number), "tuned": table["tuned"].map(fmt_number),

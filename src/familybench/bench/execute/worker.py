@@ -31,6 +31,7 @@ from familybench._tasks import REGRESSION
 from familybench._threads import thread_limits
 from familybench.bench.plan.jobs import Job
 from familybench.bench.results.metrics import score
+from familybench.bench.results.predictions import PREDICTIONS
 from familybench.bench.results.provenance import provenance
 from familybench.bench.results.record import FAILED, SKIPPED, Status, empty_record
 from familybench.datasets import DatasetError
@@ -369,9 +370,11 @@ class JobWorker:
         transfer = [0.0]
         samples, predict_times, scores = [], [], {}
         first_model = None
-        repeats = job.repeats if len(parts) == 1 else 1  # k inner folds: k fits, each timed once
+        bagged = len(parts) > 1  # k inner folds: the k models' predictions are bagged
+        repeats = job.repeats if not bagged else 1  # k inner folds: k fits, each timed once
         memory = _PeakMemory()
         score_seconds = 0.0
+        tests, valids = [], []  # per fitted model: (classes, pred, proba) on the test rows; (rows, ...) on its valid rows
         with transfer_receiver(lambda s: transfer.__setitem__(0, transfer[0] + s)):
             for fit_rows, valid_rows in parts:
                 X_fit, y_fit = data.X.iloc[fit_rows], data.y.iloc[fit_rows].to_numpy()
@@ -388,22 +391,36 @@ class JobWorker:
                 samples.extend(fit_samples)  # one fit: its timing repeats; k folds: one per fold
                 first_model = first_model or model
                 score_start = time.perf_counter()
-                sides = [("train", y_fit, *self._predict(model, task, X_fit)), ("test", y_test, test_pred, test_proba)]
-                if valid_rows is not None:
-                    X_valid, y_valid = data.X.iloc[valid_rows], data.y.iloc[valid_rows].to_numpy()
-                    sides.append(("valid", y_valid, *self._predict(model, task, X_valid)))
-                    record["n_valid"] = (record["n_valid"] if isinstance(record["n_valid"], int) else 0) + len(valid_rows)
                 classes = getattr(model, "classes_", None)
-                for side, y_true, pred, proba in sides:
-                    if task == REGRESSION and not np.all(np.isfinite(np.asarray(pred, dtype=np.float64))):
-                        raise FloatingPointError(f"model predicted non-finite values on the {side} rows")
-                    for metric, value in score(task, y_true, pred, proba, classes).items():
-                        scores.setdefault(f"{side}_{metric}", []).append(value)
+                tests.append((classes, test_pred, test_proba))
+                sides = [("train", y_fit, *self._predict(model, task, X_fit))]
+                if valid_rows is not None:
+                    valid_pred, valid_proba = self._predict(model, task, data.X.iloc[valid_rows])
+                    valids.append((valid_rows, classes, valid_pred, valid_proba))
+                if not bagged:
+                    sides.append(("test", y_test, test_pred, test_proba))
+                    if valid_rows is not None:
+                        sides.append(("valid", data.y.iloc[valid_rows].to_numpy(), valid_pred, valid_proba))
+                self._score(task, sides, classes, scores)
                 score_seconds += time.perf_counter() - score_start
-        # k inner folds: validation and test scores are the means over the k models
+        score_start = time.perf_counter()
+        if bagged:  # validation on the out-of-fold predictions, test on the k models' average
+            classes = _union_classes([c for c, _, _ in tests])
+            rows = np.concatenate([r for r, *_ in valids])
+            valid_pred, valid_proba = _stack(valids, classes)
+            test_pred, test_proba = _bag(tests, classes, task)
+            self._score(task, [("valid", data.y.iloc[rows].to_numpy(), valid_pred, valid_proba),
+                               ("test", y_test, test_pred, test_proba)], classes, scores)
+            valids = [(rows, classes, valid_pred, valid_proba)]
+        score_seconds += time.perf_counter() - score_start
+        # train scores: the mean over the k models (one model: its own)
         record.update({name: float(np.mean(values)) for name, values in scores.items()})
-        if len(parts) > 1:
-            record["n_valid"] = int(record["n_valid"] / len(parts))
+        if valids:
+            record["n_valid"] = len(valids[0][0])
+        if job.predictions:
+            outcome.artefacts[PREDICTIONS] = _predictions_payload(
+                data.y.to_numpy(), split.test, test_pred, test_proba, valids[0] if valids else None,
+                classes if bagged else getattr(first_model, "classes_", None))
         predict_seconds = float(np.sum(predict_times))
         model = first_model
         record["score_seconds"] = score_seconds
@@ -423,6 +440,15 @@ class JobWorker:
             self._artefacts(job, outcome, data, model, task)
 
     @staticmethod
+    def _score(task, sides, classes, scores: dict) -> None:
+        """Each side's metrics appended to ``scores`` (``side_metric -> [values]``)."""
+        for side, y_true, pred, proba in sides:
+            if task == REGRESSION and not np.all(np.isfinite(np.asarray(pred, dtype=np.float64))):
+                raise FloatingPointError(f"model predicted non-finite values on the {side} rows")
+            for metric, value in score(task, y_true, pred, proba, classes).items():
+                scores.setdefault(f"{side}_{metric}", []).append(value)
+
+    @staticmethod
     def _predict(model, task, X):
         if task == REGRESSION:
             return model.predict(X), None
@@ -430,6 +456,71 @@ class JobWorker:
         if proba is not None and hasattr(model, "classes_"):
             return np.asarray(model.classes_)[np.argmax(proba, axis=1)], proba
         return model.predict(X), proba
+
+
+def _union_classes(per_model):
+    """The classes any of the k models saw, sorted (None for regressors)."""
+    known = [np.asarray(c) for c in per_model if c is not None]
+    return np.unique(np.concatenate(known)) if known else None
+
+
+def _align(proba, model_classes, classes):
+    """A model's probabilities in the columns of ``classes`` (a class its fold lacked: 0)."""
+    if proba is None or model_classes is None or np.array_equal(np.asarray(model_classes), classes):
+        return proba
+    out = np.zeros((len(proba), len(classes)))
+    out[:, np.searchsorted(classes, np.asarray(model_classes))] = proba
+    return out
+
+
+def _stack(valids, classes):
+    """The out-of-fold predictions: each training row predicted by the model that did not fit it."""
+    pred = np.concatenate([np.asarray(p) for _, _, p, _ in valids])
+    probas = [_align(q, c, classes) for _, c, _, q in valids]
+    return pred, (np.vstack(probas) if all(q is not None for q in probas) else None)
+
+
+def _bag(tests, classes, task):
+    """The k models' test predictions averaged (bagging): mean values, mean probabilities,
+    or for a classifier without probabilities the most frequent label."""
+    if task == REGRESSION:
+        return np.mean([np.asarray(p, dtype=np.float64) for _, p, _ in tests], axis=0), None
+    probas = [_align(q, c, classes) for c, _, q in tests]
+    if all(q is not None for q in probas):
+        proba = np.mean(probas, axis=0)
+        return classes[np.argmax(proba, axis=1)], proba
+    labels = np.stack([np.asarray(p) for _, p, _ in tests])  # (k, n)
+    votes = np.stack([(labels == c).sum(axis=0) for c in classes])  # (classes, n)
+    return classes[np.argmax(votes, axis=0)], None
+
+
+def _as_stored(values) -> np.ndarray:
+    values = np.asarray(values)
+    if values.dtype.kind in "fiub":
+        return values.astype(np.float32)
+    return values.astype(str)  # labels of a classifier without probabilities
+
+
+def _targets(y, rows) -> np.ndarray:
+    y = np.asarray(y)[rows]
+    return y.astype(np.float64) if y.dtype.kind == "f" else (y.astype(np.int64) if y.dtype.kind in "iub"
+                                                            else y.astype(str))
+
+
+def _predictions_payload(y, test_rows, test_pred, test_proba, valid, classes) -> dict:
+    """What ``load_predictions`` returns for a job: dataset row positions, their targets and,
+    per row, the probabilities (classifiers that give them) or the predicted values or labels,
+    float32."""
+    payload = {"test_index": np.asarray(test_rows, dtype=np.int64), "test_true": _targets(y, test_rows),
+               "test": _as_stored(test_proba if test_proba is not None else test_pred)}
+    if valid is not None:
+        rows, _, pred, proba = valid
+        payload.update(valid_index=np.asarray(rows, dtype=np.int64), valid_true=_targets(y, rows),
+                       valid=_as_stored(proba if proba is not None else pred))
+    if classes is not None:
+        payload["classes"] = _as_stored(classes) if np.asarray(classes).dtype.kind not in "iub" \
+            else np.asarray(classes, dtype=np.int64)
+    return payload
 
 
 def environment_probe() -> dict:

@@ -28,6 +28,7 @@ class Job:
     device: str
     repeats: int
     artefacts: tuple = ()
+    predictions: bool = True  # keep the test (and validation) predictions (bench/results/predictions.py)
     """Names of the producers (:mod:`familybench.artefacts`) the worker runs after this
     job's timed part: the suite's ``artefacts`` on fold 0, full size, the lowest seed (the
     one the reports draw) or every seed where the model config asks
@@ -140,6 +141,7 @@ def expand(suite: Suite) -> list[Job]:
                                 repeats=suite.repeats,
                                 artefacts=suite.artefacts if fold == 0 and train_size is None
                                 and (model.artefact_all_seeds or seed == min(seeds)) else (),
+                                predictions=suite.predictions,
                                 skip_reason=model.skip_tasks.get(dataset.known_task),
                                 memory_limit=model.memory_limit or suite.memory_limit,
                                 plugins=tuple(suite.plugins),

@@ -157,8 +157,13 @@ class Tuner(JobSource):
 
     def _tune_identity(self, space) -> dict:
         s = self.settings
-        return {"validation": s.validation, "sampler": s.sampler, "seed": s.seed,
-                "space": space.describe() if space is not None else None}
+        identity = {"validation": s.validation, "sampler": s.sampler, "seed": s.seed,
+                    "space": space.describe() if space is not None else None}
+        if "kfold" in s.validation:
+            # k-fold trials bag the k models' test predictions and score validation out of
+            # fold (before: means of the k models' scores): such trials are not reused
+            identity["inner"] = "bagged"
+        return identity
 
     def trial_key(self, group: Group, trial: int) -> str:
         # Neither the trial count nor the time budget: raising either reuses every trial run.

@@ -37,6 +37,17 @@ BAD_STATUSES = (Status.FAILED.value, Status.TIMEOUT.value, Status.OOM.value)
 FINISHED_STATUSES = STATUSES
 
 
+class Protocol(str, Enum):
+    """How a row's model was chosen (TabArena's three protocols)."""
+
+    DEFAULT = "default"  # the config's defaults (trial 0, or an untuned job)
+    TUNED = "tuned"  # the trial chosen on validation
+    ENSEMBLED = "ensembled"  # a post-hoc ensemble of trials (bench/results/ensemble.py)
+
+    def __str__(self) -> str:
+        return self.value
+
+
 class Role(str, Enum):
     """What a tuned job is for (untuned jobs have no role)."""
 

@@ -45,7 +45,7 @@ else:  # pragma: no cover
 _TOP_KEYS = {
     "name", "description", "seeds", "split", "test_size", "timeout", "device", "repeats",
     "metrics", "train_sizes", "datasets", "models", "fast", "report", "compare", "tune", "memory_limit", "plugins",
-    "artefacts",
+    "artefacts", "predictions",
 }
 _MODEL_KEYS = {
     "model", "params", "grid", "datasets", "timeout", "compare", "seeds", "train_sizes", "artefact_seeds", "plot_seeds",
@@ -130,6 +130,7 @@ class Suite:
     memory_limit: int | None = None  # bytes; None: 0.8 x RAM / concurrent jobs
     plugins: tuple[str, ...] = ()  # modules / absolute .py paths imported in the parent and every worker
     artefacts: tuple[str, ...] = ()  # producers (familybench.artefacts) the workers run for the reports
+    predictions: bool = True  # every job keeps its test and validation predictions (post-hoc ensembles)
     raw: dict = field(default_factory=dict, repr=False, compare=False)  # the TOML table, for [fast]
     base_dir: str | None = field(default=None, repr=False, compare=False)  # relative paths start here
 
@@ -143,6 +144,7 @@ class Suite:
             "models": [m.__dict__ for m in self.models], "datasets": [d.__dict__ for d in self.datasets],
             "compare": self.compare, "tune": self.tune.to_dict() if self.tune else None,
             "memory_limit": self.memory_limit, "plugins": list(self.plugins), "artefacts": list(self.artefacts),
+            "predictions": self.predictions,
         }
 
 
@@ -247,6 +249,9 @@ def parse_suite(data: dict, *, source: str = "<suite>", default_name: str = "run
         if _is_file(module):  # a .py path, relative to the suite's folder, stored absolute
             data = {**data, "report": resolve_plugin(module, base or Path.cwd()) + colon + function}
     artefacts = _artefacts(data, fail, plugins)
+    predictions = data.get("predictions", True)
+    if not isinstance(predictions, bool):
+        fail("predictions", f"expected true or false, got {predictions!r}")
     return Suite(
         name=str(data.get("name", default_name)),
         description=str(data.get("description", "")),
@@ -268,6 +273,7 @@ def parse_suite(data: dict, *, source: str = "<suite>", default_name: str = "run
         memory_limit=memory_limit,
         plugins=plugins,
         artefacts=artefacts,
+        predictions=predictions,
         raw={k: v for k, v in data.items() if k != "fast"},
         base_dir=str(base) if base is not None else None,
     )
