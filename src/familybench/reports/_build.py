@@ -22,6 +22,7 @@ from ._format import (
 )
 from ._members_section import members_section
 from ._metadata import metadata_section
+from ._protocols_section import protocols_section
 from ._statistics_section import context_statistics_section
 from ._tables import failures, no_score_status, normalised_table, rank_table, win_tie_loss
 from ._tuning import tuning_sections
@@ -206,6 +207,9 @@ def overview_sections(context) -> list[Section]:
         sections.append(members)
     if context.tuned:
         sections += tuning_sections(context)
+        protocols = protocols_section(context)
+        if protocols is not None:
+            sections.append(protocols)
     pareto = _plots.pareto_figure(context)
     if pareto is not None:
         sections.append(make_section("Score against fit time", [paragraph(

@@ -1,0 +1,142 @@
+"""The "Protocols" section: each config by default, tuned, and tuned + ensembled, side by side.
+
+TabArena reports every model three ways because the ranking changes with the protocol.
+Shown for a tuned run whose trials kept their predictions: ``default`` is each group's
+trial 0, ``tuned`` the trial chosen on validation (``select_best``), ``ensembled`` the
+post-hoc ensemble of the config's trials (``bench.results.ensemble``, greedy selection on
+validation predictions). Scores are normalised per dataset against every row of the three
+protocols, so the columns share one scale; ranks are per dataset within a protocol.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from familybench.bench.results.ensemble import ensemble_rows
+from familybench.bench.results.predictions import load_predictions
+from familybench.bench.results.record import Protocol, Status
+from familybench.bench.results.select import normalised_scores, select_best
+
+from ._statistics import MIN_DATASETS_WILCOXON
+from ._statistics_section import fmt_p
+from ._tables import full_size_rows
+from .sections import Section, make_section, paragraph, table_block
+
+TITLE = "Protocols: default, tuned, tuned + ensembled"
+ORDER = (Protocol.DEFAULT.value, Protocol.TUNED.value, Protocol.ENSEMBLED.value)
+LABELS = {Protocol.DEFAULT.value: "default", Protocol.TUNED.value: "tuned",
+          Protocol.ENSEMBLED.value: "tuned + ensembled"}
+
+
+def protocol_rows(context) -> pd.DataFrame:
+    """The full-size rows of the three protocols, with a ``protocol`` and a ``normalised`` column
+    (empty when the run keeps no trial predictions)."""
+    if not context.tuned:
+        return pd.DataFrame()
+    kept = load_predictions(context.directory)
+    if not kept:
+        return pd.DataFrame()
+    ensembled = ensemble_rows(context.all_results, kept, scope="config")
+    if ensembled.empty:
+        return pd.DataFrame()
+    tune = context.tune_settings
+    default = select_best(context.all_results, which="default", trials=tune.get("trials"),
+                          time_budget=tune.get("time_budget"))
+    parts = [default.assign(protocol=Protocol.DEFAULT.value), context.results.assign(protocol=Protocol.TUNED.value),
+             ensembled]
+    rows = pd.concat([full_size_rows(p) for p in parts], ignore_index=True)
+    rows = rows[rows["status"] == Status.OK.value]
+    return rows.assign(normalised=normalised_scores(rows, pd.concat([context.all_results, ensembled])))
+
+
+def protocol_table(rows: pd.DataFrame) -> pd.DataFrame:
+    """Per config: mean normalised score and mean rank (per dataset, within the protocol) under
+    each protocol; configs in their order under the last protocol present."""
+    per_dataset = rows.groupby(["protocol", "config", "dataset"])["normalised"].mean().reset_index()
+    per_dataset["rank"] = per_dataset.groupby(["protocol", "dataset"])["normalised"].rank(ascending=False)
+    score = per_dataset.pivot_table(index="config", columns="protocol", values="normalised", aggfunc="mean")
+    rank = per_dataset.pivot_table(index="config", columns="protocol", values="rank", aggfunc="mean")
+    present = [p for p in ORDER if p in score.columns]
+    table = pd.DataFrame(index=score.index)
+    families = rows.drop_duplicates("config").set_index("config")["family"]
+    table["family"] = families.reindex(table.index)
+    for protocol in present:
+        table[f"score, {LABELS[protocol]}"] = score[protocol]
+    for protocol in present:
+        table[f"rank, {LABELS[protocol]}"] = rank[protocol]
+    return table.sort_values(f"rank, {LABELS[present[-1]]}")
+
+
+def _ordinal(n: int) -> str:
+    return f"{n}{'th' if 11 <= n % 100 <= 13 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
+def moves_sentence(table: pd.DataFrame) -> str:
+    """How the order of configs changes from the defaults to tuning to ensembling."""
+    ranks = [c for c in table.columns if c.startswith("rank, ")]
+    if len(ranks) < 2:
+        return ""
+    places = {c: table[c].rank(method="min").astype(int) for c in ranks}
+    if all((places[c] == places[ranks[0]]).all() for c in ranks[1:]):
+        return f"The configs keep their order under all {len(ranks)} protocols."
+    parts = []
+    for before, after in zip(ranks, ranks[1:], strict=False):
+        moved = [f"{config} moves from {_ordinal(places[before][config])} to {_ordinal(places[after][config])}"
+                 for config in table.index if places[before][config] != places[after][config]]
+        step = after.removeprefix("rank, ")
+        parts.append(f"From {before.removeprefix('rank, ')} to {step}, " + ("; ".join(moved) if moved else
+                                                                          "the order of the configs stays the same"))
+    return ". ".join(parts) + "."
+
+
+def lead_sentence(rows: pd.DataFrame, protocol: str) -> str:
+    """Whether the leader under ``protocol`` is significantly ahead of the runner-up
+    (Wilcoxon signed-rank over datasets, two-sided)."""
+    from scipy.stats import wilcoxon
+
+    scores = rows[rows["protocol"] == protocol].pivot_table(index="dataset", columns="config", values="normalised",
+                                                            aggfunc="mean").dropna()
+    if scores.shape[1] < 2:
+        return ""
+    order = scores.mean().sort_values(ascending=False).index
+    first, second = order[0], order[1]
+    label = LABELS[protocol]
+    if len(scores) < MIN_DATASETS_WILCOXON:
+        return (f"{label.capitalize()}, {first} leads {second} by {scores[first].mean() - scores[second].mean():+.3f} "
+                f"in mean normalised score; with {len(scores)} datasets (fewer than {MIN_DATASETS_WILCOXON}) "
+                "there are too few to test whether the lead is significant.")
+    differences = scores[first] - scores[second]
+    p = float(wilcoxon(differences[differences != 0]).pvalue) if (differences != 0).sum() else 1.0
+    verdict = "significant" if p < 0.05 else "not significant"
+    return (f"{label.capitalize()}, {first} leads {second} by {differences.mean():+.3f} in mean normalised score "
+            f"over {len(scores)} datasets; the lead is {verdict} (Wilcoxon signed-rank, p = {fmt_p(p)}).")
+
+
+def protocols_section(context, *, level: int = 3) -> Section | None:
+    rows = protocol_rows(context)
+    if rows.empty:
+        return None
+    table = protocol_table(rows)
+    validation = context.tune_settings.get("validation") or {}
+    blocks = [paragraph(
+        "Each config three ways, as TabArena reports models: its defaults (trial 0), tuned (the trial best on "
+        "validation) and tuned + ensembled (a greedy ensemble of its trials, weights chosen on validation "
+        "predictions; never on test rows). Scores are normalised per dataset over the three protocols' rows; "
+        "ranks are per dataset within a protocol, 1 = best.")]
+    sentences = " ".join(s for s in (moves_sentence(table), lead_sentence(rows, ORDER[-1])) if s)
+    if sentences:
+        blocks.append(paragraph("{sentences}", sentences=sentences, strong=True))
+    numeric = [c for c in table.columns if c != "family"]
+    shown = table.copy()
+    for column in numeric:
+        shown[column] = shown[column].map(lambda v: "–" if pd.isna(v) else f"{v:.2f}")
+    blocks.append(table_block(shown.rename_axis("config").reset_index(), numeric=numeric, index=False))
+    if "holdout" in validation:
+        blocks.append(paragraph(
+            "Trials were chosen and ensembled on one holdout of the training rows ({share}). TabArena finds "
+            "single-holdout selection biased (it underestimates every model and favours those that already "
+            "ensemble); [tune] validation = {{ kfold = 8 }} bags 8 inner folds instead.",
+            share=f"{validation['holdout']:.0%}"))
+    return make_section(TITLE, blocks, level=level)
+
+

@@ -1,0 +1,56 @@
+"""The report's protocols section: default, tuned and tuned + ensembled side by side (issue 23)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from familybench.reports._protocols_section import lead_sentence, moves_sentence
+
+
+def test_the_moves_sentence_names_every_config_that_changes_place():
+    table = pd.DataFrame({"rank, default": [1.2, 2.0, 2.8], "rank, tuned": [2.1, 1.1, 2.8],
+                          "rank, tuned + ensembled": [2.1, 1.1, 2.8]}, index=["gbm", "realmlp", "linear"])
+    text = moves_sentence(table)
+    assert "From default to tuned, gbm moves from 1st to 2nd; realmlp moves from 2nd to 1st." in text
+    assert "From tuned to tuned + ensembled, the order of the configs stays the same." in text
+    assert moves_sentence(table[["rank, tuned"]]) == ""
+    same = table.assign(**{"rank, tuned": table["rank, default"], "rank, tuned + ensembled": table["rank, default"]})
+    assert moves_sentence(same) == "The configs keep their order under all 3 protocols."
+
+
+def _rows(lead: float, n: int = 10, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame([{"protocol": "ensembled", "dataset": f"d{i}", "config": c,
+                          "normalised": 0.5 + (lead if c == "a" else 0.0) + rng.normal(0, 0.05)}
+                         for i in range(n) for c in ("a", "b")])
+
+
+def test_the_lead_sentence_says_significant_only_when_it_is():
+    assert "the lead is significant" in lead_sentence(_rows(0.3), "ensembled")
+    level = lead_sentence(_rows(0.0, seed=3), "ensembled")
+    assert "the lead is not significant" in level
+    assert "too few to test" in lead_sentence(_rows(0.3, n=4), "ensembled")
+
+
+@pytest.mark.e2e
+def test_a_tuned_run_reports_its_protocols_and_a_run_without_predictions_does_not(tmp_path):
+    from familybench.bench.run.driver import execute
+    from familybench.bench.suite.spec import parse_suite
+    from familybench.reports import write_report
+
+    suite = {"seeds": 1, "tune": {"trials": 3, "validation": 0.25},
+             "datasets": {"moons": {"n_samples": 160}, "friedman1": {"n_samples": 160}},
+             "models": {"gbm": {"model": "lightgbm", "params": {"n_estimators": 10}}, "poly": {}}}
+    execute(parse_suite(suite), tmp_path / "on", executor="serial")
+    write_report(tmp_path / "on")
+    text = (tmp_path / "on" / "report.md").read_text()
+    section = text.split("### Protocols: default, tuned, tuned + ensembled")[1].split("\n## ")[0]
+    assert "| config | family | score, default | score, tuned | score, tuned + ensembled |" in section
+    assert "| gbm | boosting |" in section and "| poly | polynomial |" in section
+    assert "too few to test whether the lead is significant" in section
+    assert "one holdout of the training rows (25%)" in section
+    execute(parse_suite({**suite, "predictions": False}), tmp_path / "off", executor="serial")
+    write_report(tmp_path / "off")
+    assert "Protocols:" not in (tmp_path / "off" / "report.md").read_text()
