@@ -72,6 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("dirs", nargs="*", metavar="DIR_OR_SUITE",
                          help="BASELINE CURRENT, or with --interleave an optional SUITE")
     compare.add_argument("--markdown", metavar="FILE", help="also write a pull-request comment here")
+    compare.add_argument("--protocol", choices=("default", "tuned", "ensembled"),
+                         help="tuned runs: compare their defaults, chosen trials (the default) or post-hoc ensembles")
     compare.add_argument("--interleaved", action="store_true",
                          help="the two runs were interleaved in one job (tighter time threshold)")
     compare.add_argument("--interleave", action="store_true",
@@ -243,7 +245,7 @@ def _cmd_compare(args) -> int:
             raise _BadInput("compare needs BASELINE and CURRENT directories")
         baseline, current = args.dirs
         interleaved = args.interleaved
-    comparison = compare_runs(baseline, current, interleaved=interleaved)
+    comparison = compare_runs(baseline, current, interleaved=interleaved, protocol=args.protocol)
     print(comparison.terminal(), end="")
     if args.markdown:
         from pathlib import Path

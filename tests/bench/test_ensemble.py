@@ -57,6 +57,17 @@ def test_greedy_weights_match_an_independent_implementation(task):
     assert ours.sum() >= 1
 
 
+def test_the_fast_auc_is_scikit_learns():
+    from familybench.bench.results.ensemble import _auc
+
+    rng = np.random.default_rng(1)
+    for n in (5, 40, 300):
+        truth = rng.integers(0, 2, n).astype(bool)
+        truth[:2] = [True, False]
+        score = np.round(rng.normal(size=n) + truth, 1)  # ties too
+        assert _auc(truth, score) == pytest.approx(roc_auc_score(truth, score), abs=1e-12)
+
+
 def test_two_opposite_errors_ensemble_to_the_truth_and_a_perfect_candidate_stands_alone():
     y = np.linspace(-1, 1, 50)
     error = np.sin(7 * y)
@@ -141,3 +152,35 @@ def test_no_test_row_enters_the_selection(tuned):
     assert list(before["ensemble_members"]) == list(after["ensemble_members"])
     assert np.allclose(before["valid_r2"].fillna(0), after["valid_r2"].fillna(0))
     assert not np.allclose(before["test_r2"].dropna(), after["test_r2"].dropna())
+
+
+def test_compare_judges_like_with_like_under_each_protocol(tuned_dir, tuned, tmp_path):
+    from familybench.bench.compare.read import compare_runs
+    from familybench.bench.results.select import select_best
+
+    results, kept = tuned
+    expected = {"default": select_best(results, which="default"), "tuned": select_best(results),
+                "ensembled": ensemble_rows(results, kept)}
+    for protocol, rows in expected.items():
+        comparison = compare_runs(tuned_dir, tuned_dir, protocol=protocol)
+        assert comparison.protocol == protocol and not comparison.regressions
+        assert f"protocol **{protocol}** on both sides" in comparison.markdown()
+        gbm = {r.dataset: r.baseline for r in comparison.rows if r.config == "gbm"}
+        means = rows[rows["config"] == "gbm"].groupby("dataset")
+        assert gbm["moons"] == pytest.approx(means["test_roc_auc"].mean()["moons"])
+        assert gbm["friedman1"] == pytest.approx(means["test_r2"].mean()["friedman1"])
+    assert compare_runs(tuned_dir, tuned_dir).protocol == "tuned"
+    from familybench.cli import main
+
+    assert main(["compare", str(tuned_dir), str(tuned_dir), "--protocol", "ensembled"]) == 0
+    with pytest.raises(familybench.FamilybenchError, match="unknown protocol 'best'"):
+        compare_runs(tuned_dir, tuned_dir, protocol="best")
+    plain = parse_suite({"datasets": {"moons": {"n_samples": 120}}, "models": ["linear"]})
+    execute(plain, tmp_path / "plain", executor="serial")
+    with pytest.raises(familybench.FamilybenchError, match="only the default protocol"):
+        compare_runs(tmp_path / "plain", tmp_path / "plain", protocol="ensembled")
+    quiet = parse_suite({"datasets": {"moons": {"n_samples": 120}}, "models": ["linear"], "predictions": False,
+                         "tune": {"trials": 2}})
+    execute(quiet, tmp_path / "quiet", executor="serial")
+    with pytest.raises(familybench.FamilybenchError, match="no kept trial predictions"):
+        compare_runs(tmp_path / "quiet", tmp_path / "quiet", protocol="ensembled")

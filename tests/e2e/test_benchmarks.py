@@ -48,6 +48,13 @@ SMOKE: dict[str, tuple[list[str], list[str]]] = {
         *(rf"^{member}\s+{NUMBER}\s+{NUMBER}\s+{NUMBER}x  identical$" for member in ("catboost", "realmlp", "tabm")),
         rf"^{VERDICT}adapter fit time, worst member = {NUMBER}x the direct call  \(target <= 1\.05x\)$",
     ]),
+    "ensemble_cost.py": ([], [
+        rf"^== ensemble cost: 16 trials in run; the run took {NUMBER} s ==$",
+        r"^scope\s+ensembles\s+seconds\s+peak MiB$",
+        rf"^config\s+4\s+{NUMBER}\s+{NUMBER}$", rf"^family\s+4\s+{NUMBER}\s+{NUMBER}$",
+        rf"^portfolio\s+2\s+{NUMBER}\s+{NUMBER}$",
+        rf"^{VERDICT}ensembling, all scopes = {NUMBER} s = {NUMBER}% of the run's wall time  \(target <= 5%\)$",
+    ]),
     "gpu_check.py": ([], [
         r"^== GPU check: 300 training rows, 75 test rows; CUDA: (yes|no) ==$",
         *(rf"^{model}\s+cpu\s+{NUMBER}\s+{NUMBER}" for model in ("mlp", "realmlp", "tabm", "xgboost", "catboost")),

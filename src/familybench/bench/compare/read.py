@@ -9,9 +9,12 @@ Jobs are matched by config, dataset, seed, fold and train size; the rules are in
 ``compare_policy``'s docstring. The versions that made the compared rows are stated per
 group of rows (their provenance columns), and library differences are judged on them.
 
-Two tuned runs are compared on their ``select_best`` rows (seed-paired test scores of the
-validation-chosen trials), with ``tuning_seconds`` judged as fit time with the runs-apart
-threshold; a tuned run against an untuned one is refused.
+Two tuned runs are compared under one protocol, like with like: ``tuned`` (the default:
+their ``select_best`` rows, seed-paired test scores of the validation-chosen trials, with
+``tuning_seconds`` judged as fit time with the runs-apart threshold), ``default`` (each
+group's trial 0, its own fit time) or ``ensembled`` (each config's post-hoc ensemble of its
+trials, from the kept predictions; fit time = its members' summed fits). A tuned run against
+an untuned one is refused; untuned runs have only the ``default`` protocol.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from familybench.bench.compare.evidence import (
     only_in,
 )
 from familybench.bench.compare.policy import Row, TimeChange, decide
+from familybench.bench.results.record import Protocol
 from familybench.bench.results.select import is_tuned, select_best
 from familybench.bench.results.store import ResultStore, load_results
 from familybench.bench.results.versions import VersionGroup, version_groups
@@ -49,6 +53,7 @@ class Comparison:
     added: list[str] = field(default_factory=list)  # only in the current run
     settings: CompareSettings = field(default_factory=CompareSettings)
     versions: dict[str, list[VersionGroup]] = field(default_factory=dict)  # side -> groups of compared rows
+    protocol: str | None = None  # tuned runs: the protocol both sides' rows come from
 
     @property
     def regressions(self) -> list[Row]:
@@ -117,9 +122,34 @@ def _library_warning(base: list[VersionGroup], cur: list[VersionGroup]) -> list[
             f"{', '.join(sorted({g.libs_digest for g in base}))} → {', '.join(sorted({g.libs_digest for g in cur}))})"]
 
 
+def _protocol_rows(directory, frame: pd.DataFrame, protocol: str) -> pd.DataFrame:
+    """A tuned run's rows under ``protocol`` (see the module docstring)."""
+    if protocol == Protocol.DEFAULT.value:
+        return select_best(frame, which="default").assign(fit_seconds_samples=None)
+    if protocol == Protocol.ENSEMBLED.value:
+        from familybench.bench.results.ensemble import ensemble_rows
+        from familybench.bench.results.predictions import load_predictions
+
+        rows = ensemble_rows(frame, load_predictions(directory), scope="config")
+        if rows.empty:
+            raise FamilybenchError(f"{directory}: no kept trial predictions to ensemble "
+                                   "(a run with predictions = false, or from before predictions were kept)")
+        return rows.assign(fit_seconds_samples=None)
+    # Tuned runs are judged on the validation-chosen rows; "fit time" is the cost of tuning
+    # a group (its trials' summed fit seconds), judged like fit time apart.
+    chosen = select_best(frame)
+    return chosen.assign(fit_seconds=chosen["tuning_seconds"], fit_seconds_samples=None)
+
+
 def compare_runs(baseline: str | Path, current: str | Path, *, interleaved: bool = False,
-                 settings: CompareSettings | None = None) -> Comparison:
-    """Compare the results in two directories; see ``compare_policy`` for the rules."""
+                 settings: CompareSettings | None = None, protocol: str | None = None) -> Comparison:
+    """Compare the results in two directories; see ``compare_policy`` for the rules.
+
+    ``protocol`` (tuned runs): ``"tuned"`` (default), ``"default"`` or ``"ensembled"``.
+    """
+    protocols = [p.value for p in Protocol]
+    if protocol is not None and protocol not in protocols:
+        raise FamilybenchError(f"unknown protocol {protocol!r}; expected one of {', '.join(protocols)}")
     for directory in (baseline, current):
         if not (Path(directory) / "results.sqlite").is_file():
             raise FamilybenchError(f"{directory}: no results.sqlite here (not a familybench run directory)")
@@ -130,12 +160,12 @@ def compare_runs(baseline: str | Path, current: str | Path, *, interleaved: bool
         raise FamilybenchError(f"cannot compare a tuned run with an untuned one ({which}): "
                                "their rows are chosen on different terms")
     if tuned[0]:
-        # Tuned runs are judged on the validation-chosen rows; "fit time" is the cost of
-        # tuning a group (its trials' summed fit seconds), judged like fit time apart.
-        base_frame, cur_frame = (
-            f.assign(fit_seconds=f["tuning_seconds"], fit_seconds_samples=None)
-            for f in (select_best(base_frame), select_best(cur_frame)))
+        protocol = protocol or Protocol.TUNED.value
+        base_frame = _protocol_rows(baseline, base_frame, protocol)
+        cur_frame = _protocol_rows(current, cur_frame, protocol)
         interleaved = False
+    elif protocol not in (None, Protocol.DEFAULT.value):
+        raise FamilybenchError(f"untuned runs have only the default protocol, not {protocol!r}")
     defaults, per_config, cur_runs, plan = _read(Path(current), settings or CompareSettings())
     _, _, base_runs, _ = _read(Path(baseline), settings or CompareSettings())
     cur_frame = missing_now(cur_frame, base_frame, plan)
@@ -159,7 +189,7 @@ def compare_runs(baseline: str | Path, current: str | Path, *, interleaved: bool
     return Comparison(
         baseline=str(baseline), current=str(current), rows=rows, interleaved=interleaved,
         warnings=facts + warnings, missing=only_in(base_frame, cur_frame), added=only_in(cur_frame, base_frame),
-        settings=defaults, versions=versions,
+        settings=defaults, versions=versions, protocol=protocol,
     )
 
 

@@ -71,9 +71,14 @@ def _unmatched(comparison) -> list[str]:
     return out
 
 
+def _protocol(comparison) -> str:
+    return f", protocol **{comparison.protocol}** on both sides" if comparison.protocol else ""
+
+
 def markdown(comparison) -> str:
     lines = [f"**{comparison.verdict()}**", "",
-             f"Baseline `{comparison.baseline}` → current `{comparison.current}`. {rules(comparison)}", ""]
+             f"Baseline `{comparison.baseline}` → current `{comparison.current}`{_protocol(comparison)}. "
+             f"{rules(comparison)}", ""]
     for warning in comparison.warnings:
         lines.append(f"> ⚠️ {warning}")
     if comparison.warnings:
@@ -94,6 +99,8 @@ def markdown(comparison) -> str:
 def terminal(comparison, width: int = 100) -> str:
     """A plain-text summary: the verdict, warnings, and an aligned table (regressions first)."""
     out = [comparison.verdict(), f"  baseline {comparison.baseline}", f"  current  {comparison.current}"]
+    if comparison.protocol:
+        out.append(f"  protocol {comparison.protocol}")
     out += [f"  warning: {w}" for w in comparison.warnings]
     header = ("", "config", "dataset", "metric", "baseline", "current", "Δ", "fit time", "predict time")
     table = [header] + [(_mark(r), r.config, r.dataset, r.metric, _num(r.baseline), _num(r.current), _delta(r),

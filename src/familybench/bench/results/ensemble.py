@@ -35,16 +35,27 @@ SCOPES = ("config", "family", "portfolio")
 _SPLIT = ["dataset", "seed", "fold", "train_size"]
 
 
+def _auc(positive: np.ndarray, score: np.ndarray) -> float:
+    """ROC AUC by the rank-sum (Mann–Whitney) formula, ties as average ranks: equal to
+    scikit-learn's ``roc_auc_score`` without its input checks, which cost ~5 ms a call in
+    a loop of rounds × candidates."""
+    from scipy.stats import rankdata
+
+    n_pos = int(positive.sum())
+    n_neg = len(positive) - n_pos
+    if n_pos == 0 or n_neg == 0:
+        return 1.0
+    ranks = rankdata(score)
+    return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
 def _loss(task: str, y, prediction, classes) -> float:
     """What the greedy rounds minimise: the task's main metric, turned into a loss (R² ->
     squared error, ROC AUC -> 1 − AUC, accuracy -> error rate)."""
     if task == REGRESSION:
         return float(np.mean((np.asarray(y, dtype=np.float64) - prediction) ** 2))
     if task == BINARY:
-        from sklearn.metrics import roc_auc_score
-
-        truth = np.asarray(y) == classes[1]
-        return 1.0 - float(roc_auc_score(truth, prediction[:, 1])) if 0 < truth.sum() < len(truth) else 0.0
+        return 1.0 - _auc(np.asarray(y) == classes[1], prediction[:, 1])
     return float(np.mean(classes[np.argmax(prediction, axis=1)] != np.asarray(y)))
 
 
