@@ -63,6 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="write DIR/report.md (and .html) from DIR/results.sqlite")
     report.add_argument("directory")
     report.add_argument("--out", metavar="OUT", help="write the report to OUT instead (DIR is only read)")
+    report.add_argument("--protocol", choices=("default", "tuned", "ensembled"),
+                        help="tuned runs: rank and test the defaults, the chosen trials (default) or the post-hoc ensembles")
 
     compare = sub.add_parser(
         "compare", help="compare two result directories; exit 1 on a regression",
@@ -223,7 +225,7 @@ def _left_aligned(table, max_width: int = 100) -> str:
 def _cmd_report(args) -> int:
     from .reports import write_report
 
-    print(write_report(args.directory, out=args.out))
+    print(write_report(args.directory, out=args.out, protocol=args.protocol))
     return 0
 
 

@@ -54,3 +54,29 @@ def test_a_tuned_run_reports_its_protocols_and_a_run_without_predictions_does_no
     execute(parse_suite({**suite, "predictions": False}), tmp_path / "off", executor="serial")
     write_report(tmp_path / "off")
     assert "Protocols:" not in (tmp_path / "off" / "report.md").read_text()
+
+
+@pytest.mark.e2e
+def test_the_report_can_rank_any_protocol(tmp_path):
+    from familybench.bench.run.driver import execute
+    from familybench.bench.suite.spec import parse_suite
+    from familybench.cli import main
+
+    suite = {"seeds": 1, "tune": {"trials": 3, "validation": 0.25},
+             "datasets": {"moons": {"n_samples": 160}, "friedman1": {"n_samples": 160}},
+             "models": {"gbm": {"model": "lightgbm", "params": {"n_estimators": 10}}, "poly": {}}}
+    execute(parse_suite(suite), tmp_path / "run", executor="serial")
+    texts = {}
+    for protocol in ("default", "tuned", "ensembled"):
+        assert main(["report", str(tmp_path / "run"), "--out", str(tmp_path / protocol), "--protocol", protocol]) == 0
+        texts[protocol] = (tmp_path / protocol / "report.md").read_text()
+    assert "post-hoc ensemble of trials (weights chosen on validation" in texts["ensembled"]
+    assert "represented by its defaults (trial 0)" in texts["default"]
+    assert "tuning trial chosen on validation rows" in texts["tuned"]
+    assert "This report ranks and tests each config's post-hoc ensemble" in texts["ensembled"]
+    # the protocols section is the same whichever rows the report ranks
+    section = [t.split("### Protocols")[1].split("\n### ")[0] for t in texts.values()]
+    assert section[0] == section[1] == section[2]
+    plain = parse_suite({"datasets": {"moons": {"n_samples": 120}}, "models": ["linear"]})
+    execute(plain, tmp_path / "plain", executor="serial")
+    assert main(["report", str(tmp_path / "plain"), "--out", str(tmp_path / "p"), "--protocol", "ensembled"]) == 2

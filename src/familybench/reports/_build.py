@@ -186,8 +186,14 @@ def _wtl_section(context) -> Section:
 def overview_sections(context) -> list[Section]:
     one_seed = context.results["seed"].nunique() < 2
     seed_note = " With one seed there is no spread: the top config is marked “top”, never “best”."
-    tuned_note = (" Each config is represented by its tuning trial chosen on validation rows (never on test "
-                  "rows) for each dataset and seed." if context.tuned else "")
+    tuned_note = {
+        "tuned": " Each config is represented by its tuning trial chosen on validation rows (never on test rows) "
+                 "for each dataset and seed.",
+        "default": " Each config is represented by its defaults (trial 0) for each dataset and seed, not by its "
+                   "tuned trial.",
+        "ensembled": " Each config is represented by its post-hoc ensemble of trials (weights chosen on validation "
+                     "predictions, never on test rows) for each dataset and seed.",
+    }[context.protocol] if context.tuned else ""
     intro = paragraph(
         "Scores are test-set scores at the full training size: mean ± standard deviation over {n}." + tuned_note
         + " The "

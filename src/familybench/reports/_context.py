@@ -42,11 +42,15 @@ class ReportContext:
     summary: pd.DataFrame
     colors: dict[str, str] = field(default_factory=dict)
     all_results: pd.DataFrame | None = None
+    protocol: str = "tuned"  # tuned runs: which rows ``results`` holds (default | tuned | ensembled)
+    chosen: pd.DataFrame | None = None  # the validation-chosen rows (``select_best``), whatever ``results`` is
     _artefact_cache: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self):
         if self.all_results is None:
             self.all_results = self.results
+        if self.chosen is None:
+            self.chosen = self.results
 
     @property
     def tuned(self) -> bool:
@@ -121,17 +125,54 @@ class ReportContext:
         return rows.iloc[0] if len(rows) else None
 
 
-def load_context(directory: str | Path) -> ReportContext:
-    """Read ``DIR/results.sqlite`` into a :class:`ReportContext`."""
+def _protocol_rows(directory: Path, all_results: pd.DataFrame, chosen: pd.DataFrame, protocol: str,
+                   tune: dict | None) -> pd.DataFrame:
+    """The rows the report is about under ``protocol`` (a tuned run's defaults or ensembles)."""
+    from familybench._errors import FamilybenchError
+    from familybench.bench.results.record import Protocol
+
+    if protocol not in [p.value for p in Protocol]:
+        raise FamilybenchError(f"unknown protocol {protocol!r}; expected one of {', '.join(p.value for p in Protocol)}")
+    if protocol == Protocol.TUNED.value:
+        return chosen
+    if not is_tuned(all_results):
+        if protocol == Protocol.DEFAULT.value:
+            return chosen
+        raise FamilybenchError(f"{directory}: an untuned run has only the default protocol, not {protocol!r}")
+    if protocol == Protocol.DEFAULT.value:
+        return select_best(all_results, which="default", trials=tune.get("trials") if tune else None,
+                           time_budget=tune.get("time_budget") if tune else None)
+    from familybench.bench.results.ensemble import ensemble_rows
+    from familybench.bench.results.predictions import load_predictions
+    from familybench.bench.results.select import SELECTION_COLUMNS
+
+    rows = ensemble_rows(all_results, load_predictions(directory), scope="config")
+    if rows.empty:
+        raise FamilybenchError(f"{directory}: no kept trial predictions to ensemble "
+                               "(a run with predictions = false, or from before predictions were kept)")
+    for column in SELECTION_COLUMNS:
+        rows[column] = None
+    return rows.assign(n_trials=rows["n_candidates"])
+
+
+def load_context(directory: str | Path, *, protocol: str | None = None) -> ReportContext:
+    """Read ``DIR/results.sqlite`` into a :class:`ReportContext`.
+
+    ``protocol`` (tuned runs): the rows the report ranks and tests — ``"tuned"`` (the
+    default: the validation-chosen trials), ``"default"`` (each config's trial 0) or
+    ``"ensembled"`` (each config's post-hoc ensemble of its trials).
+    """
     directory = Path(directory)
     all_results = load_results(directory)
     with ResultStore(directory, create=False) as store:
         runs = store.runs()
     tune = next((r["suite"]["tune"] for r in reversed(runs) if r["suite"].get("tune")), None)
-    results = select_best(all_results, trials=tune.get("trials") if tune else None,
-                          time_budget=tune.get("time_budget") if tune else None)
+    chosen = select_best(all_results, trials=tune.get("trials") if tune else None,
+                         time_budget=tune.get("time_budget") if tune else None)
+    protocol = protocol or "tuned"
+    results = _protocol_rows(directory, all_results, chosen, protocol, tune)
     metrics = runs[-1]["suite"].get("metrics") if runs else None
     summary = summary_table(results, metrics=metrics or None)
     colors = family_colors(all_results["family"].dropna().unique())
     return ReportContext(directory=directory, results=results, runs=runs, summary=summary, colors=colors,
-                         all_results=all_results)
+                         all_results=all_results, protocol=protocol, chosen=chosen)

@@ -21,6 +21,17 @@ UNTUNED = (
 )
 
 
+def _protocol_statement(context) -> str:
+    if not context.tuned or context.protocol == "tuned":
+        return ""
+    if context.protocol == "default":
+        return (" This report ranks and tests each config's defaults (trial 0, fitted on the inner-train rows), "
+                "not its tuned trial (report --protocol tuned).")
+    return (" This report ranks and tests each config's post-hoc ensemble of its trials (greedy selection on "
+            "validation predictions; fit time = its members' summed fits), not its single tuned trial "
+            "(report --protocol tuned).")
+
+
 def tuning_statement(context) -> str:
     """How the configs were tuned (or that they were not), from the run's settings and rows."""
     if not context.tuned:
@@ -31,7 +42,7 @@ def tuning_statement(context) -> str:
     text = f"Tuned: {settings.describe()}; trial 0 is each config's own params, the chosen trial is the best on " \
            "validation rows (never on test rows)."
     trials = context.all_results[context.all_results["role"] == Role.TRIAL]
-    selected = context.results
+    selected = context.chosen
     once = selected[(selected["n_trials"] == 1) & (selected["tune_trials"] == 1)]
     single = []
     for config, rows in once.groupby("config", sort=False):
@@ -156,7 +167,7 @@ def metadata_items(context) -> list[tuple[str, str]]:
         ("Plan", _plan(suite) if suite else "unknown"),
         ("Datasets", f"{len(context.datasets)}: {', '.join(context.datasets)}"),
         ("Configs", f"{len(context.configs)}: {', '.join(context.configs)}"),
-        ("Model configuration", tuning_statement(context)),
+        ("Model configuration", tuning_statement(context) + _protocol_statement(context)),
         ("Machine", _machine(meta)),
         ("Device", _device(suite, meta)),
         ("Versions", "; ".join(filter(None, [_versions(every, runs, meta), _family_versions(

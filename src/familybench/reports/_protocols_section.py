@@ -42,7 +42,7 @@ def protocol_rows(context) -> pd.DataFrame:
     tune = context.tune_settings
     default = select_best(context.all_results, which="default", trials=tune.get("trials"),
                           time_budget=tune.get("time_budget"))
-    parts = [default.assign(protocol=Protocol.DEFAULT.value), context.results.assign(protocol=Protocol.TUNED.value),
+    parts = [default.assign(protocol=Protocol.DEFAULT.value), context.chosen.assign(protocol=Protocol.TUNED.value),
              ensembled]
     rows = pd.concat([full_size_rows(p) for p in parts], ignore_index=True)
     rows = rows[rows["status"] == Status.OK.value]

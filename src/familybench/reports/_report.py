@@ -37,7 +37,8 @@ def section_files(sections: list[Section]) -> dict[str, str | bytes]:
     return files
 
 
-def write_report(directory: str | Path, *, html: bool = True, out: str | Path | None = None) -> Path:
+def write_report(directory: str | Path, *, html: bool = True, out: str | Path | None = None,
+                 protocol: str | None = None) -> Path:
     """Write the report of the results in ``directory``; returns the path of ``report.md``.
 
     Reads ``DIR/results.sqlite`` only (scores, times, grid predictions, run metadata) and
@@ -55,13 +56,16 @@ def write_report(directory: str | Path, *, html: bool = True, out: str | Path | 
     out : str or pathlib.Path, optional
         Write the report here instead of ``directory`` (which is then only read: a
         baseline or read-only results directory stays untouched).
+    protocol : {"tuned", "default", "ensembled"}, optional
+        Tuned runs: rank and test the validation-chosen trials (the default), each
+        config's defaults, or each config's post-hoc ensemble of its trials.
 
     Returns
     -------
     pathlib.Path
         ``DIR/report.md``.
     """
-    context = load_context(directory)
+    context = load_context(directory, protocol=protocol)
     target = Path(out) if out is not None else context.directory
     try:
         target.mkdir(parents=True, exist_ok=True)
