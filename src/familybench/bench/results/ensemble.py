@@ -38,15 +38,18 @@ _SPLIT = ["dataset", "seed", "fold", "train_size"]
 def _auc(positive: np.ndarray, score: np.ndarray) -> float:
     """ROC AUC by the rank-sum (Mann–Whitney) formula, ties as average ranks: equal to
     scikit-learn's ``roc_auc_score`` without its input checks, which cost ~5 ms a call in
-    a loop of rounds × candidates."""
-    from scipy.stats import rankdata
-
+    a loop of rounds × candidates (this takes tens of microseconds)."""
     n_pos = int(positive.sum())
     n_neg = len(positive) - n_pos
     if n_pos == 0 or n_neg == 0:
         return 1.0
-    ranks = rankdata(score)
-    return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+    order = np.argsort(score, kind="mergesort")
+    ordered = score[order]
+    starts = np.r_[True, ordered[1:] != ordered[:-1]]  # the first row of each run of equal scores
+    first = np.flatnonzero(starts)
+    size = np.diff(np.r_[first, len(ordered)])
+    ranks = (first + (size + 1) / 2)[np.cumsum(starts) - 1]  # 1-based, ties share their mean rank
+    return float((ranks[positive[order]].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
 def _loss(task: str, y, prediction, classes) -> float:
