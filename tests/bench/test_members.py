@@ -98,3 +98,7 @@ def test_a_report_shows_which_member_stood_for_its_family(tmp_path):
     assert "the families are compared through their members" in text  # the statistics say how
     # one trial per config: no budget curve to draw, a sentence says why and how to tune
     assert "Every config ran one trial, its defaults" in text and "budget-curves.png" not in text
+    # win / tie / loss between families: the same per-seed members
+    wtl = text.split("### Families: win / tie / loss")[1].split("\n### ")[0]
+    assert "represented, per dataset, seed and fold, by its member with the best validation score" in wtl
+    assert "| boosting | — |" in wtl and "| linear |" in wtl

@@ -142,7 +142,7 @@ SMOKE: dict[str, tuple[list[str], list[str]]] = {
 
 # Run in `nox -s tests` (a few seconds): the orchestrator with its cheapest section. Every
 # other smoke run is marked slow, so `nox -s tests` stays under 5 minutes on 2 cores; CI runs
-# them all (.ci/run: `nox -s tests -- -m slow tests/e2e tests/bench`), as does `nox -s slow`.
+# them all (.ci/run: `nox -s tests -- -m slow tests/e2e tests/bench tests/reports`), as does `nox -s slow`.
 IN_TESTS = {"speed.py"}
 SLOW = {script.name for script in (ROOT / "benchmarks").glob("*.py")} - IN_TESTS
 

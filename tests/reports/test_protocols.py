@@ -56,7 +56,7 @@ def test_a_tuned_run_reports_its_protocols_and_a_run_without_predictions_does_no
     assert "Protocols:" not in (tmp_path / "off" / "report.md").read_text()
 
 
-@pytest.mark.e2e
+@pytest.mark.slow  # three reports of one run: CI runs it in a step of its own
 def test_the_report_can_rank_any_protocol(tmp_path):
     from familybench.bench.run.driver import execute
     from familybench.bench.suite.spec import parse_suite

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from familybench.bench.results.members import has_members
 from familybench.bench.results.metrics import HIGHER_IS_BETTER
 from familybench.bench.results.record import Role, Status
 from familybench.bench.results.select import NORMALISATION
@@ -23,8 +24,16 @@ from ._format import (
 from ._members_section import members_section
 from ._metadata import metadata_section
 from ._protocols_section import protocols_section
-from ._statistics_section import context_statistics_section
-from ._tables import failures, no_score_status, normalised_table, rank_table, win_tie_loss
+from ._statistics_section import context_members, context_statistics_section
+from ._tables import (
+    failures,
+    full_size_rows,
+    no_score_status,
+    normalised_table,
+    rank_table,
+    summary_table,
+    win_tie_loss,
+)
 from ._tuning import tuning_sections
 from .sections import Block, Section, extra_sections, make_section, paragraph, plural, table_block
 
@@ -168,17 +177,26 @@ def _normalised_section(context) -> Section:
 
 
 def _wtl_section(context) -> Section:
-    matrix = win_tie_loss(context.summary, context.configs)
+    rows = full_size_rows(context.results)
+    if has_members(rows):
+        # several members in a family: per dataset, seed and fold the member chosen on
+        # validation stands for it, as in the statistics (a family's cell: those rows)
+        members = context_members(context)
+        matrix = win_tie_loss(summary_table(members.rows), None)
+        how = ("Each family is represented, per dataset, seed and fold, by its member with the best validation "
+               "score (never a test score); its mean and spread over seeds are those members' test scores.")
+    else:
+        matrix = win_tie_loss(context.summary, context.configs)
+        how = ("Per dataset each family is represented by one config chosen without test scores: "
+               + ("the one with the best validation score." if context.tuned else "its first config in the suite."))
     if len(matrix) < 2:
         return make_section("Families: win / tie / loss", [paragraph("Only one family ran: nothing to compare.")],
                             level=3)
     frame = matrix.map(lambda v: "—" if v is None else f"{v[0]}–{v[1]}–{v[2]}")
     frame.index.name = "family"
     intro = paragraph("Each cell reads wins–ties–losses of the row family against the column family, over the "
-                      "datasets both ran on. Per dataset each family is represented by one config chosen without "
-                      "test scores: {how}. A win needs a lead beyond the larger spread over seeds (with one seed, "
-                      "any lead counts).", how="the one with the best validation score" if context.tuned
-                      else "its first config in the suite")
+                      "datasets both ran on. {how} A win needs a lead beyond the larger spread over seeds (with "
+                      "one seed, any lead counts).", how=how)
     return make_section("Families: win / tie / loss",
                         [intro, table_block(frame, index=True, numeric=list(frame.columns))], level=3)
 
