@@ -192,6 +192,7 @@ def test_runs_apart_judge_a_change_against_the_spread_of_all_pairs():
     assert len(warnings) == 1 and "moved together" in warnings[0] and "--interleave" in warnings[0]
 
 
+@pytest.mark.e2e  # the module's baseline run
 def test_compare_states_the_versions_of_each_group_of_rows(baseline, tmp_path, capsys):
     import shutil
     import sqlite3

@@ -97,11 +97,13 @@ def tuned(tuned_dir):
     return familybench.load_results(tuned_dir), familybench.load_predictions(tuned_dir)
 
 
+@pytest.mark.e2e  # a tuned run (the module's fixture)
 def test_the_public_reader_ensembles_a_directory(tuned_dir, tuned):
     rows = familybench.post_hoc_ensembles(tuned_dir, scope="family")
     assert list(rows["ensemble_members"]) == list(ensemble_rows(*tuned, scope="family")["ensemble_members"])
 
 
+@pytest.mark.e2e  # a tuned run (the module's fixture)
 def test_config_ensembles_are_rows_with_members_costs_and_scores_from_the_predictions(tuned):
     results, kept = tuned
     rows = ensemble_rows(results, kept)
@@ -125,6 +127,7 @@ def test_config_ensembles_are_rows_with_members_costs_and_scores_from_the_predic
             assert row.test_roc_auc == pytest.approx(roc_auc_score(truth, test[:, 1]), abs=1e-9)
 
 
+@pytest.mark.e2e  # a tuned run (the module's fixture)
 def test_family_and_portfolio_ensembles_draw_on_every_member(tuned):
     results, kept = tuned
     family = ensemble_rows(results, kept, scope="family")
@@ -141,6 +144,7 @@ def test_family_and_portfolio_ensembles_draw_on_every_member(tuned):
         ensemble_rows(results, kept, scope="everything")
 
 
+@pytest.mark.e2e  # a tuned run (the module's fixture)
 def test_no_test_row_enters_the_selection(tuned):
     """The leak canary: scrambled test targets and test predictions change no weight."""
     results, kept = tuned
@@ -154,6 +158,7 @@ def test_no_test_row_enters_the_selection(tuned):
     assert not np.allclose(before["test_r2"].dropna(), after["test_r2"].dropna())
 
 
+@pytest.mark.slow  # five runs compared three ways: CI runs it in a step of its own
 def test_compare_judges_like_with_like_under_each_protocol(tuned_dir, tuned, tmp_path):
     from familybench.bench.compare.read import compare_runs
     from familybench.bench.results.select import select_best

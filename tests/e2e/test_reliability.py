@@ -145,7 +145,8 @@ def _descendants(pid: int) -> list[int]:
         return []
 
 
-@pytest.mark.parametrize(("signum", "code"), [(2, 130), pytest.param(15, 143, marks=pytest.mark.slow)])
+@pytest.mark.slow  # a long scenario (two CLI runs): CI runs it in a step of its own
+@pytest.mark.parametrize(("signum", "code"), [(2, 130), (15, 143)])
 def test_a_signal_stops_the_run_cleanly_and_the_same_command_resumes(tmp_path, signum, code):
     import psutil
 
