@@ -29,9 +29,10 @@ from familybench._errors import FeatureCapError, one_line
 from familybench._hooks import transfer_receiver
 from familybench._tasks import REGRESSION
 from familybench._threads import thread_limits
+from familybench.bench.execute.bagging import bag, stack, union_classes
 from familybench.bench.plan.jobs import Job
 from familybench.bench.results.metrics import score
-from familybench.bench.results.predictions import PREDICTIONS
+from familybench.bench.results.predictions import PREDICTIONS, predictions_payload
 from familybench.bench.results.provenance import provenance
 from familybench.bench.results.record import FAILED, SKIPPED, Status, empty_record
 from familybench.datasets import DatasetError
@@ -405,10 +406,10 @@ class JobWorker:
                 score_seconds += time.perf_counter() - score_start
         score_start = time.perf_counter()
         if bagged:  # validation on the out-of-fold predictions, test on the k models' average
-            classes = _union_classes([c for c, _, _ in tests])
+            classes = union_classes([c for c, _, _ in tests])
             rows = np.concatenate([r for r, *_ in valids])
-            valid_pred, valid_proba = _stack(valids, classes)
-            test_pred, test_proba = _bag(tests, classes, task)
+            valid_pred, valid_proba = stack(valids, classes)
+            test_pred, test_proba = bag(tests, classes, task)
             self._score(task, [("valid", data.y.iloc[rows].to_numpy(), valid_pred, valid_proba),
                                ("test", y_test, test_pred, test_proba)], classes, scores)
             valids = [(rows, classes, valid_pred, valid_proba)]
@@ -418,7 +419,7 @@ class JobWorker:
         if valids:
             record["n_valid"] = len(valids[0][0])
         if job.predictions:
-            outcome.artefacts[PREDICTIONS] = _predictions_payload(
+            outcome.artefacts[PREDICTIONS] = predictions_payload(
                 data.y.to_numpy(), split.test, test_pred, test_proba, valids[0] if valids else None,
                 classes if bagged else getattr(first_model, "classes_", None))
         predict_seconds = float(np.sum(predict_times))
@@ -456,71 +457,6 @@ class JobWorker:
         if proba is not None and hasattr(model, "classes_"):
             return np.asarray(model.classes_)[np.argmax(proba, axis=1)], proba
         return model.predict(X), proba
-
-
-def _union_classes(per_model):
-    """The classes any of the k models saw, sorted (None for regressors)."""
-    known = [np.asarray(c) for c in per_model if c is not None]
-    return np.unique(np.concatenate(known)) if known else None
-
-
-def _align(proba, model_classes, classes):
-    """A model's probabilities in the columns of ``classes`` (a class its fold lacked: 0)."""
-    if proba is None or model_classes is None or np.array_equal(np.asarray(model_classes), classes):
-        return proba
-    out = np.zeros((len(proba), len(classes)))
-    out[:, np.searchsorted(classes, np.asarray(model_classes))] = proba
-    return out
-
-
-def _stack(valids, classes):
-    """The out-of-fold predictions: each training row predicted by the model that did not fit it."""
-    pred = np.concatenate([np.asarray(p) for _, _, p, _ in valids])
-    probas = [_align(q, c, classes) for _, c, _, q in valids]
-    return pred, (np.vstack(probas) if all(q is not None for q in probas) else None)
-
-
-def _bag(tests, classes, task):
-    """The k models' test predictions averaged (bagging): mean values, mean probabilities,
-    or for a classifier without probabilities the most frequent label."""
-    if task == REGRESSION:
-        return np.mean([np.asarray(p, dtype=np.float64) for _, p, _ in tests], axis=0), None
-    probas = [_align(q, c, classes) for c, _, q in tests]
-    if all(q is not None for q in probas):
-        proba = np.mean(probas, axis=0)
-        return classes[np.argmax(proba, axis=1)], proba
-    labels = np.stack([np.asarray(p) for _, p, _ in tests])  # (k, n)
-    votes = np.stack([(labels == c).sum(axis=0) for c in classes])  # (classes, n)
-    return classes[np.argmax(votes, axis=0)], None
-
-
-def _as_stored(values) -> np.ndarray:
-    values = np.asarray(values)
-    if values.dtype.kind in "fiub":
-        return values.astype(np.float32)
-    return values.astype(str)  # labels of a classifier without probabilities
-
-
-def _targets(y, rows) -> np.ndarray:
-    y = np.asarray(y)[rows]
-    return y.astype(np.float64) if y.dtype.kind == "f" else (y.astype(np.int64) if y.dtype.kind in "iub"
-                                                            else y.astype(str))
-
-
-def _predictions_payload(y, test_rows, test_pred, test_proba, valid, classes) -> dict:
-    """What ``load_predictions`` returns for a job: dataset row positions, their targets and,
-    per row, the probabilities (classifiers that give them) or the predicted values or labels,
-    float32."""
-    payload = {"test_index": np.asarray(test_rows, dtype=np.int64), "test_true": _targets(y, test_rows),
-               "test": _as_stored(test_proba if test_proba is not None else test_pred)}
-    if valid is not None:
-        rows, _, pred, proba = valid
-        payload.update(valid_index=np.asarray(rows, dtype=np.int64), valid_true=_targets(y, rows),
-                       valid=_as_stored(proba if proba is not None else pred))
-    if classes is not None:
-        payload["classes"] = _as_stored(classes) if np.asarray(classes).dtype.kind not in "iub" \
-            else np.asarray(classes, dtype=np.int64)
-    return payload
 
 
 def environment_probe() -> dict:

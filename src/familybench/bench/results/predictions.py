@@ -67,3 +67,32 @@ def load_predictions(directory: str | Path, keys=None) -> dict[str, Predictions]
         stored = store.artefacts(PREDICTIONS)
     wanted = None if keys is None else set(keys)
     return {key: Predictions.from_arrays(arrays) for key, arrays in stored.items() if wanted is None or key in wanted}
+
+
+def _as_stored(values) -> np.ndarray:
+    values = np.asarray(values)
+    if values.dtype.kind in "fiub":
+        return values.astype(np.float32)
+    return values.astype(str)  # labels of a classifier without probabilities
+
+
+def _targets(y, rows) -> np.ndarray:
+    y = np.asarray(y)[rows]
+    return y.astype(np.float64) if y.dtype.kind == "f" else (y.astype(np.int64) if y.dtype.kind in "iub"
+                                                            else y.astype(str))
+
+
+def predictions_payload(y, test_rows, test_pred, test_proba, valid, classes) -> dict:
+    """What ``load_predictions`` returns for a job: dataset row positions, their targets and,
+    per row, the probabilities (classifiers that give them) or the predicted values or labels,
+    float32."""
+    payload = {"test_index": np.asarray(test_rows, dtype=np.int64), "test_true": _targets(y, test_rows),
+               "test": _as_stored(test_proba if test_proba is not None else test_pred)}
+    if valid is not None:
+        rows, _, pred, proba = valid
+        payload.update(valid_index=np.asarray(rows, dtype=np.int64), valid_true=_targets(y, rows),
+                       valid=_as_stored(proba if proba is not None else pred))
+    if classes is not None:
+        payload["classes"] = _as_stored(classes) if np.asarray(classes).dtype.kind not in "iub" \
+            else np.asarray(classes, dtype=np.int64)
+    return payload
