@@ -2,10 +2,10 @@
 run's wall time.
 
 Runs a tuned suite (by default the built-in ``tabular`` suite ``--fast`` with 30 trials per
-config), then times ``familybench.post_hoc_ensembles`` on its directory for each scope
-(config, family, portfolio) and measures the peak memory the ensembling adds (tracemalloc:
-Python and NumPy allocations). Prints the run's wall seconds, each scope's seconds, their
-sum as a share of the run, and the verdict.
+config), then times the ensembling stage on its directory: reading the rows and the kept
+predictions once, then ``ensemble_rows`` for each scope (config, family, portfolio), with
+the peak memory of each step (tracemalloc: Python and NumPy allocations). Prints the run's
+wall seconds, each step's seconds, their sum as a share of the run, and the verdict.
 
     python benchmarks/ensemble_cost.py                                  # tabular --fast, 30 trials
     python benchmarks/ensemble_cost.py --datasets concrete,voteincome   # a subset of its tables
@@ -73,17 +73,29 @@ def main(argv=None) -> int:
         rows = familybench.load_results(out)
         n_trials = int((rows["role"] == "trial").sum()) if "role" in rows else 0
         print(f"== ensemble cost: {n_trials} trials in {out.name}; the run took {run_seconds:.1f} s ==")
-        print(f"{'scope':<11}{'ensembles':>10}{'seconds':>10}{'peak MiB':>10}")
-        total = 0.0
-        for scope in SCOPES:
-            tracemalloc.start()
+        print(f"{'step':<11}{'ensembles':>10}{'seconds':>10}{'peak MiB':>10}")
+        from familybench.bench.results.ensemble import ensemble_rows
+
+        def steps():
+            results, kept = familybench.load_results(out), familybench.load_predictions(out)
+            yield "read", len(kept)
+            for scope in SCOPES:
+                yield scope, len(ensemble_rows(results, kept, scope=scope))
+
+        # timed untraced (tracemalloc slows every NumPy allocation), then again for the memory
+        seconds, start = [], time.perf_counter()
+        for _ in steps():
+            seconds.append(time.perf_counter() - start)
             start = time.perf_counter()
-            ensembles = familybench.post_hoc_ensembles(out, scope=scope)
-            seconds = time.perf_counter() - start
-            peak = tracemalloc.get_traced_memory()[1] / 2**20
-            tracemalloc.stop()
-            total += seconds
-            print(f"{scope:<11}{len(ensembles):>10}{seconds:>10.2f}{peak:>10.1f}")
+        tracemalloc.start()
+        rows = []
+        for name, count in steps():
+            rows.append((name, count, tracemalloc.get_traced_memory()[1] / 2**20))
+            tracemalloc.reset_peak()
+        tracemalloc.stop()
+        for (name, count, peak), took in zip(rows, seconds, strict=True):
+            print(f"{name:<11}{count:>10}{took:>10.2f}{peak:>10.1f}")
+        total = sum(seconds)
         if run_seconds <= 0:
             print("error: the run's wall time is unknown (give --run-seconds)", file=sys.stderr)
             return 2

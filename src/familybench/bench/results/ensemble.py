@@ -43,12 +43,15 @@ def _auc(positive: np.ndarray, score: np.ndarray) -> float:
     n_neg = len(positive) - n_pos
     if n_pos == 0 or n_neg == 0:
         return 1.0
-    order = np.argsort(score, kind="mergesort")
+    order = np.argsort(score)
     ordered = score[order]
-    starts = np.r_[True, ordered[1:] != ordered[:-1]]  # the first row of each run of equal scores
+    starts = np.empty(len(ordered), dtype=bool)  # the first row of each run of equal scores
+    starts[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=starts[1:])
     first = np.flatnonzero(starts)
-    size = np.diff(np.r_[first, len(ordered)])
-    ranks = (first + (size + 1) / 2)[np.cumsum(starts) - 1]  # 1-based, ties share their mean rank
+    end = np.empty_like(first)
+    end[:-1], end[-1] = first[1:], len(ordered)
+    ranks = ((first + end + 1) / 2)[np.cumsum(starts) - 1]  # 1-based; ties share their mean rank
     return float((ranks[positive[order]].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
