@@ -73,7 +73,7 @@ def main(argv=None) -> int:
         rows = familybench.load_results(out)
         n_trials = int((rows["role"] == "trial").sum()) if "role" in rows else 0
         print(f"== ensemble cost: {n_trials} trials in {out.name}; the run took {run_seconds:.1f} s ==")
-        print(f"{'step':<11}{'ensembles':>10}{'seconds':>10}{'peak MiB':>10}")
+        print(f"{'step':<11}{'count':>10}{'seconds':>10}{'peak MiB':>10}")  # read: jobs with predictions
         from familybench.bench.results.ensemble import ensemble_rows
 
         def steps():

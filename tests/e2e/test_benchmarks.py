@@ -50,7 +50,7 @@ SMOKE: dict[str, tuple[list[str], list[str]]] = {
     ]),
     "ensemble_cost.py": ([], [
         rf"^== ensemble cost: 16 trials in run; the run took {NUMBER} s ==$",
-        r"^step\s+ensembles\s+seconds\s+peak MiB$", rf"^read\s+16\s+{NUMBER}\s+{NUMBER}$",
+        r"^step\s+count\s+seconds\s+peak MiB$", rf"^read\s+20\s+{NUMBER}\s+{NUMBER}$",  # 16 trials, 4 plot jobs
         rf"^config\s+4\s+{NUMBER}\s+{NUMBER}$", rf"^family\s+4\s+{NUMBER}\s+{NUMBER}$",
         rf"^portfolio\s+2\s+{NUMBER}\s+{NUMBER}$",
         rf"^{VERDICT}ensembling, all scopes = {NUMBER} s = {NUMBER}% of the run's wall time  \(target <= 5%\)$",
