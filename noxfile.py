@@ -12,7 +12,10 @@ nox.options.reuse_existing_virtualenvs = True
 CONSTRAINTS = ("-c", "constraints.txt")
 # Thread counts are set per job by familybench itself (workers overwrite OMP/OPENBLAS/MKL_NUM_THREADS);
 # PYTHONHASHSEED is fixed so that hash-ordered output is the same in every session.
-ENV = {"PYTHONHASHSEED": "0"}
+# PYTHONDONTWRITEBYTECODE is emptied (unset, for Python): a machine that sets it makes every
+# test session and every worker process re-compile the package and pytest re-rewrite every
+# test file (~5 s of the fast loop's collection here).
+ENV = {"PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": ""}
 
 
 def _install(session: nox.Session, extras: str = "data,test,dask,xgboost,catboost,nets") -> None:
