@@ -129,30 +129,17 @@ def _protocol_rows(directory: Path, all_results: pd.DataFrame, chosen: pd.DataFr
                    tune: dict | None) -> pd.DataFrame:
     """The rows the report is about under ``protocol`` (a tuned run's defaults or ensembles)."""
     from familybench._errors import FamilybenchError
+    from familybench.bench.results.ensemble import protocol_rows
     from familybench.bench.results.record import Protocol
 
-    if protocol not in [p.value for p in Protocol]:
-        raise FamilybenchError(f"unknown protocol {protocol!r}; expected one of {', '.join(p.value for p in Protocol)}")
     if protocol == Protocol.TUNED.value:
         return chosen
-    if not is_tuned(all_results):
+    if not is_tuned(all_results) and protocol in (Protocol.DEFAULT.value, Protocol.ENSEMBLED.value):
         if protocol == Protocol.DEFAULT.value:
             return chosen
         raise FamilybenchError(f"{directory}: an untuned run has only the default protocol, not {protocol!r}")
-    if protocol == Protocol.DEFAULT.value:
-        return select_best(all_results, which="default", trials=tune.get("trials") if tune else None,
-                           time_budget=tune.get("time_budget") if tune else None)
-    from familybench.bench.results.ensemble import ensemble_rows
-    from familybench.bench.results.predictions import load_predictions
-    from familybench.bench.results.select import SELECTION_COLUMNS
-
-    rows = ensemble_rows(all_results, load_predictions(directory), scope="config")
-    if rows.empty:
-        raise FamilybenchError(f"{directory}: no kept trial predictions to ensemble "
-                               "(a run with predictions = false, or from before predictions were kept)")
-    for column in SELECTION_COLUMNS:
-        rows[column] = None
-    return rows.assign(n_trials=rows["n_candidates"])
+    return protocol_rows(directory, all_results, protocol, trials=tune.get("trials") if tune else None,
+                         time_budget=tune.get("time_budget") if tune else None)
 
 
 def load_context(directory: str | Path, *, protocol: str | None = None) -> ReportContext:

@@ -35,8 +35,9 @@ from familybench.bench.compare.evidence import (
     only_in,
 )
 from familybench.bench.compare.policy import Row, TimeChange, decide
+from familybench.bench.results.ensemble import protocol_rows
 from familybench.bench.results.record import Protocol
-from familybench.bench.results.select import is_tuned, select_best
+from familybench.bench.results.select import is_tuned
 from familybench.bench.results.store import ResultStore, load_results
 from familybench.bench.results.versions import VersionGroup, version_groups
 from familybench.bench.suite.gate import CompareSettings
@@ -124,21 +125,12 @@ def _library_warning(base: list[VersionGroup], cur: list[VersionGroup]) -> list[
 
 def _protocol_rows(directory, frame: pd.DataFrame, protocol: str) -> pd.DataFrame:
     """A tuned run's rows under ``protocol`` (see the module docstring)."""
-    if protocol == Protocol.DEFAULT.value:
-        return select_best(frame, which="default").assign(fit_seconds_samples=None)
-    if protocol == Protocol.ENSEMBLED.value:
-        from familybench.bench.results.ensemble import ensemble_rows
-        from familybench.bench.results.predictions import load_predictions
-
-        rows = ensemble_rows(frame, load_predictions(directory), scope="config")
-        if rows.empty:
-            raise FamilybenchError(f"{directory}: no kept trial predictions to ensemble "
-                                   "(a run with predictions = false, or from before predictions were kept)")
-        return rows.assign(fit_seconds_samples=None)
-    # Tuned runs are judged on the validation-chosen rows; "fit time" is the cost of tuning
-    # a group (its trials' summed fit seconds), judged like fit time apart.
-    chosen = select_best(frame)
-    return chosen.assign(fit_seconds=chosen["tuning_seconds"], fit_seconds_samples=None)
+    rows = protocol_rows(directory, frame, protocol).assign(fit_seconds_samples=None)
+    if protocol == Protocol.TUNED.value:
+        # the validation-chosen rows; "fit time" is the cost of tuning a group (its trials'
+        # summed fit seconds), judged like fit time apart
+        rows["fit_seconds"] = rows["tuning_seconds"]
+    return rows
 
 
 def compare_runs(baseline: str | Path, current: str | Path, *, interleaved: bool = False,
@@ -147,9 +139,9 @@ def compare_runs(baseline: str | Path, current: str | Path, *, interleaved: bool
 
     ``protocol`` (tuned runs): ``"tuned"`` (default), ``"default"`` or ``"ensembled"``.
     """
-    protocols = [p.value for p in Protocol]
-    if protocol is not None and protocol not in protocols:
-        raise FamilybenchError(f"unknown protocol {protocol!r}; expected one of {', '.join(protocols)}")
+    names = [p.value for p in Protocol]
+    if protocol is not None and protocol not in names:
+        raise FamilybenchError(f"unknown protocol {protocol!r}; expected one of {', '.join(names)}")
     for directory in (baseline, current):
         if not (Path(directory) / "results.sqlite").is_file():
             raise FamilybenchError(f"{directory}: no results.sqlite here (not a familybench run directory)")

@@ -215,3 +215,29 @@ def post_hoc_ensembles(directory, *, scope: str = "config", rounds: int = ROUNDS
     from familybench.bench.results.store import load_results
 
     return ensemble_rows(load_results(directory), load_predictions(directory), scope=scope, rounds=rounds)
+
+
+def protocol_rows(directory, results: pd.DataFrame, protocol: str, *, trials: int | None = None,
+                  time_budget: float | None = None) -> pd.DataFrame:
+    """A tuned run's rows under one protocol: ``"default"`` (each group's trial 0),
+    ``"tuned"`` (``select_best``) or ``"ensembled"`` (config ensembles, with the selection
+    columns empty and ``n_trials`` the candidates). The one place the report and compare
+    turn a protocol into rows; raises ``FamilybenchError`` for an unknown protocol or, for
+    ``"ensembled"``, a run without kept trial predictions."""
+    from familybench._errors import FamilybenchError
+    from familybench.bench.results.predictions import load_predictions
+    from familybench.bench.results.select import SELECTION_COLUMNS, select_best
+
+    names = [p.value for p in Protocol]
+    if protocol not in names:
+        raise FamilybenchError(f"unknown protocol {protocol!r}; expected one of {', '.join(names)}")
+    if protocol != Protocol.ENSEMBLED.value:
+        which = "default" if protocol == Protocol.DEFAULT.value else "best"
+        return select_best(results, which=which, trials=trials, time_budget=time_budget)
+    rows = ensemble_rows(results, load_predictions(directory), scope="config")
+    if rows.empty:
+        raise FamilybenchError(f"{directory}: no kept trial predictions to ensemble "
+                               "(a run with predictions = false, or from before predictions were kept)")
+    for column in SELECTION_COLUMNS:
+        rows[column] = None
+    return rows.assign(n_trials=rows["n_candidates"])
