@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from familybench.reports._protocols_section import lead_sentence, moves_sentence
+from familybench.reports._protocols_section import lead_sentence, moves_sentence, portfolio_sentence
 
 
 def test_the_moves_sentence_names_every_config_that_changes_place():
@@ -34,6 +34,25 @@ def test_the_lead_sentence_says_significant_only_when_it_is():
     assert "too few to test" in lead_sentence(_rows(0.3, n=4), "ensembled")
 
 
+def _family_rows(portfolio: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    rows = [{"protocol": "ensembled", "config": c, "dataset": d, "normalised": v, "ensemble_members": m}
+            for d in ("d1", "d2")
+            for c, v, m in (("boosting", 0.9, None), ("mlp", 0.7, None),
+                            ("portfolio", portfolio, '{"k_gbm": 0.75, "k_mlp": 0.25}'))]
+    results = pd.DataFrame({"job_key": ["k_gbm", "k_mlp"], "family": ["boosting", "mlp"]})
+    return pd.DataFrame(rows), results
+
+
+def test_the_portfolio_sentence_flips_with_the_numbers():
+    gain = portfolio_sentence(*_family_rows(0.95))
+    assert "reaches a mean normalised score of 0.95: it adds +0.050 over the best family ensemble (boosting" in gain
+    assert "Its weight goes to boosting 75%, mlp 25%." in gain
+    assert "matches the best family ensemble (boosting, 0.90)" in portfolio_sentence(*_family_rows(0.9))
+    assert "falls 0.100 short of the best family ensemble" in portfolio_sentence(*_family_rows(0.8))
+    rows, results = _family_rows(0.95)
+    assert portfolio_sentence(rows[rows["config"] != "mlp"], results) == ""  # one family: nothing to combine
+
+
 @pytest.mark.e2e
 def test_a_tuned_run_reports_its_protocols_and_a_run_without_predictions_does_not(tmp_path):
     from familybench.bench.run.driver import execute
@@ -42,13 +61,22 @@ def test_a_tuned_run_reports_its_protocols_and_a_run_without_predictions_does_no
 
     suite = {"seeds": 1, "tune": {"trials": 3, "validation": 0.25},
              "datasets": {"moons": {"n_samples": 160}, "friedman1": {"n_samples": 160}},
-             "models": {"gbm": {"model": "lightgbm", "params": {"n_estimators": 10}}, "poly": {}}}
+             "models": {"gbm": {"model": "lightgbm", "params": {"n_estimators": 10}},
+                        "gbm_deep": {"model": "lightgbm", "params": {"n_estimators": 20, "num_leaves": 63}},
+                        "poly": {}}}
     execute(parse_suite(suite), tmp_path / "on", executor="serial")
     write_report(tmp_path / "on")
     text = (tmp_path / "on" / "report.md").read_text()
     section = text.split("### Protocols: default, tuned, tuned + ensembled")[1].split("\n## ")[0]
     assert "| config | family | score, default | score, tuned | score, tuned + ensembled |" in section
     assert "| gbm | boosting |" in section and "| poly | polynomial |" in section
+    # the families: boosting has two members; the portfolio is scored but not ranked
+    assert "| family | score, default | score, tuned | score, tuned + ensembled | rank, default |" in section
+    assert "| boosting |" in section and "| polynomial |" in section
+    portfolio = next(line for line in section.splitlines() if line.startswith("| portfolio |"))
+    assert portfolio.endswith("| – | – | – |")
+    assert "A portfolio ensemble over every family's trials reaches a mean normalised score of" in section
+    assert "boosting" in section.split("Its weight goes to")[1].split("\n")[0]
     assert "too few to test whether the lead is significant" in section
     assert "one holdout of the training rows (25%)" in section
     execute(parse_suite({**suite, "predictions": False}), tmp_path / "off", executor="serial")

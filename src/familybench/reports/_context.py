@@ -45,6 +45,7 @@ class ReportContext:
     protocol: str = "tuned"  # tuned runs: which rows ``results`` holds (default | tuned | ensembled)
     chosen: pd.DataFrame | None = None  # the validation-chosen rows (``select_best``), whatever ``results`` is
     _artefact_cache: dict = field(default_factory=dict, repr=False)
+    _ensemble_cache: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self):
         if self.all_results is None:
@@ -100,6 +101,24 @@ class ReportContext:
         return cache[(name, scope)]
 
     @cached_property
+    def predictions(self) -> dict:
+        """The kept predictions of every job (:func:`familybench.load_predictions`), read once."""
+        from familybench.bench.results.predictions import load_predictions
+
+        return load_predictions(self.directory)
+
+    def ensembles(self, scope: str) -> pd.DataFrame:
+        """The post-hoc ensemble rows of ``scope`` ("config", "family" or "portfolio";
+        :func:`familybench.post_hoc_ensembles`), computed once; empty without kept predictions."""
+        from familybench.bench.results.ensemble import ensemble_rows
+
+        if scope not in self._ensemble_cache:
+            kept = self.predictions
+            self._ensemble_cache[scope] = (ensemble_rows(self.all_results, kept, scope=scope) if kept
+                                           else pd.DataFrame())
+        return self._ensemble_cache[scope]
+
+    @cached_property
     def tasks(self) -> dict[str, str | None]:
         return dataset_tasks(self.results)
 
@@ -126,7 +145,7 @@ class ReportContext:
 
 
 def _protocol_rows(directory: Path, all_results: pd.DataFrame, chosen: pd.DataFrame, protocol: str,
-                   tune: dict | None) -> pd.DataFrame:
+                   tune: dict | None, predictions: dict | None = None) -> pd.DataFrame:
     """The rows the report is about under ``protocol`` (a tuned run's defaults or ensembles)."""
     from familybench._errors import FamilybenchError
     from familybench.bench.results.ensemble import protocol_rows
@@ -139,7 +158,7 @@ def _protocol_rows(directory: Path, all_results: pd.DataFrame, chosen: pd.DataFr
             return chosen
         raise FamilybenchError(f"{directory}: an untuned run has only the default protocol, not {protocol!r}")
     return protocol_rows(directory, all_results, protocol, trials=tune.get("trials") if tune else None,
-                         time_budget=tune.get("time_budget") if tune else None)
+                         time_budget=tune.get("time_budget") if tune else None, predictions=predictions)
 
 
 def load_context(directory: str | Path, *, protocol: str | None = None) -> ReportContext:
@@ -157,9 +176,21 @@ def load_context(directory: str | Path, *, protocol: str | None = None) -> Repor
     chosen = select_best(all_results, trials=tune.get("trials") if tune else None,
                          time_budget=tune.get("time_budget") if tune else None)
     protocol = protocol or "tuned"
-    results = _protocol_rows(directory, all_results, chosen, protocol, tune)
+    context_cache: dict = {}
+    predictions = None
+    if protocol == "ensembled" and is_tuned(all_results):
+        from familybench.bench.results.predictions import load_predictions
+
+        predictions = load_predictions(directory)
+    results = _protocol_rows(directory, all_results, chosen, protocol, tune, predictions)
+    if predictions is not None:  # the report's own sections reuse these ensembles
+        context_cache["config"] = results
     metrics = runs[-1]["suite"].get("metrics") if runs else None
     summary = summary_table(results, metrics=metrics or None)
     colors = family_colors(all_results["family"].dropna().unique())
-    return ReportContext(directory=directory, results=results, runs=runs, summary=summary, colors=colors,
-                         all_results=all_results, protocol=protocol, chosen=chosen)
+    context = ReportContext(directory=directory, results=results, runs=runs, summary=summary, colors=colors,
+                            all_results=all_results, protocol=protocol, chosen=chosen,
+                            _ensemble_cache=context_cache)
+    if predictions is not None:
+        context.__dict__["predictions"] = predictions
+    return context

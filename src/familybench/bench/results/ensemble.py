@@ -218,11 +218,13 @@ def post_hoc_ensembles(directory, *, scope: str = "config", rounds: int = ROUNDS
 
 
 def protocol_rows(directory, results: pd.DataFrame, protocol: str, *, trials: int | None = None,
-                  time_budget: float | None = None) -> pd.DataFrame:
+                  time_budget: float | None = None,
+                  predictions: dict[str, Predictions] | None = None) -> pd.DataFrame:
     """A tuned run's rows under one protocol: ``"default"`` (each group's trial 0),
     ``"tuned"`` (``select_best``) or ``"ensembled"`` (config ensembles, with the selection
-    columns empty and ``n_trials`` the candidates). The one place the report and compare
-    turn a protocol into rows; raises ``FamilybenchError`` for an unknown protocol or, for
+    columns empty and ``n_trials`` the candidates); every row says its ``protocol``. The one
+    place the report and compare turn a protocol into rows (``predictions``: the directory's
+    kept predictions when already read); raises ``FamilybenchError`` for an unknown protocol or, for
     ``"ensembled"``, a run without kept trial predictions."""
     from familybench._errors import FamilybenchError
     from familybench.bench.results.predictions import load_predictions
@@ -233,8 +235,8 @@ def protocol_rows(directory, results: pd.DataFrame, protocol: str, *, trials: in
         raise FamilybenchError(f"unknown protocol {protocol!r}; expected one of {', '.join(names)}")
     if protocol != Protocol.ENSEMBLED.value:
         which = "default" if protocol == Protocol.DEFAULT.value else "best"
-        return select_best(results, which=which, trials=trials, time_budget=time_budget)
-    rows = ensemble_rows(results, load_predictions(directory), scope="config")
+        return select_best(results, which=which, trials=trials, time_budget=time_budget).assign(protocol=protocol)
+    rows = ensemble_rows(results, load_predictions(directory) if predictions is None else predictions, scope="config")
     if rows.empty:
         raise FamilybenchError(f"{directory}: no kept trial predictions to ensemble "
                                "(a run with predictions = false, or from before predictions were kept)")
