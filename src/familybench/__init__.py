@@ -22,6 +22,8 @@ _EXPORTS = {
     "load_predictions": "familybench.bench.results.predictions",
     "Predictions": "familybench.bench.results.predictions",
     "post_hoc_ensembles": "familybench.bench.results.ensemble",
+    "pareto_front": "familybench.bench.results.tradeoff",
+    "elo": "familybench.bench.results.tradeoff",
     "select_best": "familybench.bench.results.select",
     "normalised_scores": "familybench.bench.results.select",
     "FamilybenchError": "familybench._errors",

@@ -198,6 +198,11 @@ def ensemble_rows(results: pd.DataFrame, predictions: dict[str, Predictions], *,
         for column in ("fit_seconds", "predict_seconds", "n_params"):
             values = pd.to_numeric(pd.Series([row.get(column) for row, _, _ in chosen]), errors="coerce")
             template[column] = float(values.sum()) if values.notna().all() else np.nan
+        # every member predicts every row: the ensemble's time per row is the members' summed
+        speeds = pd.to_numeric(pd.Series([row.get("predict_rows_per_second") for row, _, _ in chosen]),
+                               errors="coerce")
+        template["predict_rows_per_second"] = (float(1.0 / (1.0 / speeds).sum()) if (speeds > 0).all()
+                                               else np.nan)
         template.update(_side_scores("valid", task, first.valid_true, valid, classes))
         template.update(_side_scores("test", task, first.test_true, test, classes))
         out.append(template)
