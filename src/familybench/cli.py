@@ -21,6 +21,31 @@ def _csv(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
+def _positive(text: str) -> float:
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"expected a positive, finite number, got {text}")
+    return value
+
+
+def _cost_limits(parser) -> None:
+    parser.add_argument("--max-fit-seconds-per-1k", type=_positive, metavar="S",
+                        help="the verdict's best within cost: fit seconds per 1,000 training rows at most "
+                        "(default: within 10x the fastest fit)")
+    parser.add_argument("--max-predict-ms-per-row", type=_positive, metavar="MS",
+                        help="the verdict's best within cost: predict milliseconds per row at most")
+
+
+def _limits(args) -> dict:
+    return {"max_fit_seconds_per_1k": args.max_fit_seconds_per_1k,
+            "max_predict_ms_per_row": args.max_predict_ms_per_row}
+
+
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
 
@@ -56,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run on this Dask scheduler's workers")
     run.add_argument("--check", action="store_true",
                      help="validate the suite and its data, print what would run, and run nothing")
+    _cost_limits(run)
 
     lst = sub.add_parser("list", help="list models, datasets or suites")
     lst.add_argument("what", choices=("models", "datasets", "suites"))
@@ -65,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--out", metavar="OUT", help="write the report to OUT instead (DIR is only read)")
     report.add_argument("--protocol", choices=("default", "tuned", "ensembled"),
                         help="tuned runs: rank and test the defaults, the chosen trials (default) or the post-hoc ensembles")
+    _cost_limits(report)
 
     compare = sub.add_parser(
         "compare", help="compare two result directories; exit 1 on a regression",
@@ -106,12 +133,14 @@ def _cmd_run(args) -> int:
     out = options.out or default_out(resolved)
     if args.check:
         return _check(resolved, out)
+    if args.data and not (args.suite_file or args.suite):
+        _say_estimate(resolved, out, options)
     execute(resolved, out, options, hooks=[ProgressBar()])
     from familybench.bench.results.select import select_best
 
     from .reports import summary_table, write_report
 
-    path = write_report(out)
+    path = write_report(out, cost_limits=_limits(args))
     results = load_results(out)
     _print_summary(summary_table(select_best(results)))
     print(f"\nreport: {path.with_suffix('.html')} (and {path.name}, figures in {path.parent / 'figures'})")
@@ -122,6 +151,35 @@ def _cmd_run(args) -> int:
         if args.strict:
             return 1
     return 0
+
+
+def _say_estimate(resolved, out, options) -> None:
+    """Before a `--data` run: its jobs and how long they should take here (pilot fits)."""
+    from pathlib import Path
+
+    from familybench._threads import cpu_count
+    from familybench.bench.plan.jobs import expand
+    from familybench.bench.run.estimate import estimate
+
+    jobs = expand(resolved)
+    if (Path(out) / "results.sqlite").exists() and not options.fresh:
+        from familybench.bench.results.record import Status
+        from familybench.bench.results.store import load_results
+
+        done = int((load_results(out)["status"] == Status.OK).sum())
+        jobs = jobs[min(done, len(jobs)):]  # a resumed run: roughly what is left
+        if not jobs:
+            return
+    splits = f"{len(resolved.seeds)} seed(s) × {_folds(resolved)} fold(s)"
+    print(f"familybench: {len(resolved.models)} models on {', '.join(d.name for d in resolved.datasets)} over "
+          f"{splits}; measuring how long that takes here...", file=sys.stderr, flush=True)
+    slots = options.jobs or 1
+    result = estimate(resolved, jobs, slots, max(1, cpu_count() // slots))
+    print(f"familybench: {result.text()}", file=sys.stderr, flush=True)
+
+
+def _folds(suite) -> int:
+    return suite.split["kfold"] if isinstance(suite.split, dict) else 1
 
 
 def _run_options(args):
@@ -225,7 +283,7 @@ def _left_aligned(table, max_width: int = 100) -> str:
 def _cmd_report(args) -> int:
     from .reports import write_report
 
-    print(write_report(args.directory, out=args.out, protocol=args.protocol))
+    print(write_report(args.directory, out=args.out, protocol=args.protocol, cost_limits=_limits(args)))
     return 0
 
 

@@ -91,6 +91,10 @@ def test_elo_matches_an_independent_bradley_terry_fit():
     expected = _bradley_terry_mm(battles(means), models)
     assert rated.loc[models, "elo"].to_numpy() == pytest.approx(expected, abs=0.5)
     assert rated["elo"].mean() == pytest.approx(1000)
+    outcomes = battles(means)
+    won = {m: ((outcomes["a"] == m) * outcomes["outcome"] + (outcomes["b"] == m) * (1 - outcomes["outcome"])).sum()
+           for m in models}
+    assert rated.loc[models, "win_rate"].tolist() == pytest.approx([won[m] / (25 * 3) for m in models])
     anchored = elo(rows, anchor="linear", rounds=0).set_index("config")
     assert anchored.loc["linear", "elo"] == pytest.approx(1000)
     assert (anchored["elo"] - rated["elo"]).std() == pytest.approx(0, abs=1e-6)  # only shifted

@@ -12,6 +12,7 @@ import pytest
 
 from familybench.bench.results.record import empty_record
 from familybench.bench.results.store import ResultStore
+from familybench.bench.results.tradeoff import front_mask as pareto_front
 from familybench.bench.run.driver import execute
 from familybench.bench.suite.spec import parse_suite
 from familybench.reports import (
@@ -24,7 +25,6 @@ from familybench.reports import (
     write_report,
 )
 from familybench.reports._format import fmt_seconds, slug
-from familybench.reports._plots import pareto_front
 
 HOSTILE_DATASET = "<script>alert(1)</script>"
 
@@ -205,9 +205,14 @@ def test_hostile_names_are_inert_in_markdown(hostile_run):
 def test_html_is_self_contained(hostile_run):
     page = (hostile_run / "report.html").read_text()
     assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", page, flags=re.I)
-    assert "<link" not in page and "@import" not in page and "url(" not in page
+    assert "<link" not in page and "@import" not in page
+    assert not re.search(r"url\((?!#)", page)  # only the inline figures' own clip paths, by fragment
     sources = re.findall(r'<img src="([^"]*)"', page)
     assert sources and all(s.startswith("data:image/png;base64,") for s in sources)
+    # the interactive figures are inline SVG whose hover texts escape what the data named
+    titles = re.findall(r"<title>(.*?)</title>", page, flags=re.S)
+    assert "<svg " in page and len(titles) > 1
+    assert any("&lt;script&gt;" in t for t in titles) and not any("<" in t for t in titles)
     assert "<table>" in page and 'href="#s1"' in page  # tables and a table of contents
 
 

@@ -10,6 +10,7 @@ from familybench.bench.results.record import Role, Status
 from familybench.bench.results.select import NORMALISATION
 
 from . import _pictures, _plots
+from ._cost_section import cost_section
 from ._format import (
     fmt_count,
     fmt_mean_std,
@@ -35,6 +36,7 @@ from ._tables import (
     win_tie_loss,
 )
 from ._tuning import tuning_sections
+from ._verdict_section import verdict_section
 from .sections import Block, Section, extra_sections, make_section, paragraph, plural, table_block
 
 
@@ -234,11 +236,9 @@ def overview_sections(context) -> list[Section]:
         protocols = protocols_section(context)
         if protocols is not None:
             sections.append(protocols)
-    pareto = _plots.pareto_figure(context)
-    if pareto is not None:
-        sections.append(make_section("Score against fit time", [paragraph(
-            "Fit time is the median over seeds of the time spent in fit (the worker's clock; data loading, "
-            "prediction and scoring excluded).")], figures=[pareto], level=3))
+    costs, _ = cost_section(context)
+    if costs is not None:
+        sections.append(costs)
     params = _plots.params_figure(context)
     if params is not None:
         sections.append(make_section("Model size", [], figures=[params], level=3))
@@ -262,6 +262,10 @@ def failures_section(context) -> Section | None:
 def build_sections(context) -> list[Section]:
     """All sections of the report, in reading order."""
     sections = [metadata_section(context)]
+    if not context.results.empty:
+        verdict = verdict_section(context)
+        if verdict is not None:
+            sections.insert(0, verdict)
     if context.results.empty:
         return sections + [make_section("No results", [paragraph("This directory has no finished jobs yet.")])]
     sections += overview_sections(context)

@@ -44,8 +44,12 @@ class ReportContext:
     all_results: pd.DataFrame | None = None
     protocol: str = "tuned"  # tuned runs: which rows ``results`` holds (default | tuned | ensembled)
     chosen: pd.DataFrame | None = None  # the validation-chosen rows (``select_best``), whatever ``results`` is
+    #: the verdict's cost limits: ``max_fit_seconds_per_1k``, ``max_predict_ms_per_row``
+    #: (None: the default, within 10x the fastest fit)
+    cost_limits: dict = field(default_factory=dict)
     _artefact_cache: dict = field(default_factory=dict, repr=False)
     _ensemble_cache: dict = field(default_factory=dict, repr=False)
+    _derived: dict = field(default_factory=dict, repr=False)  # computed once per report (statistics)
 
     def __post_init__(self):
         if self.all_results is None:
@@ -161,12 +165,14 @@ def _protocol_rows(directory: Path, all_results: pd.DataFrame, chosen: pd.DataFr
                          time_budget=tune.get("time_budget") if tune else None, predictions=predictions)
 
 
-def load_context(directory: str | Path, *, protocol: str | None = None) -> ReportContext:
+def load_context(directory: str | Path, *, protocol: str | None = None,
+                 cost_limits: dict | None = None) -> ReportContext:
     """Read ``DIR/results.sqlite`` into a :class:`ReportContext`.
 
     ``protocol`` (tuned runs): the rows the report ranks and tests — ``"tuned"`` (the
     default: the validation-chosen trials), ``"default"`` (each config's trial 0) or
-    ``"ensembled"`` (each config's post-hoc ensemble of its trials).
+    ``"ensembled"`` (each config's post-hoc ensemble of its trials). ``cost_limits``: the
+    verdict's ``max_fit_seconds_per_1k`` and ``max_predict_ms_per_row``.
     """
     directory = Path(directory)
     all_results = load_results(directory)
@@ -190,7 +196,7 @@ def load_context(directory: str | Path, *, protocol: str | None = None) -> Repor
     colors = family_colors(all_results["family"].dropna().unique())
     context = ReportContext(directory=directory, results=results, runs=runs, summary=summary, colors=colors,
                             all_results=all_results, protocol=protocol, chosen=chosen,
-                            _ensemble_cache=context_cache)
+                            cost_limits=dict(cost_limits or {}), _ensemble_cache=context_cache)
     if predictions is not None:
         context.__dict__["predictions"] = predictions
     return context

@@ -56,6 +56,10 @@ td.best strong { font-weight: 700; }
 ul.failures li { margin: 3px 0; }
 figure { margin: 14px 0 22px; }
 figure img { max-width: 100%; height: auto; border: 1px solid var(--line); border-radius: 4px; }
+figure.interactive > svg { max-width: 100%; height: auto; border: 1px solid var(--line); border-radius: 4px;
+  background: white; }
+svg .hover { cursor: crosshair; }
+svg .hover:hover path { stroke: #111 !important; stroke-width: 2.5px !important; }
 figcaption { color: var(--muted); font-size: 13px; margin-top: 4px; max-width: 110ch; }
 pre.md { white-space: pre-wrap; background: var(--zebra); padding: 10px; border-radius: 6px; }
 code { background: var(--zebra); padding: 1px 4px; border-radius: 4px; }
@@ -70,6 +74,10 @@ def _png_size(png: bytes) -> tuple[int, int] | None:
 
 
 def _figure(figure: Figure) -> str:
+    caption = f"<figcaption>{html_text(figure.caption)}</figcaption>" if figure.caption else ""
+    if figure.svg:  # inline, so that its <title>s show on hover; the alt text labels it
+        svg = figure.svg.replace("<svg ", f'<svg aria-label="{html_text(figure.alt)}" ', 1)
+        return f'<figure class="interactive">{svg}{caption}</figure>'
     data = base64.b64encode(figure.png).decode("ascii")
     size = _png_size(figure.png)
     dims = f' width="{size[0]}" height="{size[1]}"' if size else ""

@@ -86,7 +86,7 @@ def _versions(rows: pd.DataFrame, runs: list[dict], meta: dict) -> str:
     return python + ", ".join(f"{name} {v}" for name, v in versions.items() if v) + " (the latest run's)"
 
 
-def _machine(meta: dict) -> str:
+def machine_text(meta: dict) -> str:
     if not meta.get("cpu"):
         return "unknown"
     memory = meta.get("memory_bytes")
@@ -96,7 +96,7 @@ def _machine(meta: dict) -> str:
     return ", ".join(parts) + f" — {meta.get('platform') or '?'}"
 
 
-def _device(suite: dict, meta: dict) -> str:
+def device_text(suite: dict, meta: dict) -> str:
     worker = meta.get("worker") or {}
     gpu = worker.get("gpu") or worker.get("gpu_name") or worker.get("device_name")
     text = f"requested {suite.get('device', '?')}"
@@ -168,8 +168,8 @@ def metadata_items(context) -> list[tuple[str, str]]:
         ("Datasets", f"{len(context.datasets)}: {', '.join(context.datasets)}"),
         ("Configs", f"{len(context.configs)}: {', '.join(context.configs)}"),
         ("Model configuration", tuning_statement(context) + _protocol_statement(context)),
-        ("Machine", _machine(meta)),
-        ("Device", _device(suite, meta)),
+        ("Machine", machine_text(meta)),
+        ("Device", device_text(suite, meta)),
         ("Versions", "; ".join(filter(None, [_versions(every, runs, meta), _family_versions(
             meta, list(every["family"].dropna().unique()) if "family" in every else [])]))),
         ("Commit", str(meta.get("git_commit") or "not a git checkout")),

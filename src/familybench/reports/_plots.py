@@ -1,4 +1,4 @@
-"""Overview figures: score per config and dataset, score against fit time, size, rescaled scores.
+"""Overview figures: score per config and dataset, size, rescaled scores, learning curves.
 
 Every function takes the :class:`ReportContext` and returns a :class:`Figure` (or None
 when there is nothing to draw). Colours come from the family; names pass through
@@ -27,7 +27,7 @@ def _label(text) -> str:
     return mpl_text(shorten(text, _LABEL_CHARS))
 
 
-def _grid(n_panels: int, ncols: int = 3):
+def panel_grid(n_panels: int, ncols: int = 3):
     ncols = max(1, min(ncols, n_panels))
     return ncols, math.ceil(n_panels / ncols)
 
@@ -70,7 +70,7 @@ def scores_figure(context) -> Figure | None:
     if not datasets:
         return None
     ok = context.results[context.results["status"] == Status.OK]
-    ncols, nrows = _grid(len(datasets))
+    ncols, nrows = panel_grid(len(datasets))
     n_configs = max(1, max(len(summary[summary["dataset"] == d]) for d in datasets))
     height = 0.32 * n_configs + 1.3
     with plot_style():
@@ -111,15 +111,6 @@ def scores_figure(context) -> Figure | None:
         )
 
 
-def pareto_front(times: np.ndarray, scores: np.ndarray) -> np.ndarray:
-    """Boolean mask of the points no other point beats on both time (lower) and score (higher)."""
-    front = np.zeros(len(times), dtype=bool)
-    for i in range(len(times)):
-        dominated = (times <= times[i]) & (scores >= scores[i]) & ((times < times[i]) | (scores > scores[i]))
-        front[i] = not dominated.any()
-    return front
-
-
 _OFFSETS = ((6, 4), (6, -12), (-6, 4), (-6, -12), (6, 14), (6, -22), (-6, 14), (-6, -22), (0, 24), (0, -30))
 
 
@@ -149,58 +140,6 @@ def place_labels(ax, xs, ys, labels, fontsize: int = 8):
             dx, dy = _OFFSETS[0]
             ax.annotate(label, (x, y), xytext=(dx, dy), textcoords="offset points", fontsize=fontsize,
                         color="#222222", va="center")
-
-
-def pareto_figure(context) -> Figure | None:
-    """Mean test score against median fit time (log axis), the Pareto front drawn and ringed."""
-    import matplotlib.pyplot as plt
-
-    summary = context.summary
-    usable = summary[summary["mean"].notna() & (summary["fit_seconds"] > 0)]
-    datasets = [d for d in context.datasets if (usable["dataset"] == d).any()]
-    if not datasets:
-        return None
-    ncols, nrows = _grid(len(datasets))
-    with plot_style():
-        fig, axes = plt.subplots(nrows, ncols, figsize=(4.6 * ncols, 3.6 * nrows), squeeze=False)
-        to_label = []
-        for ax, dataset in zip(axes.flat, datasets, strict=False):
-            rows = usable[usable["dataset"] == dataset].reset_index(drop=True)
-            times, scores = rows["fit_seconds"].to_numpy(float), rows["mean"].to_numpy(float)
-            front = pareto_front(times, scores)
-            order = np.argsort(times[front])
-            ax.step(times[front][order], scores[front][order], where="post", color="#333333", linewidth=1.2,
-                    linestyle="--", zorder=1, label="Pareto front")
-            for i, row in rows.iterrows():
-                color = context.family_color(row["family"])
-                ax.scatter(times[i], scores[i], s=90 if front[i] else 45, color=color, zorder=3,
-                           edgecolors="black" if front[i] else "white", linewidths=1.4 if front[i] else 0.5,
-                           alpha=1.0 if front[i] else 0.75)
-            ax.set_xscale("log")
-            ax.set_xlabel("fit time, s (log scale)")
-            ax.set_ylabel(f"test {rows['metric'].iloc[0]}")
-            ax.set_title(mpl_text(shorten(dataset, 24)), loc="left")
-            ax.margins(x=0.25, y=0.12)
-            log_axis(ax.xaxis)
-            missing = summary[(summary["dataset"] == dataset) & (summary["n_ok"] == 0) & ~summary["skipped"]]
-            if len(missing):  # a failed config has no point: say so rather than leave it out silently
-                ax.set_title(mpl_text(shorten("failed: " + ", ".join(missing["config"]), 34)), loc="right",
-                             fontsize=8, color="#B2182B", fontweight="normal")
-            labelled = [i for i in range(len(rows)) if front[i] or len(rows) <= 8]
-            to_label.append((ax, times[labelled], scores[labelled], [_label(rows["config"][i]) for i in labelled]))
-        for ax in list(axes.flat)[len(datasets):]:
-            ax.set_visible(False)
-        fig.tight_layout()
-        for args in to_label:  # after the layout, which moves the axes the labels avoid each other in
-            place_labels(*args)
-        _family_legend(fig, context, [context.config_family(c) for c in context.configs], y=1.0)
-        return Figure.from_matplotlib(
-            fig, "score-vs-fit-time",
-            alt="Mean test score against median fit time per dataset, log time axis; Pareto-optimal "
-            "configs ringed.",
-            caption="Score against fit time (log axis). Ringed points joined by the dashed line form the "
-            "Pareto front: no other config is both faster and better.",
-        )
 
 
 def params_figure(context) -> Figure | None:
@@ -278,7 +217,7 @@ def learning_curve_figure(context) -> Figure | None:
         return None
     results["rows"] = results["n_train"]
     datasets = [d for d in context.datasets if context.tasks.get(d)]
-    ncols, nrows = _grid(len(datasets))
+    ncols, nrows = panel_grid(len(datasets))
     with plot_style():
         fig, axes = plt.subplots(nrows, ncols, figsize=(4.6 * ncols, 3.4 * nrows), squeeze=False)
         for ax, dataset in zip(axes.flat, datasets, strict=False):

@@ -31,8 +31,8 @@ def protocol_rows(context) -> pd.DataFrame:
     """The full-size rows of the three protocols, with a ``protocol`` and a ``normalised`` column
     (empty when the run keeps no trial predictions). Normalised over every trial and every
     post-hoc ensemble (config, family and portfolio), so all of the section's numbers share one scale."""
-    if not context.tuned:
-        return pd.DataFrame()
+    if not context.tuned or (context.tune_settings.get("trials") or 0) < 2:
+        return pd.DataFrame()  # one trial: its defaults, its tuned trial and their ensemble are one model
     ensembled = context.ensembles("config")
     if ensembled.empty:
         return pd.DataFrame()

@@ -38,7 +38,7 @@ def section_files(sections: list[Section]) -> dict[str, str | bytes]:
 
 
 def write_report(directory: str | Path, *, html: bool = True, out: str | Path | None = None,
-                 protocol: str | None = None) -> Path:
+                 protocol: str | None = None, cost_limits: dict | None = None) -> Path:
     """Write the report of the results in ``directory``; returns the path of ``report.md``.
 
     Reads ``DIR/results.sqlite`` only (scores, times, grid predictions, run metadata) and
@@ -59,13 +59,18 @@ def write_report(directory: str | Path, *, html: bool = True, out: str | Path | 
     protocol : {"tuned", "default", "ensembled"}, optional
         Tuned runs: rank and test the validation-chosen trials (the default), each
         config's defaults, or each config's post-hoc ensemble of its trials.
+    cost_limits : dict, optional
+        The verdict's "best within cost": ``max_fit_seconds_per_1k`` (fit seconds per
+        1,000 training rows) and/or ``max_predict_ms_per_row``; without them, within 10×
+        the fastest fit.
 
     Returns
     -------
     pathlib.Path
         ``DIR/report.md``.
     """
-    context = load_context(directory, protocol=protocol)
+    context = load_context(directory, protocol=protocol,
+                           cost_limits={k: v for k, v in (cost_limits or {}).items() if v is not None})
     target = Path(out) if out is not None else context.directory
     try:
         target.mkdir(parents=True, exist_ok=True)

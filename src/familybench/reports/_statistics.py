@@ -553,3 +553,25 @@ def statistics_csv(stats: Statistics) -> pd.DataFrame:
     for note in stats.notes:
         rows.append({"kind": "not_shown", "note": note})
     return pd.DataFrame(rows, columns=CSV_COLUMNS)
+
+
+def corrected_ttest(differences, test_over_train: float) -> tuple[float, float]:
+    """Nadeau and Bengio's (2003) corrected resampled t-test of paired score differences
+    over repeated train/test splits of one dataset (two-sided).
+
+    Splits drawn from one table overlap, so their differences are correlated and the plain
+    paired t-test is too confident; the correction inflates the variance by ``n_test /
+    n_train`` (scikit-learn's example "Statistical comparison of models using grid search"
+    uses the same test). Returns ``(t, p)``; ``p`` is NaN with fewer than two splits.
+    """
+    from scipy import stats
+
+    d = np.asarray(differences, dtype=float)
+    k = len(d)
+    if k < 2:
+        return float("nan"), float("nan")
+    variance = d.var(ddof=1) * (1.0 / k + test_over_train)
+    if variance == 0:
+        return (0.0, 1.0) if d.mean() == 0 else (float(np.sign(d.mean()) * np.inf), 0.0)
+    t = d.mean() / np.sqrt(variance)
+    return float(t), float(2 * stats.t.sf(abs(t), df=k - 1))

@@ -515,10 +515,21 @@ def context_statistics_section(context, *, title: str = TITLE, level: int = 2) -
     """The report's statistics across datasets (Friedman, critical differences,
     Wilcoxon–Holm, bootstrap CIs) from its :func:`statistics_scores`, with
     ``statistics.csv`` in the section's ``files``; None with fewer than two datasets."""
-    scores = statistics_scores(context)
-    if scores.empty or scores["dataset"].nunique() < 2:
+    stats = context_statistics(context)
+    if stats is None:
         return None
-    # families with several members compete through the member chosen per seed on validation
-    by_family = family_scores(context) if has_members(full_size_rows(context.results)) else None
-    stats = compute_statistics(scores, family_scores=by_family)
     return statistics_section(stats, colors=context.colors, title=title, level=level)
+
+
+def context_statistics(context) -> Statistics | None:
+    """:func:`compute_statistics` of the report's rows, computed once per report; None with
+    fewer than two datasets."""
+    if "statistics" not in context._derived:
+        scores = statistics_scores(context)
+        stats = None
+        if not scores.empty and scores["dataset"].nunique() >= 2:
+            # families with several members compete through the member chosen per seed on validation
+            by_family = family_scores(context) if has_members(full_size_rows(context.results)) else None
+            stats = compute_statistics(scores, family_scores=by_family)
+        context._derived["statistics"] = stats
+    return context._derived["statistics"]

@@ -65,24 +65,69 @@ class Figure:
         What the image shows, for readers who cannot see it (plain text, escaped on output).
     caption : str, default=""
         Shown under the image (plain text, escaped on output).
+    svg : str, default=""
+        The same figure as SVG markup with hover texts (``<title>`` elements, the
+        browser's native tooltips); when given, ``report.html`` inlines it instead of the
+        PNG, which ``report.md`` keeps. No script: the page stays self-contained and offline.
     """
 
     name: str
     png: bytes
     alt: str
     caption: str = ""
+    svg: str = ""
 
     @classmethod
-    def from_matplotlib(cls, figure, name: str, alt: str, caption: str = "", dpi: int = 100) -> Figure:
-        """Render a matplotlib figure to PNG and close it (open figures leak memory)."""
+    def from_matplotlib(cls, figure, name: str, alt: str, caption: str = "", dpi: int = 100,
+                        tooltips: Mapping[str, str] | None = None) -> Figure:
+        """Render a matplotlib figure to PNG and close it (open figures leak memory).
+
+        ``tooltips`` maps an artist's ``gid`` (``ax.scatter(..., gid="p1")``) to the text a
+        reader sees on hovering it in ``report.html``: the figure is also rendered as SVG
+        with that text as each artist's ``<title>``.
+        """
         import matplotlib.pyplot as plt
 
         buffer = io.BytesIO()
+        svg = ""
         try:
             figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
+            if tooltips:
+                svg = _svg_with_titles(figure, name, tooltips)
         finally:
             plt.close(figure)
-        return cls(name=name, png=buffer.getvalue(), alt=alt, caption=caption)
+        return cls(name=name, png=buffer.getvalue(), alt=alt, caption=caption, svg=svg)
+
+
+_SVG = "http://www.w3.org/2000/svg"
+
+
+def _svg_with_titles(figure, name: str, tooltips: Mapping[str, str]) -> str:
+    """The figure as inline SVG markup, each ``gid`` in ``tooltips`` given a ``<title>``."""
+    import xml.etree.ElementTree as ET
+
+    import matplotlib
+
+    text = io.StringIO()
+    # a fixed salt keeps the file's ids the same from one report to the next
+    with matplotlib.rc_context({"svg.hashsalt": f"familybench-{name}"}):
+        figure.savefig(text, format="svg", bbox_inches="tight", facecolor="white")
+    ET.register_namespace("", _SVG)
+    ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
+    root = ET.fromstring(text.getvalue())
+    found = 0
+    for element in root.iter():
+        gid = element.get("id")
+        if gid in tooltips:
+            title = ET.Element(f"{{{_SVG}}}title")
+            title.text = tooltips[gid]
+            element.insert(0, title)
+            element.set("class", "hover")
+            found += 1
+    if not found:
+        return ""
+    root.set("role", "img")
+    return ET.tostring(root, encoding="unicode")
 
 
 def _check_file_name(name) -> None:

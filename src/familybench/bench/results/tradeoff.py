@@ -203,7 +203,8 @@ def elo(rows: pd.DataFrame, by: str = "config", *, quality: str = "normalised", 
     -------
     pandas.DataFrame
         One row per model, best first: ``by``, ``elo``, ``elo_low``, ``elo_high`` (2.5 and
-        97.5 percentiles of the bootstrap; NaN without rounds), ``n_datasets``.
+        97.5 percentiles of the bootstrap; NaN without rounds), ``win_rate`` (the share of
+        its battles won, ties counting half) and ``n_datasets`` (where it has a score).
     """
     if by not in rows:
         raise ValueError(f"rows have no column {by!r}")
@@ -228,8 +229,11 @@ def elo(rows: pd.DataFrame, by: str = "config", *, quality: str = "normalised", 
     where = models.index(anchor) if anchor is not None else None
     n = len(scores)
     point = _mle(pairs, outcomes.sum(axis=0), np.full(len(pairs), float(n)), len(models), where)
+    won = np.zeros(len(models))  # battles won (ties half) of those played, per model
+    np.add.at(won, pairs[:, 0], outcomes.sum(axis=0))
+    np.add.at(won, pairs[:, 1], (1 - outcomes).sum(axis=0))
     out = pd.DataFrame({by: models, "elo": point, "elo_low": np.nan, "elo_high": np.nan,
-                        "n_datasets": scores.notna().sum().to_numpy()})
+                        "win_rate": won / (n * (len(models) - 1)), "n_datasets": scores.notna().sum().to_numpy()})
     if rounds:
         rng = np.random.default_rng(seed)
         samples = np.empty((rounds, len(models)))

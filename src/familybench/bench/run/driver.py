@@ -38,11 +38,17 @@ def resolve_suite(options: RunOptions) -> Suite:
     o = options
     suite, models, datasets, data, target, task = o.suite, o.models, o.datasets, o.data, o.target, o.task
     seeds, device, timeout, fast, tune, tune_seconds = o.seeds, o.device, o.timeout, o.fast, o.tune, o.tune_seconds
-    if suite is None:
-        if not models or not (datasets or data):
-            raise FamilybenchError("give a suite (SUITE.toml or --suite NAME), or --models and --datasets/--data")
-        table = {"models": list(models), "datasets": _file_table(data, target, task) if data else list(datasets)}
-        resolved = parse_suite(table, source="<command line>", default_name="run")
+    if suite is None and data:
+        # a user's own table: the `choose` protocol (repeated splits, validation scores, the
+        # best members of every family unless --models names others)
+        resolved = parse_suite(choose_table(data, target, task, models), source=f"--data {data}",
+                               default_name="choose")
+    elif suite is None:
+        if not models or not datasets:
+            raise FamilybenchError("give a suite (SUITE.toml or --suite NAME), --data FILE --target COLUMN, "
+                                   "or --models and --datasets")
+        resolved = parse_suite({"models": list(models), "datasets": list(datasets)}, source="<command line>",
+                               default_name="run")
     else:
         resolved = suite if isinstance(suite, Suite) else load_suite(suite)
         if fast:
@@ -88,6 +94,32 @@ def _file_table(data: str, target: str | None, task: str | None) -> dict:
     if task:
         entry["task"] = task
     return {name: entry}
+
+
+def choose_table(data: str, target: str | None, task: str | None, models=None) -> dict:
+    """The suite table of ``familybench run --data FILE --target Y``: the built-in ``choose``
+    suite (every family's best members, 5-fold cross-validation over 2 seeds, a validation
+    split per job) on the file; ``models`` replaces its configs."""
+    import re
+    from importlib import resources
+
+    import tomllib
+
+    text = resources.files("familybench.bench.suite.builtin").joinpath("choose.toml").read_text("utf-8")
+    table = tomllib.loads(text)
+    files = _file_table(data, target, task)
+    stem = next(iter(files))
+    table["datasets"] = files
+    table["name"] = "choose-" + (re.sub(r"[^A-Za-z0-9_.-]+", "-", stem).strip("-.") or "data")
+    table["description"] = (f"Choosing a model family for {stem} (familybench run --data): "
+                            + ("the models asked for" if models else "every family's best members at their "
+                               "defaults") + ", 5-fold cross-validation repeated over 2 seeds, each model scored on "
+                            "a validation split of its training rows")
+    if models:
+        table["models"] = list(models)
+        fast = table.setdefault("fast", {})
+        fast["models"] = {k: v for k, v in fast.get("models", {}).items() if k in models}
+    return table
 
 
 def default_out(suite: Suite) -> Path:
