@@ -27,8 +27,8 @@ from .sections import Figure, make_section, paragraph, table_block
 
 TITLE = "Quality against cost"
 MARKERS = {Protocol.DEFAULT.value: "o", Protocol.TUNED.value: "s", Protocol.ENSEMBLED.value: "D"}
-SHORT = {"fit_seconds_per_1k": "fit s / 1k rows", "predict_seconds_per_1k": "predict s / 1k rows",
-         "n_params": "params"}
+SHORT = {"fit_seconds_per_1k": "fit", "predict_seconds_per_1k": "predict",
+         "n_params": "size"}
 
 
 def cost_rows(context) -> pd.DataFrame:
@@ -70,6 +70,9 @@ def model_table(context, rows: pd.DataFrame) -> pd.DataFrame:
         models = list(table["model"])
         rated = elo(rows, by="model", anchor=anchor_of(context, models)).set_index("model")
         table = table.join(rated[["elo", "elo_low", "elo_high", "win_rate"]], on="model")
+    per_dataset = rows.groupby(["model", "dataset"])["normalised"].mean().unstack("dataset")
+    ranks = per_dataset.rank(ascending=False, na_option="bottom").mean(axis=1)  # no score: last there
+    table["mean_rank"] = table["model"].map(ranks)
     quality = "elo" if "elo" in table else "normalised"
     fronts = {cost: front_mask(table[cost].to_numpy(float), table[quality].to_numpy(float)) for cost in COSTS}
     table["on_front"] = [", ".join(SHORT[c] for c in COSTS if fronts[c][i]) for i in range(len(table))]
@@ -83,7 +86,9 @@ def _tooltip(row, dataset: str | None = None, score: str | None = None) -> str:
     if score is not None:
         lines.append(score)
     if "elo" in row and pd.notna(row.get("elo")):
-        lines.append(f"Elo {row['elo']:.0f} (95 % interval {row['elo_low']:.0f}–{row['elo_high']:.0f})")
+        interval = ("the anchor" if row["elo_low"] == row["elo_high"]
+                    else f"95 % interval {row['elo_low']:.0f}–{row['elo_high']:.0f}")
+        lines.append(f"Elo {row['elo']:.0f} ({interval})")
     if pd.notna(row.get("normalised")):
         lines.append(f"mean normalised score {row['normalised']:.3f}")
     lines.append(f"fit {fmt_number(row['fit_seconds_per_1k'], 3)} s per 1,000 training rows")
@@ -234,15 +239,17 @@ def dataset_figure(context, rows: pd.DataFrame) -> Figure | None:
                     "dashed. Hover a point in report.html for its numbers.")
 
 
-def _front_table(table: pd.DataFrame):
+def _model_block(table: pd.DataFrame):
     quality = "elo" if "elo" in table else "normalised"
-    shown = table[table["on_front"] != ""].copy()
+    shown = table.copy()
     frame = pd.DataFrame({
         "model": shown["model"], "family": shown["family"].fillna("?"),
         **({"Elo": shown["elo"].map(lambda v: f"{v:.0f}"),
-            "95 % interval": [f"{lo:.0f}–{hi:.0f}" for lo, hi in zip(shown["elo_low"], shown["elo_high"],
-                                                                        strict=True)]}
+            "95 % interval": ["anchor" if lo == hi else f"{lo:.0f}–{hi:.0f}"
+                              for lo, hi in zip(shown["elo_low"], shown["elo_high"], strict=True)],
+            "win rate": shown["win_rate"].map(lambda v: f"{v:.0%}")}
            if quality == "elo" else {}),
+        "mean rank": shown["mean_rank"].map(lambda v: fmt_number(v, 2)),
         "normalised": shown["normalised"].map(lambda v: fmt_number(v, 3)),
         "fit s / 1k rows": shown["fit_seconds_per_1k"].map(lambda v: fmt_number(v, 3)),
         "predict s / 1k rows": shown["predict_seconds_per_1k"].map(lambda v: fmt_number(v, 4)),
@@ -281,8 +288,11 @@ def cost_section(context, *, level: int = 3) -> tuple[object | None, pd.DataFram
         intro += ("With one dataset, quality is the mean normalised score over the splits (Elo needs at least two "
                   "datasets).")
     blocks = [paragraph("{intro}", intro=intro), paragraph("{note}", note=timing_note(context, rows))]
-    blocks.append(paragraph("Models on a Pareto front (no other model is both cheaper and better on that cost):"))
-    blocks.append(_front_table(table))
+    blocks.append(paragraph(
+        "Every model, best first: win rate is the share of its battles won (ties count half), mean rank is per "
+        "dataset by mean normalised score (1 = best), costs are medians; the last column names the costs on "
+        "whose Pareto front it is (no other model is both cheaper and better there)."))
+    blocks.append(_model_block(table))
     figures = [f for f in (aggregate_figure(context, table),
                            dataset_figure(context, rows) if n_datasets >= 2 else None) if f is not None]
     return make_section(TITLE, blocks, figures=figures, level=level), table

@@ -25,7 +25,7 @@ from ._format import fmt_number, html_text, md_text
 from ._statistics import ALPHA, MIN_DATASETS_FRIEDMAN, MIN_DATASETS_WILCOXON, corrected_ttest
 from ._statistics_section import context_members, context_statistics, fmt_p
 from ._tables import full_size_rows
-from .sections import Block, Section, make_section
+from .sections import Block, Section, make_section, plural
 
 TITLE = "Verdict"
 DEFAULT_FIT_FACTOR = 10.0
@@ -56,23 +56,34 @@ def _ranking(context, rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def _compute_ranking(context, rows: pd.DataFrame) -> pd.DataFrame:
+    if rows["dataset"].nunique() >= 2 and rows["config"].nunique() < 2:  # one unit: no battles to rate
+        means = rows.groupby(rows["config"].astype(str))["normalised"].agg(["mean", "count"])
+        return pd.DataFrame({"unit": means.index, "quality": means["mean"].to_numpy(), "low": np.nan,
+                             "high": np.nan, "n": rows["dataset"].nunique(), "kind": "normalised"})
     if rows["dataset"].nunique() >= 2:
         units = list(dict.fromkeys(rows["config"].astype(str)))
         rated = elo(rows.assign(config=rows["config"].astype(str)), by="config",
                     anchor=anchor_of(context, units) if rows["config"].isin(context.configs).all() else None)
         return pd.DataFrame({"unit": rated["config"], "quality": rated["elo"], "low": rated["elo_low"],
-                             "high": rated["elo_high"], "n": rated["n_datasets"]})
+                             "high": rated["elo_high"], "n": rated["n_datasets"], "kind": "elo"})
     metric = _main_metric(rows)
     score = pd.to_numeric(rows[f"test_{metric}"], errors="coerce").where(rows["status"] == Status.OK.value)
     means = score.groupby(rows["config"].astype(str)).agg(["mean", "count"]).sort_values("mean", ascending=False)
     return pd.DataFrame({"unit": means.index, "quality": means["mean"].to_numpy(), "low": np.nan, "high": np.nan,
-                         "n": means["count"].to_numpy()})
+                         "n": means["count"].to_numpy(), "kind": "score"})
 
 
 def _quality_text(rows: pd.DataFrame, ranking: pd.DataFrame, i: int, *, interval: bool = True) -> str:
     r = ranking.iloc[i]
-    if rows["dataset"].nunique() >= 2:
-        interval = f" (95 % interval {r['low']:.0f}–{r['high']:.0f})" if interval and pd.notna(r["low"]) else ""
+    if r["kind"] == "normalised":
+        return f"mean normalised score {r['quality']:.3f}"
+    if r["kind"] == "elo":
+        if not interval or pd.isna(r["low"]):
+            interval = ""
+        elif r["low"] == r["high"] == r["quality"]:  # the anchor: fixed at 1000 in every resample
+            interval = " (the anchor)"
+        else:
+            interval = f" (95 % interval {r['low']:.0f}–{r['high']:.0f})"
         return f"Elo {r['quality']:.0f}{interval}"
     return f"test {_main_metric(rows)} {r['quality']:.4f}"
 
@@ -82,7 +93,7 @@ def _split_test(rows: pd.DataFrame, first: str, second: str) -> str:
     metric = _main_metric(rows)
     scores = rows.assign(score=pd.to_numeric(rows[f"test_{metric}"], errors="coerce")).pivot_table(
         index=["seed", "fold"], columns="config", values="score", aggfunc="mean")
-    pairs = scores[[first, second]].dropna()
+    pairs = scores.reindex(columns=[first, second]).dropna()
     if len(pairs) < 3:
         return (f"with {len(pairs)} split{'s' if len(pairs) != 1 else ''} nothing can be judged significant "
                 "(more seeds or folds give the paired test its splits)")
@@ -136,15 +147,18 @@ def best_line(context, level: str) -> tuple[str, str] | None:
         return None
     label = "Best family" if level == "family" else "Best config"
     first = ranking["unit"].iloc[0]
-    family = "" if level == "family" else f" ({context.config_family(first) or '?'})"
+    family_name = context.config_family(first) if level == "config" else None
+    family = f" ({family_name or '?'})" if level == "config" and family_name != first else ""
     text = f"{first}{family} — {_quality_text(rows, ranking, 0)}"
     if rows["dataset"].nunique() >= 2:
-        text += f" over {int(ranking['n'].iloc[0])} datasets"
+        text += f" over {plural(int(ranking['n'].iloc[0]), 'dataset')}"
     else:
-        text += f", mean over {int(ranking['n'].iloc[0])} splits"
+        text += f", mean over {plural(int(ranking['n'].iloc[0]), 'split')}"
     if len(ranking) < 2:
         return label, text + "; nothing to compare it with."
     second = ranking["unit"].iloc[1]
+    if not np.isfinite(ranking["quality"].iloc[1]):
+        return label, f"{text}; the others have no score to compare with ({', '.join(ranking['unit'].iloc[1:])})."
     significance = (_family_significance if level == "family" else _config_significance)(context, rows, first, second)
     return label, f"{text}, ahead of {second} ({_quality_text(rows, ranking, 1, interval=False)}); {significance}."
 
