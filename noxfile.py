@@ -1,4 +1,4 @@
-"""Sessions: tests, bench (the quick suite), lecture, slow, speed, perf, compare, docs, lint (`nox -l` lists them)."""
+"""Sessions: tests, bench (the quick suite), lecture, slow, speed, history, perf, compare, docs, lint (`nox -l` lists them)."""
 
 from __future__ import annotations
 
@@ -67,6 +67,21 @@ def speed(session: nox.Session) -> None:
     """familybench against its peers and the machine's limit (benchmarks/speed.py; `-- --quick` to smoke-test)."""
     _install(session, "data,test,dask,xgboost,catboost,nets,speed")
     session.run("python", "benchmarks/speed.py", *session.posargs, env=ENV)
+
+
+@nox.session
+def history(session: nox.Session) -> None:
+    """The gate suite added to the performance history, drawn and checked (exit 1: a regression).
+
+    `nox -s history -- --commit SHA [--machine NAME] [--history DIR]` (docs/history.md).
+    """
+    _install(session)
+    args = list(session.posargs)
+    directory = args[args.index("--history") + 1] if "--history" in args else "reports/history"
+    session.run("familybench", "run", "--suite", "gate", "--out", "reports/gate-history", "--fresh", env=ENV)
+    session.run("familybench", "history", "add", "reports/gate-history", *args, env=ENV)
+    session.run("familybench", "history", "report", "--history", directory, env=ENV)
+    session.run("familybench", "history", "check", "--history", directory, env=ENV)
 
 
 @nox.session

@@ -16,6 +16,12 @@ code is the same) and the spread of the fit-time ratios seen.
 ``--smoke`` (a check that the script runs, not a measurement): one comparison per mode on
 a 2-job grid (linear on sine1d and moons at 100 rows, 1 seed); the interleaved one installs
 HEAD and the working tree as a real run does.
+
+``--history`` (with the apart mode): the N+1 separate runs of identical code also become
+flat performance histories — ``--histories`` random orders of the runs, each run a "commit"
+— and ``familybench history`` step detection (bench/history/detect.py) looks for open
+regressions in every series (config × dataset × fit / predict time / quality). Prints how
+many histories raised any alarm: a false alarm, since nothing changed.
 """
 
 from __future__ import annotations
@@ -61,15 +67,54 @@ def _summarise(mode: str, comparisons) -> None:
         print(f"    {c.verdict()}")
 
 
+def _flat_histories(dirs: list[Path], histories: int, tmp: Path) -> None:
+    """Each history: the runs in a random order as commits c00, c01, ...; count the ones with an alarm."""
+    import random
+
+    from familybench.bench.history.detect import analyse, describe
+    from familybench.bench.history.store import HistoryStore
+
+    start = time.perf_counter()
+    rng = random.Random(0)
+    alarmed, series = [], 0
+    for h in range(histories):
+        order = dirs[:]
+        rng.shuffle(order)
+        with HistoryStore(tmp / f"history{h}") as store:
+            for i, run in enumerate(order):
+                store.add(run, commit=f"c{i:02d}", date=f"2026-01-01T00:{i:02d}:00", machine="this machine")
+            points = store.points()
+        _, regressions = analyse(points)
+        series += points.groupby(["config", "dataset"]).ngroups * 3
+        if not regressions.empty:
+            alarmed.append(describe(regressions.iloc[0]))
+    rate = 100 * len(alarmed) / max(histories, 1)
+    print(f"history      {len(alarmed)}/{histories} flat histories of {len(dirs)} commits raised an alarm "
+          f"({rate:.0f}%; {series // max(histories, 1)} series each) on identical code")
+    for line in alarmed:
+        print(f"    {line}")
+    print(f"    ({time.perf_counter() - start:.0f} s)")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pairs", type=int, default=None, help="comparisons per mode (default 20; 1 with --smoke)")
     parser.add_argument("--mode", choices=("apart", "interleaved", "both"), default="both")
+    parser.add_argument("--history", action="store_true",
+                        help="also build flat histories from the apart runs and count step-detection alarms")
+    parser.add_argument("--histories", type=int, default=None,
+                        help="flat histories (random orders of the apart runs; default 20, 2 with --smoke)")
     parser.add_argument("--smoke", action="store_true",
                         help="check that the script runs: 1 comparison per mode on a 2-job grid (not a measurement)")
     args = parser.parse_args(argv)
     if args.pairs is None:
         args.pairs = 1 if args.smoke else 20
+    # a history needs a few commits: the smoke run's apart mode makes 4 runs when --history asks
+    apart_pairs = max(args.pairs, 3) if args.history else args.pairs
+    if args.histories is None:
+        args.histories = 2 if args.smoke else 20
+    if args.history and args.mode == "interleaved":
+        parser.error("--history builds its histories from the apart runs: use --mode apart or both")
     from familybench.bench.compare.interleave import run_interleaved
     from familybench.bench.compare.read import compare_runs
     from familybench.bench.execute.process import ProcessExecutor
@@ -84,12 +129,14 @@ def main(argv=None) -> int:
         if args.mode in ("apart", "both"):
             start = time.perf_counter()
             dirs = []
-            for i in range(args.pairs + 1):
+            for i in range(apart_pairs + 1):
                 execute(suite, tmp / f"apart{i}", executor=ProcessExecutor(1))
                 dirs.append(tmp / f"apart{i}")
             comparisons = [compare_runs(a, b) for a, b in itertools.pairwise(dirs)]
             _summarise("apart", comparisons)
             print(f"    ({time.perf_counter() - start:.0f} s)")
+            if args.history:
+                _flat_histories(dirs, args.histories, tmp)
         if args.mode in ("interleaved", "both"):
             start = time.perf_counter()
             comparisons = []

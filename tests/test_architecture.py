@@ -10,7 +10,7 @@ import pytest
 # Top to bottom: a layer may import the layers below it, never one above.
 LAYERS = [
     "familybench.cli",
-    "familybench.bench.compare",
+    ("familybench.bench.compare", "familybench.bench.history"),
     "familybench.bench.run",
     "familybench.reports",
     "familybench.bench.execute",

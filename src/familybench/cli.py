@@ -112,6 +112,21 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--fast", action="store_true", help="the suite's smaller sizes (with --interleave)")
     compare.add_argument("--out", metavar="DIR", help="where --interleave writes baseline/ and current/")
 
+    history = sub.add_parser("history", help="performance across commits: add a run, draw the trends, check")
+    steps = history.add_subparsers(dest="history_command")
+    add = steps.add_parser("add", help="add a run's selected rows to the history, keyed by commit and machine")
+    add.add_argument("run_dir", metavar="RUN_DIR")
+    add.add_argument("--commit", metavar="SHA", help="the commit the run measured (default: the run's own)")
+    add.add_argument("--date", metavar="ISO", help="its commit date (default: from git, else the run's start)")
+    add.add_argument("--machine", metavar="NAME",
+                     help="the machine key (default: a digest of the run's hardware); one name per runner")
+    add.add_argument("--history", metavar="DIR", help="the history directory (default reports/history)")
+    site = steps.add_parser("report", help="write the trends as static pages (SITE/index.html)")
+    site.add_argument("--history", metavar="DIR", help="the history directory (default reports/history)")
+    site.add_argument("--out", metavar="SITE", help="where (default HISTORY/site)")
+    check = steps.add_parser("check", help="exit 1 when a series' latest level is a regression")
+    check.add_argument("--history", metavar="DIR", help="the history directory (default reports/history)")
+
     export = sub.add_parser("export", help="export results to CSV or Parquet, or the chosen params as a suite")
     export.add_argument("directory")
     export.add_argument("path", help="output file ending in .csv or .parquet (or .toml with --best-params)")
@@ -287,6 +302,36 @@ def _cmd_report(args) -> int:
     return 0
 
 
+def _cmd_history(args) -> int:
+    from pathlib import Path
+
+    from familybench.bench.history.store import DEFAULT_DIR, HistoryStore, load_history
+
+    directory = Path(args.history) if args.history else DEFAULT_DIR
+    if args.history_command == "add":
+        with HistoryStore(directory) as store:
+            added = store.add(args.run_dir, commit=args.commit, date=args.date, machine=args.machine)
+        print(f"{directory}: {added.text()}")
+        return 0
+    if args.history_command == "report":
+        from familybench.bench.history.site import write_site
+
+        print(write_site(load_history(directory), Path(args.out) if args.out else directory / "site"))
+        return 0
+    if args.history_command == "check":
+        from familybench.bench.history.detect import analyse, describe
+
+        points = load_history(directory)
+        _, regressions = analyse(points)
+        if regressions.empty:
+            print(f"{directory}: no open regression ({points['commit_sha'].nunique()} commits)")
+            return 0
+        for _, row in regressions.iterrows():
+            print(f"regression: {describe(row)}")
+        return 1
+    raise _BadInput("familybench history: give add RUN_DIR, report or check")
+
+
 def _cmd_compare(args) -> int:
     from familybench.bench.compare.read import compare_runs
 
@@ -361,6 +406,7 @@ def main(argv: list[str] | None = None) -> int:
 
     handlers = {
         "run": _cmd_run, "list": _cmd_list, "report": _cmd_report, "export": _cmd_export, "compare": _cmd_compare,
+        "history": _cmd_history,
     }
     try:
         return handlers[args.command](args)

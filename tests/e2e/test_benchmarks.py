@@ -126,8 +126,9 @@ SMOKE: dict[str, tuple[list[str], list[str]]] = {
         r"^\| dataset \| task \| rows \| features \| linear \| hist_gbm \| mlp \| relative gap \| passes \|$",
         rf"^\| quakes \| regression \| 200 \| 4 \|( {NUMBER} ± {NUMBER} \|){{3}} {NUMBER}% \| (yes|no) \|$",
     ]),
-    "false_alarms.py": ([], [
-        r"^apart\s+[01]/1 comparisons flagged", r"^interleaved\s+[01]/1 comparisons flagged",
+    "false_alarms.py": (["--history"], [
+        r"^apart\s+[0-3]/3 comparisons flagged", r"^interleaved\s+[01]/1 comparisons flagged",
+        r"^history\s+[0-2]/2 flat histories of 4 commits raised an alarm \(\d+%; 6 series each\)",
         rf"^\s+linear\s+median \|change\|\s+{NUMBER}%, 90th percentile\s+{NUMBER}%",
     ]),
     "perf_ab.py": ([], [

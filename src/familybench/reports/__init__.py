@@ -16,7 +16,8 @@ import importlib
 # (``reports._artefacts``) without matplotlib, seaborn or the report's tables.
 _LAZY = {
     "ReportContext": "_context", "load_context": "_context",
-    "html_text": "_format", "md_text": "_format", "mpl_text": "_format",
+    "html_text": "_format", "md_text": "_format", "mpl_text": "_format", "slug": "_format",
+    "render_html": "_html",
     "write_report": "_report",
     "Figure": "sections", "Section": "sections",
     "FAMILY_COLORS": "_style", "family_colors": "_style", "plot_style": "_style",

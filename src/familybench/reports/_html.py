@@ -101,7 +101,10 @@ def _toc(sections: list[Section], ids: list[str]) -> str:
     return f"<nav class=toc aria-label=Contents><strong>Contents</strong><ul>{items}</ul></nav>"
 
 
-def render_html(title: str, subtitle: str, sections: list[Section]) -> str:
+FOOTER = "Written by familybench from results.sqlite; open report.md for the same content as Markdown."
+
+
+def render_html(title: str, subtitle: str, sections: list[Section], *, footer: str = FOOTER) -> str:
     """The whole page. Section bodies are trusted HTML; titles and captions are escaped here."""
     ids = [f"s{i}" for i in range(1, len(sections) + 1)]
     body = []
@@ -122,6 +125,5 @@ def render_html(title: str, subtitle: str, sections: list[Section]) -> str:
         f"<title>{html_text(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body><main>\n"
         f"<h1>{html_text(title)}</h1>\n<p class=subtitle>{html_text(subtitle)}</p>\n"
         f"{_toc(sections, ids)}\n" + "\n".join(body)
-        + "\n<footer>Written by familybench from results.sqlite; open report.md for the same content as "
-        "Markdown.</footer>\n</main></body>\n</html>\n"
+        + f"\n<footer>{html_text(footer)}</footer>\n</main></body>\n</html>\n"
     )

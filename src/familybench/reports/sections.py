@@ -115,6 +115,9 @@ def _svg_with_titles(figure, name: str, tooltips: Mapping[str, str]) -> str:
     ET.register_namespace("", _SVG)
     ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
     root = ET.fromstring(text.getvalue())
+    for child in list(root):  # matplotlib's RDF metadata: a creator URL and extra namespaces, nothing to see
+        if child.tag == f"{{{_SVG}}}metadata":
+            root.remove(child)
     found = 0
     for element in root.iter():
         gid = element.get("id")
