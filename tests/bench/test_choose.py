@@ -80,3 +80,19 @@ def test_the_cli_says_how_long_before_running_and_opens_with_the_verdict(table, 
     # a linear and a polynomial model are two families: the portfolio is one ensemble of both
     assert "**Portfolio:** an ensemble of every family's trials" in report
 
+
+
+def test_data_alone_leaves_out_members_whose_libraries_are_missing(table, monkeypatch):
+    from importlib import metadata
+
+    real = metadata.version
+
+    def version(dist):
+        if dist in ("catboost", "pytabkit"):
+            raise metadata.PackageNotFoundError(dist)
+        return real(dist)
+
+    monkeypatch.setattr(metadata, "version", version)
+    with pytest.warns(UserWarning, match=r"leaving out catboost, realmlp, tabm \(not installed: catboost, pytabkit"):
+        suite = resolve_suite(RunOptions(data=str(table), target="y", task="regression"))
+    assert [m.config for m in suite.models] == ["linear", "lightgbm"]

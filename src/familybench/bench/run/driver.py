@@ -115,11 +115,38 @@ def choose_table(data: str, target: str | None, task: str | None, models=None) -
                             + ("the models asked for" if models else "every family's best members at their "
                                "defaults") + ", 5-fold cross-validation repeated over 2 seeds, each model scored on "
                             "a validation split of its training rows")
+    if not models:  # every family's best members that this installation can run
+        missing = {name: _missing_distributions(entry.get("model", name))
+                   for name, entry in table["models"].items()}
+        missing = {name: dists for name, dists in missing.items() if dists}
+        if missing:
+            import warnings
+
+            warnings.warn(f"--data: leaving out {', '.join(missing)} (not installed: "
+                          f"{', '.join(sorted({d for ds in missing.values() for d in ds}))}; "
+                          "pip install 'familybench[catboost,nets]' to run every family's best members)",
+                          stacklevel=2)
+            models = [name for name in table["models"] if name not in missing]
     if models:
         table["models"] = list(models)
         fast = table.setdefault("fast", {})
         fast["models"] = {k: v for k, v in fast.get("models", {}).items() if k in models}
     return table
+
+
+def _missing_distributions(model: str) -> list[str]:
+    """The distributions a built-in model's family needs that are not installed."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from familybench.models import get_spec
+
+    missing = []
+    for dist in get_spec(model).versions:
+        try:
+            version(dist)
+        except PackageNotFoundError:
+            missing.append(dist)
+    return missing
 
 
 def default_out(suite: Suite) -> Path:
