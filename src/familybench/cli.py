@@ -307,6 +307,8 @@ def _cmd_history(args) -> int:
 
     from familybench.bench.history.store import DEFAULT_DIR, HistoryStore, load_history
 
+    if args.history_command is None:
+        raise _BadInput("history: give a step: add RUN_DIR, report or check")
     directory = Path(args.history) if args.history else DEFAULT_DIR
     if args.history_command == "add":
         with HistoryStore(directory) as store:
@@ -324,12 +326,13 @@ def _cmd_history(args) -> int:
         points = load_history(directory)
         _, regressions = analyse(points)
         if regressions.empty:
-            print(f"{directory}: no open regression ({points['commit_sha'].nunique()} commits)")
+            n = points["commit_sha"].nunique()
+            print(f"{directory}: no open regression ({n} commit{'s' if n != 1 else ''})")
             return 0
         for _, row in regressions.iterrows():
             print(f"regression: {describe(row)}")
         return 1
-    raise _BadInput("familybench history: give add RUN_DIR, report or check")
+    raise _BadInput(f"history: unknown step {args.history_command!r}")
 
 
 def _cmd_compare(args) -> int:

@@ -129,3 +129,5 @@ def test_history_add_report_and_check_from_real_runs(tmp_path, capsys):
     page = next(p.read_text() for p in pages if p.name != "index.html" and "runner-2" not in p.read_text())
     assert "<title>commit c4" in page and "<svg " in page and "https://" not in page
     assert main(["history", "check", "--history", str(tmp_path / "nowhere")]) == 2  # no history: bad input
+    assert main(["history"]) == 2  # no step named: one line, not a traceback
+    assert "history: give a step: add RUN_DIR, report or check" in capsys.readouterr().err
