@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -77,6 +79,10 @@ def test_a_tuned_run_reports_its_protocols_and_a_run_without_predictions_does_no
     assert portfolio.endswith("| – | – | – |")
     assert "A portfolio ensemble over every family's trials reaches a mean normalised score of" in section
     assert "boosting" in section.split("Its weight goes to")[1].split("\n")[0]
+    # the verdict's portfolio line reads the same scale as this section
+    verdict = text.split("## Verdict")[1].split("\n## ")[0]
+    said = float(re.search(r"\*\*Portfolio:\*\* .* scores ([0-9.]+) in mean normalised score", verdict)[1])
+    assert f"{said:.2f}" == portfolio.split("|")[-5].strip()
     assert "too few to test whether the lead is significant" in section
     assert "one holdout of the training rows (25%)" in section
     execute(parse_suite({**suite, "predictions": False}), tmp_path / "off", executor="serial")

@@ -43,11 +43,12 @@ def protocol_rows(context) -> pd.DataFrame:
              ensembled.assign(protocol=Protocol.ENSEMBLED.value)]
     rows = pd.concat([full_size_rows(p) for p in parts], ignore_index=True)
     rows = rows[rows["status"] == Status.OK.value]
-    return rows.assign(normalised=normalised_scores(rows, _reference(context)))
+    return rows.assign(normalised=normalised_scores(rows, score_reference(context)))
 
 
-def _reference(context) -> pd.DataFrame:
-    """Every row a protocol score is normalised against: the trials and all ensembles."""
+def score_reference(context) -> pd.DataFrame:
+    """Every row a protocol score is normalised against: the trials and all ensembles (the
+    verdict's portfolio line uses the same scale)."""
     return pd.concat([context.all_results, *(context.ensembles(scope) for scope in ("config", "family", "portfolio"))],
                      ignore_index=True)
 
@@ -69,7 +70,7 @@ def family_rows(context, rows: pd.DataFrame) -> pd.DataFrame:
             parts.append(full_size_rows(ensembles))
     families = pd.concat(parts, ignore_index=True)
     families = families[families["status"] == Status.OK.value]
-    return families.assign(normalised=normalised_scores(families, _reference(context)))
+    return families.assign(normalised=normalised_scores(families, score_reference(context)))
 
 
 def protocol_table(rows: pd.DataFrame, unranked: tuple[str, ...] = ()) -> pd.DataFrame:

@@ -21,6 +21,7 @@ from familybench.bench.results.select import normalised_scores
 from familybench.bench.results.tradeoff import elo, model_points, with_costs
 
 from ._cost_section import anchor_of
+from ._protocols_section import protocol_rows, score_reference
 from ._format import fmt_number, html_text, md_text
 from ._statistics import ALPHA, MIN_DATASETS_FRIEDMAN, MIN_DATASETS_WILCOXON, corrected_ttest
 from ._statistics_section import context_members, context_statistics, fmt_p
@@ -227,21 +228,25 @@ def portfolio_line(context) -> tuple[str, str]:
         else:
             why = "this run kept no trial predictions (predictions = false, or a store from before they were kept)"
         return label, f"not computed: {why}."
-    # on the tables' scale (every stored row; an ensemble beyond the best single model scores above 1)
-    reference = context.all_results
+    # the Protocols section's scale (trials and every ensemble) where that section is shown,
+    # else the tables' (every stored row; an ensemble beyond the best single model scores above 1)
+    reference = score_reference(context) if not protocol_rows(context).empty else context.all_results
     ensemble = full_size_rows(portfolio)
     ensemble_score = float(normalised_scores(ensemble, reference).mean())
     rows = full_size_rows(context.results)
     rows = rows[rows["status"] == Status.OK.value]
-    scores = normalised_scores(rows, reference).groupby(rows["config"]).mean()
-    best, best_score = scores.idxmax(), float(scores.max())
+    scores = normalised_scores(rows, reference).groupby(rows["config"].astype(str)).mean()
+    ranking = _ranking(context, _rows(context, "config"))
+    best = next((u for u in ranking["unit"] if u in scores.index), scores.idxmax())  # the best config above
+    best_score = float(scores[best])
     change = ensemble_score - best_score
     if change > 0.0005:
-        how = f"{change:+.3f} over {best} alone ({best_score:.3f})"
+        how = f"{change:+.3f} over {best}, the best config, alone ({best_score:.3f})"
     elif change >= -0.0005:
-        how = f"the same as {best} alone ({best_score:.3f}): combining families adds nothing here"
+        how = f"the same as {best}, the best config, alone ({best_score:.3f}): combining families adds nothing here"
     else:
-        how = f"{-change:.3f} below {best} alone ({best_score:.3f}): its validation-chosen weights did not carry over"
+        how = (f"{-change:.3f} below {best}, the best config, alone ({best_score:.3f}): its validation-chosen "
+               "weights did not carry over")
     fit = pd.to_numeric(ensemble["fit_seconds"], errors="coerce").median()
     best_fit = pd.to_numeric(rows.loc[rows["config"] == best, "fit_seconds"], errors="coerce").median()
     ratio = fit / best_fit if best_fit > 0 and np.isfinite(fit) else float("nan")
