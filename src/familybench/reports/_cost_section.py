@@ -98,8 +98,22 @@ def _tooltip(row, dataset: str | None = None, score: str | None = None) -> str:
     return "\n".join(lines)
 
 
+def _clip_low(ax, y: np.ndarray) -> None:
+    """Keep a score far below the rest (an R² of −4 beside 0.6–0.9) from flattening the
+    panel: points more than ten times the upper half's range below the median fall off the
+    axis, which says how many (their numbers are in the tables and the hover texts)."""
+    median, top = float(np.median(y)), float(np.max(y))
+    floor = median - 10 * max(top - median, 1e-9)
+    below = int((y < floor).sum())
+    if below:
+        low = float(y[y >= floor].min())
+        pad = 0.14 * max(top - low, 1e-9)
+        ax.set_ylim(low - pad, top + pad)
+        ax.annotate(f"{below} below ↓", (0.01, 0.02), xycoords="axes fraction", fontsize=7, color="#B2182B")
+
+
 def _draw_panel(ax, context, points: pd.DataFrame, cost: str, quality: str, tips: dict, prefix: str,
-                *, label: bool, dataset: str | None = None, score_text=None):
+                *, label: bool, dataset: str | None = None, score_text=None, clip_low: bool = False):
     """One panel: protocol lines, the front as a step line, one point per model with a gid."""
     usable = points[np.isfinite(points[cost].astype(float)) & np.isfinite(points[quality].astype(float))
                     & (points[cost].astype(float) > 0)].reset_index(drop=True)
@@ -127,6 +141,8 @@ def _draw_panel(ax, context, points: pd.DataFrame, cost: str, quality: str, tips
     ax.set_xscale("log")
     ax.margins(x=0.2, y=0.14)
     log_axis(ax.xaxis)
+    if clip_low:
+        _clip_low(ax, y)
     if label:  # the front's models (all of them when few), one label per spot
         spots: dict[tuple[float, float], list[str]] = {}
         for i in range(len(usable)):
@@ -219,7 +235,7 @@ def dataset_figure(context, rows: pd.DataFrame) -> Figure | None:
                 return f"test {metric} {row['score']:.4f}" + (f" ± {sd:.4f}" if pd.notna(sd) else "")
 
             placed = _draw_panel(ax, context, points, "fit_seconds_per_1k", "score", tips, f"ds{k}", label=True,
-                                 dataset=dataset, score_text=score_text)
+                                 dataset=dataset, score_text=score_text, clip_low=True)
             ax.set_xlabel("fit s per 1,000 training rows (log)")
             ax.set_ylabel(f"test {metric}")
             ax.set_title(mpl_text(shorten(dataset, 24)), loc="left")
