@@ -21,8 +21,8 @@ from familybench.bench.results.select import normalised_scores
 from familybench.bench.results.tradeoff import elo, model_points, with_costs
 
 from ._cost_section import anchor_of
-from ._protocols_section import protocol_rows, score_reference
 from ._format import fmt_number, html_text, md_text
+from ._protocols_section import protocol_rows, score_reference
 from ._statistics import ALPHA, MIN_DATASETS_FRIEDMAN, MIN_DATASETS_WILCOXON, corrected_ttest
 from ._statistics_section import context_members, context_statistics, fmt_p
 from ._tables import full_size_rows
