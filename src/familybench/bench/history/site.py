@@ -35,13 +35,14 @@ def _figure(values: pd.DataFrame, steps: pd.DataFrame, regressions: pd.DataFrame
             x = series["order"].to_numpy()
             ax.fill_between(x, series["low"], series["high"], color="#9ecae1", alpha=0.5, linewidth=0,
                             label="seeds: lowest to highest")
-            ax.plot(x, series["value"], color="#08519c", linewidth=1.4, zorder=2, label="median over seeds")
+            stat = "median over seeds" if measure == "quality" else "fastest seed"
+            ax.plot(x, series["value"], color="#08519c", linewidth=1.4, zorder=2, label=stat)
             for i, row in enumerate(series.itertuples()):
                 gid = f"h{k}-{i}"
                 ax.scatter(row.order, row.value, s=22, color="#08519c", zorder=3, gid=gid)
                 tips[gid] = (f"commit {row.commit_sha[:12]} ({str(row.commit_date)[:10]})\n"
-                             f"{LABELS.get(measure, 'test ' + str(row.metric))}: median {row.value:.4g} "
-                             f"over {row.n} (range {row.low:.4g}–{row.high:.4g})")
+                             f"{LABELS.get(measure, 'test ' + str(row.metric))}: {row.value:.4g}, the {stat} "
+                             f"of {row.n} (range {row.low:.4g}–{row.high:.4g})")
             bad = regressions[regressions["measure"] == measure]
             for step in steps[steps["measure"] == measure].itertuples():
                 red = (not bad.empty) and step.commit in set(bad["first_bad"]) | set(bad["latest_from"])
@@ -63,14 +64,16 @@ def _figure(values: pd.DataFrame, steps: pd.DataFrame, regressions: pd.DataFrame
         axis.set_xticks(shas["order"])
         axis.set_xticklabels([s[:7] for s in shas["commit_sha"]], rotation=60, ha="right", fontsize=7)
         axis.set_xlabel("commit (oldest first)")
-        axes[0, 0].legend(loc="upper left", fontsize=8, frameon=False)
+        for ax in axes[:, 0]:
+            ax.legend(loc="upper left", fontsize=8, frameon=False)
         fig.tight_layout()
         return Figure.from_matplotlib(fig, name, tooltips=tips,
                                       alt="Fit seconds, predict seconds and the main test metric against commit "
                                           "order; dashed lines mark level changes.",
-                                      caption="Dots: each commit's median over seeds (hover for numbers); band: "
-                                              "lowest to highest seed. Dashed: the first commit of a new level "
-                                              "(red: an open regression).")
+                                      caption="Dots: each commit's value — for times the fastest of its seeds "
+                                              "(interference only adds time), for the metric their median; hover "
+                                              "for numbers. Band: lowest to highest seed. Dashed: the first commit "
+                                              "of a new level (red: an open regression).")
 
 
 def write_site(points: pd.DataFrame, out: str | Path, settings=None) -> Path:
