@@ -24,6 +24,7 @@ _EXPORTS = {
     "post_hoc_ensembles": "familybench.bench.results.ensemble",
     "pareto_front": "familybench.bench.results.tradeoff",
     "elo": "familybench.bench.results.tradeoff",
+    "load_history": "familybench.bench.history.store",
     "select_best": "familybench.bench.results.select",
     "normalised_scores": "familybench.bench.results.select",
     "FamilybenchError": "familybench._errors",

@@ -179,6 +179,14 @@ class HistoryStore:
 
 
 def load_history(directory: str | Path = DEFAULT_DIR) -> pd.DataFrame:
-    """Every point of a history directory (``familybench history add`` wrote it)."""
+    """Every point of a history directory (``familybench history add`` wrote it).
+
+    Returns one row per config × dataset × seed × fold of every run added: ``machine``,
+    ``environment``, ``suite``, ``commit_sha``, ``commit_date``, ``order`` (the commit's
+    position in its machine × environment × suite series), ``metric``, ``quality``,
+    ``fit_seconds``, ``predict_seconds``, ``status``. ``familybench.bench.history.detect.analyse``
+    turns it into level changes and open regressions. Raises ``FamilybenchError`` when the
+    directory holds no history.
+    """
     with HistoryStore(directory, create=False) as store:
         return store.points()
