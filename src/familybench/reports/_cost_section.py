@@ -178,7 +178,7 @@ def _legend(fig, context, points: pd.DataFrame, y: float):
                frameon=False)
 
 
-def aggregate_figure(context, table: pd.DataFrame) -> Figure | None:
+def aggregate_figure(context, table: pd.DataFrame, note: str = "") -> Figure | None:
     """Across datasets: Elo (or mean normalised score) against each cost, log x axes."""
     import matplotlib.pyplot as plt
 
@@ -204,10 +204,10 @@ def aggregate_figure(context, table: pd.DataFrame) -> Figure | None:
                 "predict time per 1,000 rows and parameter count, log x axes; Pareto-optimal models ringed.",
             caption=f"{what.capitalize()} against cost (log axes). Ringed points joined by the dashed step line "
                     "form the Pareto front: no other model is both cheaper and better. Lines join one config's "
-                    "protocols. Hover a point in report.html for its numbers.")
+                    "protocols. Hover a point in report.html for its numbers. " + note)
 
 
-def dataset_figure(context, rows: pd.DataFrame) -> Figure | None:
+def dataset_figure(context, rows: pd.DataFrame, note: str = "") -> Figure | None:
     """Per dataset: mean test score against median fit time per 1,000 training rows."""
     import matplotlib.pyplot as plt
 
@@ -252,7 +252,7 @@ def dataset_figure(context, rows: pd.DataFrame) -> Figure | None:
             alt="Mean test score against median fit time per 1,000 training rows, per dataset, log time axis; "
                 "Pareto-optimal models ringed.",
             caption="Per dataset: score against fit time per 1,000 training rows (log axis), the Pareto front "
-                    "dashed. Hover a point in report.html for its numbers.")
+                    "dashed. Hover a point in report.html for its numbers. " + note)
 
 
 def _model_block(table: pd.DataFrame):
@@ -303,12 +303,13 @@ def cost_section(context, *, level: int = 3) -> tuple[object | None, pd.DataFram
     else:
         intro += ("With one dataset, quality is the mean normalised score over the splits (Elo needs at least two "
                   "datasets).")
-    blocks = [paragraph("{intro}", intro=intro), paragraph("{note}", note=timing_note(context, rows))]
+    note = timing_note(context, rows)
+    blocks = [paragraph("{intro}", intro=intro), paragraph("{note}", note=note)]
     blocks.append(paragraph(
         "Every model, best first: win rate is the share of its battles won (ties count half), mean rank is per "
         "dataset by mean normalised score (1 = best), costs are medians; the last column names the costs on "
         "whose Pareto front it is (no other model is both cheaper and better there)."))
     blocks.append(_model_block(table))
-    figures = [f for f in (aggregate_figure(context, table),
-                           dataset_figure(context, rows) if n_datasets >= 2 else None) if f is not None]
+    figures = [f for f in (aggregate_figure(context, table, note),
+                           dataset_figure(context, rows, note) if n_datasets >= 2 else None) if f is not None]
     return make_section(TITLE, blocks, figures=figures, level=level), table

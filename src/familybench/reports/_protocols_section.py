@@ -140,6 +140,14 @@ def lead_sentence(rows: pd.DataFrame, protocol: str) -> str:
             f"over {len(scores)} datasets; the lead is {verdict} (Wilcoxon signed-rank, p = {fmt_p(p)}).")
 
 
+def gain_phrase(change: float, *, gain: str, same: str, loss: str) -> str:
+    """The phrase for an ensemble's change in mean normalised score: a gain, the same (within
+    0.0005, below the three decimals shown) or a loss."""
+    if change > 0.0005:
+        return gain
+    return same if change >= -0.0005 else loss
+
+
 def portfolio_sentence(families: pd.DataFrame, results: pd.DataFrame) -> str:
     """What combining families adds: the portfolio ensemble against the best family ensemble,
     and where its weight went (mean over datasets, seeds and folds)."""
@@ -162,13 +170,11 @@ def portfolio_sentence(families: pd.DataFrame, results: pd.DataFrame) -> str:
     weights = ", ".join(f"{family} {share:.0%}" for family, share in
                         sorted(shares.items(), key=lambda item: -item[1]) if share >= 0.005)
     change = score - best_score
-    if change > 0.0005:
-        how = f"adds {change:+.3f} over the best family ensemble ({best}, {best_score:.2f})"
-    elif change >= -0.0005:
-        how = f"matches the best family ensemble ({best}, {best_score:.2f}): combining families adds nothing here"
-    else:
-        how = (f"falls {-change:.3f} short of the best family ensemble ({best}, {best_score:.2f}): weights chosen "
-               "on the validation rows did not carry over to the test rows")
+    how = gain_phrase(
+        change, gain=f"adds {change:+.3f} over the best family ensemble ({best}, {best_score:.2f})",
+        same=f"matches the best family ensemble ({best}, {best_score:.2f}): combining families adds nothing here",
+        loss=f"falls {-change:.3f} short of the best family ensemble ({best}, {best_score:.2f}): weights chosen "
+             "on the validation rows did not carry over to the test rows")
     return (f"A portfolio ensemble over every family's trials reaches a mean normalised score of {score:.2f}: it "
             f"{how}. Its weight goes to {weights}.")
 

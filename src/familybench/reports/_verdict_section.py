@@ -22,7 +22,7 @@ from familybench.bench.results.tradeoff import elo, model_points, with_costs
 
 from ._cost_section import anchor_of
 from ._format import fmt_number, html_text, md_text
-from ._protocols_section import protocol_rows, score_reference
+from ._protocols_section import gain_phrase, protocol_rows, score_reference
 from ._statistics import ALPHA, MIN_DATASETS_FRIEDMAN, MIN_DATASETS_WILCOXON, corrected_ttest
 from ._statistics_section import context_members, context_statistics, fmt_p
 from ._tables import full_size_rows
@@ -240,13 +240,11 @@ def portfolio_line(context) -> tuple[str, str]:
     best = next((u for u in ranking["unit"] if u in scores.index), scores.idxmax())  # the best config above
     best_score = float(scores[best])
     change = ensemble_score - best_score
-    if change > 0.0005:
-        how = f"{change:+.3f} over {best}, the best config, alone ({best_score:.3f})"
-    elif change >= -0.0005:
-        how = f"the same as {best}, the best config, alone ({best_score:.3f}): combining families adds nothing here"
-    else:
-        how = (f"{-change:.3f} below {best}, the best config, alone ({best_score:.3f}): its validation-chosen "
-               "weights did not carry over")
+    how = gain_phrase(
+        change, gain=f"{change:+.3f} over {best}, the best config, alone ({best_score:.3f})",
+        same=f"the same as {best}, the best config, alone ({best_score:.3f}): combining families adds nothing here",
+        loss=f"{-change:.3f} below {best}, the best config, alone ({best_score:.3f}): its validation-chosen "
+             "weights did not carry over")
     fit = pd.to_numeric(ensemble["fit_seconds"], errors="coerce").median()
     best_fit = pd.to_numeric(rows.loc[rows["config"] == best, "fit_seconds"], errors="coerce").median()
     ratio = fit / best_fit if best_fit > 0 and np.isfinite(fit) else float("nan")
