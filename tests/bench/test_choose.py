@@ -27,12 +27,12 @@ def table(tmp_path):
 
 def test_data_alone_runs_every_familys_best_members_over_repeated_splits(table):
     suite = resolve_suite(RunOptions(data=str(table), target="y"))
-    assert [m.config for m in suite.models] == ["linear", "lightgbm", "catboost", "realmlp", "tabm"]
-    assert {m.model for m in suite.models} == {"linear", "lightgbm", "catboost", "realmlp", "tabm"}
+    assert [m.config for m in suite.models] == ["linear", "poly", "lightgbm", "catboost", "realmlp", "tabm"]
+    assert {m.model for m in suite.models} == {"linear", "poly", "lightgbm", "catboost", "realmlp", "tabm"}
     assert suite.seeds == (0, 1) and suite.split == {"kfold": 5}  # 10 paired splits
     assert suite.tune is not None and suite.tune.trials == 1  # a validation score per job: members, portfolio
     assert [d.name for d in suite.datasets] == ["my sales"] and suite.name == "choose-my-sales"
-    assert len(expand(suite)) == 5 * 2 * 5
+    assert len(expand(suite)) == 6 * 2 * 5
     fast = resolve_suite(RunOptions(data=str(table), target="y", fast=True))
     assert fast.seeds == (0,) and {m.config: m.params.get("n_epochs") for m in fast.models}["tabm"] == 48
 
@@ -95,4 +95,4 @@ def test_data_alone_leaves_out_members_whose_libraries_are_missing(table, monkey
     monkeypatch.setattr(metadata, "version", version)
     with pytest.warns(UserWarning, match=r"leaving out catboost, realmlp, tabm \(not installed: catboost, pytabkit"):
         suite = resolve_suite(RunOptions(data=str(table), target="y", task="regression"))
-    assert [m.config for m in suite.models] == ["linear", "lightgbm"]
+    assert [m.config for m in suite.models] == ["linear", "poly", "lightgbm"]
