@@ -30,7 +30,14 @@ LABELS = {Protocol.DEFAULT.value: "default", Protocol.TUNED.value: "tuned",
 def protocol_rows(context) -> pd.DataFrame:
     """The full-size rows of the three protocols, with a ``protocol`` and a ``normalised`` column
     (empty when the run keeps no trial predictions). Normalised over every trial and every
-    post-hoc ensemble (config, family and portfolio), so all of the section's numbers share one scale."""
+    post-hoc ensemble (config, family and portfolio), so all of the section's numbers share one
+    scale. Computed once per report (this section, the cost section and the verdict read it)."""
+    if "protocol_rows" not in context._derived:
+        context._derived["protocol_rows"] = _protocol_rows(context)
+    return context._derived["protocol_rows"]
+
+
+def _protocol_rows(context) -> pd.DataFrame:
     if not context.tuned or (context.tune_settings.get("trials") or 0) < 2:
         return pd.DataFrame()  # one trial: its defaults, its tuned trial and their ensemble are one model
     ensembled = context.ensembles("config")
@@ -48,7 +55,13 @@ def protocol_rows(context) -> pd.DataFrame:
 
 def score_reference(context) -> pd.DataFrame:
     """Every row a protocol score is normalised against: the trials and all ensembles (the
-    verdict's portfolio line uses the same scale)."""
+    verdict's portfolio line uses the same scale); built once per report."""
+    if "score_reference" not in context._derived:
+        context._derived["score_reference"] = _score_reference(context)
+    return context._derived["score_reference"]
+
+
+def _score_reference(context) -> pd.DataFrame:
     return pd.concat([context.all_results, *(context.ensembles(scope) for scope in ("config", "family", "portfolio"))],
                      ignore_index=True)
 
